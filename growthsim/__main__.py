@@ -1,0 +1,5 @@
+import sys
+
+from growthsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,38 @@
+"""Experiences move satisfaction (docs/model.md §4-§6).
+
+Deliveries and tickets report what happened to whom; satisfaction moves, stays in
+[0, 1], and with feedback on the shopper's next visit is redrawn at its new rate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.feedback import SatisfactionTally
+from simulation.population import Shoppers
+from simulation.scenario import Scenario
+from simulation.shopper_step import draw_next_visit
+from strategies.base import Levers
+
+
+class Experiences:
+    def __init__(self, scenario: Scenario, shoppers: Shoppers, levers: Levers, tally: SatisfactionTally,
+                 rng: np.random.Generator) -> None:
+        self.scenario = scenario
+        self.tally = tally
+        self.shoppers = shoppers
+        self.levers = levers
+        self.rng = rng
+
+    def satisfaction_change(self, day: int, who: np.ndarray, change: np.ndarray | float) -> None:
+        if len(who) == 0:
+            return
+        s = self.shoppers
+        touched = np.unique(who)
+        before = s.satisfaction[touched]
+        np.add.at(s.satisfaction, who, np.broadcast_to(np.asarray(change, dtype=np.float32), who.shape))
+        s.satisfaction[touched] = np.clip(s.satisfaction[touched], 0.0, 1.0)
+        self.tally.changed(before, s.satisfaction[touched], s.alive[touched], s.orders[touched] > 0)
+        if self.scenario.feedback.strength > 0:
+            alive = touched[s.alive[touched]]
+            draw_next_visit(s, alive, float(day + 1), self.scenario, self.levers, self.rng)

@@ -1,0 +1,94 @@
+"""Where satisfaction acts on the shopper (docs/model.md §3, §6).
+
+Every feedback loop is here and scaled by `feedback.strength`: at 0 each multiplier
+is exactly 1 and the model is Bass + BG/NBD.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.scenario import Feedback
+
+
+def purchase_rate_multiplier(satisfaction: np.ndarray, feedback: Feedback) -> np.ndarray | float:
+    """Happier shoppers visit, and so buy, more often."""
+    if feedback.strength == 0:
+        return 1.0
+    gap = satisfaction - feedback.reference_satisfaction
+    return np.exp(feedback.strength * feedback.purchase_rate_sensitivity * gap)
+
+
+def dropout_multiplier(satisfaction: np.ndarray, feedback: Feedback) -> np.ndarray | float:
+    """Unhappier shoppers are likelier to leave for good after a purchase."""
+    if feedback.strength == 0:
+        return 1.0
+    gap = satisfaction - feedback.reference_satisfaction
+    return np.exp(-feedback.strength * feedback.dropout_sensitivity * gap)
+
+
+def word_of_mouth_weight(satisfaction: np.ndarray, feedback: Feedback) -> np.ndarray | float:
+    """How much one talking shopper counts in Bass's A(t): promoters more, detractors less."""
+    if feedback.strength == 0:
+        return 1.0
+    gap = satisfaction - feedback.reference_satisfaction
+    return np.maximum(0.0, 1.0 + feedback.strength * feedback.word_of_mouth_sensitivity * gap)
+
+
+def nps_scores(satisfaction: np.ndarray) -> np.ndarray:
+    """The 0-10 'would you recommend us?' answer of a shopper with this satisfaction."""
+    return np.minimum(10, np.floor(11.0 * satisfaction)).astype(np.int8)
+
+
+
+
+class SatisfactionTally:
+    """Running sums over satisfaction, updated only where something changed.
+
+    The recorder needs NPS over customers and the word-of-mouth weight of the alive
+    every day; recounting a million shoppers daily cost more than all the visits.
+    """
+
+    def __init__(self, feedback: Feedback) -> None:
+        self.feedback = feedback
+        self.customers = 0
+        self.promoters = 0
+        self.detractors = 0
+        self.customer_satisfaction = 0.0
+        self.alive = 0
+        self.talkers = 0.0   # Bass A(t): sum of word-of-mouth weights over the alive
+
+    def _customers(self, satisfaction: np.ndarray, sign: int) -> None:
+        scores = nps_scores(satisfaction)
+        self.customers += sign * satisfaction.size
+        self.promoters += sign * int(np.count_nonzero(scores >= 9))
+        self.detractors += sign * int(np.count_nonzero(scores <= 6))
+        self.customer_satisfaction += sign * float(satisfaction.sum(dtype=np.float64))
+
+    def _alive(self, satisfaction: np.ndarray, sign: int) -> None:
+        self.alive += sign * satisfaction.size
+        weight = word_of_mouth_weight(satisfaction, self.feedback)
+        self.talkers += sign * (float(np.sum(weight, dtype=np.float64)) if np.ndim(weight) else weight * satisfaction.size)
+
+    def joined(self, satisfaction: np.ndarray) -> None:
+        self._alive(satisfaction, +1)
+
+    def dropped_out(self, satisfaction: np.ndarray) -> None:
+        self._alive(satisfaction, -1)
+
+    def first_order(self, satisfaction: np.ndarray) -> None:
+        self._customers(satisfaction, +1)
+
+    def changed(self, before: np.ndarray, after: np.ndarray, alive: np.ndarray, customer: np.ndarray) -> None:
+        self._customers(before[customer], -1)
+        self._customers(after[customer], +1)
+        self._alive(before[alive], -1)
+        self._alive(after[alive], +1)
+
+    def net_promoter_score(self) -> float:
+        if self.customers == 0:
+            return float("nan")
+        return 100.0 * (self.promoters - self.detractors) / self.customers
+
+    def mean_customer_satisfaction(self) -> float:
+        return self.customer_satisfaction / self.customers if self.customers else float("nan")

@@ -1,0 +1,114 @@
+"""What comes out of one replication (DESIGN.md §6; defined in docs/metrics.md).
+
+`DAILY_COLUMNS` is the time series, one value per day; `run_kpis` reduces a finished
+replication to the KPIs of summary.json; cohorts and growth accounting are tables
+by 30-day period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.population import CHANNELS, PERIOD_DAYS, Shoppers
+
+DAILY_COLUMNS = (
+    "new_shoppers", *(f"new_shoppers_{c}" for c in CHANNELS), "cumulative_shoppers",
+    "alive_shoppers", "active_shoppers", "churned", "reactivated",
+    "visits", "browse", "cart", "checkout", "orders", "gmv", "revenue",
+    "tickets", "tickets_deflected", "tickets_abandoned", "service_wait_mean_min", "service_wait_p90_min",
+    "deliveries", "on_time_deliveries", "on_time_rate", "delivery_days_mean", "backlog",
+    "nps", "satisfaction_mean",
+)
+
+KPI_NAMES = (
+    "shoppers_total", "active_shoppers_end", "orders", "gmv", "revenue",
+    "retention_d30", "retention_d90", "repeat_purchase_rate", "churn_rate_monthly",
+    "clv_365", "nps", "service_wait_mean_min", "service_wait_p90_min", "on_time_rate", "quick_ratio",
+)
+
+NAN = float("nan")
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return float(numerator) / float(denominator) if denominator else NAN
+
+
+def retention(shoppers: Shoppers, horizon: int, days_after_joining: int) -> float:
+    """Share ordering in days [N, N+30) of their life, among shoppers seen for all of it."""
+    n = shoppers.n
+    eligible = shoppers.join_day[:n] + days_after_joining + PERIOD_DAYS <= horizon
+    bit = Shoppers.has_period_bit(shoppers.life_periods[:n], days_after_joining // PERIOD_DAYS)
+    return ratio(np.count_nonzero(bit & eligible), np.count_nonzero(eligible))
+
+
+def clv(shoppers: Shoppers, revenue_by_age: np.ndarray, horizon: int, gross_margin: float, days: int = 365) -> float:
+    """Gross margin per shopper over its first `days` of life, pooling every cohort:
+    at each age, revenue at that age over the shoppers observed at that age."""
+    if horizon < days:
+        return NAN
+    joined_by_day = np.bincount(shoppers.join_day[: shoppers.n], minlength=horizon)
+    observed_at_age = np.cumsum(joined_by_day)[::-1][:days]   # joined on or before H-1-age
+    if observed_at_age[-1] == 0:
+        return NAN
+    return float(gross_margin * np.sum(revenue_by_age[:days] / observed_at_age))
+
+
+def growth_accounting(shoppers: Shoppers, horizon: int) -> dict[str, np.ndarray]:
+    """Buyers per complete 30-day period: new, retained, resurrected, churned."""
+    n, periods = shoppers.n, max(1, horizon // PERIOD_DAYS)
+    bits = shoppers.calendar_periods[:n]
+    first_period = np.where(shoppers.first_order_day[:n] >= 0, shoppers.first_order_day[:n] // PERIOD_DAYS, -1)
+    table = {"period": np.arange(periods)}
+    table |= {name: np.zeros(periods, dtype=np.int64) for name in ("new", "retained", "resurrected", "churned")}
+    previous = np.zeros(n, dtype=bool)
+    for k in range(periods):
+        active = Shoppers.has_period_bit(bits, k)
+        new = active & (first_period == k)
+        table["new"][k] = np.count_nonzero(new)
+        table["retained"][k] = np.count_nonzero(active & previous)
+        table["resurrected"][k] = np.count_nonzero(active & ~previous & ~new)
+        table["churned"][k] = np.count_nonzero(previous & ~active)
+        previous = active
+    return table
+
+
+def cohort_table(shoppers: Shoppers, horizon: int) -> dict[str, np.ndarray]:
+    """Retention by join period (rows) and period of life (columns), complete cells only."""
+    n = shoppers.n
+    cohort_of = shoppers.join_day[:n] // PERIOD_DAYS
+    rows: dict[str, list] = {"cohort": [], "cohort_start_day": [], "cohort_size": [], "period": [],
+                             "active_shoppers": [], "retention": []}
+    for cohort in range(int(cohort_of.max()) + 1 if n else 0):
+        members = cohort_of == cohort
+        size = int(np.count_nonzero(members))
+        last_join = min(PERIOD_DAYS * cohort + PERIOD_DAYS - 1, horizon - 1)
+        period = 0
+        while size and last_join + PERIOD_DAYS * (period + 1) <= horizon:
+            active = int(np.count_nonzero(Shoppers.has_period_bit(shoppers.life_periods[:n], period) & members))
+            for key, value in zip(rows, (cohort, PERIOD_DAYS * cohort, size, period, active, active / size)):
+                rows[key].append(value)
+            period += 1
+    return {key: np.asarray(values) for key, values in rows.items()}
+
+
+def run_kpis(shoppers: Shoppers, daily: dict[str, np.ndarray], revenue_by_age: np.ndarray,
+             waits_minutes: np.ndarray, growth: dict[str, np.ndarray], horizon: int, gross_margin: float) -> dict[str, float]:
+    orders = shoppers.orders[: shoppers.n]
+    buyers = np.count_nonzero(orders >= 1)
+    return {
+        "shoppers_total": float(shoppers.n),
+        "active_shoppers_end": float(daily["active_shoppers"][-1]),
+        "orders": float(daily["orders"].sum()),
+        "gmv": float(daily["gmv"].sum()),
+        "revenue": float(daily["revenue"].sum()),
+        "retention_d30": retention(shoppers, horizon, 30),
+        "retention_d90": retention(shoppers, horizon, 90),
+        "repeat_purchase_rate": ratio(np.count_nonzero(orders >= 2), buyers),
+        "churn_rate_monthly": PERIOD_DAYS * ratio(daily["churned"].sum(), daily["active_shoppers"].sum()),
+        "clv_365": clv(shoppers, revenue_by_age, horizon, gross_margin),
+        "nps": float(daily["nps"][-1]),
+        "service_wait_mean_min": float(waits_minutes.mean()) if waits_minutes.size else NAN,
+        "service_wait_p90_min": float(np.percentile(waits_minutes, 90)) if waits_minutes.size else NAN,
+        "on_time_rate": ratio(daily["on_time_deliveries"].sum(), daily["deliveries"].sum()),
+        "quick_ratio": ratio(growth["new"][1:].sum() + growth["resurrected"][1:].sum(), growth["churned"][1:].sum()),
+    }

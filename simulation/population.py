@@ -1,0 +1,92 @@
+"""Shoppers as a struct of arrays: shopper `i` is index `i` of every array.
+
+The columns are declared once, in `SHOPPER_COLUMNS`; arrays grow by doubling as
+shoppers join, so memory follows the shoppers acquired, not the market.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulation.scenario import Scenario
+
+CHANNELS = ("initial", "external", "word_of_mouth")
+PERIOD_DAYS = 30  # a "month" for cohorts, growth accounting and retention windows
+
+# name: (dtype, value before a shopper joins)
+SHOPPER_COLUMNS: dict[str, tuple[type, float]] = {
+    "join_time": (np.float64, 0.0),
+    "join_day": (np.int32, 0),
+    "channel": (np.int8, 0),
+    "purchase_rate": (np.float32, 0.0),        # BG/NBD lambda, per day
+    "dropout_probability": (np.float32, 0.0),  # BG/NBD p
+    "spend_rate": (np.float32, 1.0),           # Gamma-Gamma nu: order value ~ Gamma(p, rate nu)
+    "satisfaction": (np.float32, 0.0),
+    "alive": (np.bool_, False),                # latent: the platform never sees it
+    "next_visit": (np.float64, math.inf),
+    "orders": (np.int32, 0),
+    "spend": (np.float64, 0.0),
+    "last_active_day": (np.int32, 0),          # join day or last order day
+    "first_order_day": (np.int32, -1),
+}
+
+
+class Shoppers:
+    """Every shopper acquired so far; `n` of them, arrays may be longer."""
+
+    def __init__(self, horizon_days: int, capacity: int = 1024) -> None:
+        self.n = 0
+        self.period_words = (horizon_days // PERIOD_DAYS) // 64 + 1
+        self._allocate(capacity)
+
+    def _allocate(self, capacity: int) -> None:
+        for name, (dtype, fill) in SHOPPER_COLUMNS.items():
+            new = np.full(capacity, fill, dtype=dtype)
+            if self.n:
+                new[: self.n] = getattr(self, name)[: self.n]
+            setattr(self, name, new)
+        # Bit k of a row: ordered during the shopper's k-th 30-day period of life
+        # (life_periods) or during the run's k-th 30-day period (calendar_periods).
+        for name in ("life_periods", "calendar_periods"):
+            new = np.zeros((capacity, self.period_words), dtype=np.uint64)
+            if self.n:
+                new[: self.n] = getattr(self, name)[: self.n]
+            setattr(self, name, new)
+        self.capacity = capacity
+
+    def add(self, scenario: Scenario, join_times: np.ndarray, channel: np.ndarray, rng: np.random.Generator) -> slice:
+        """Join shoppers with their traits drawn as docs/model.md §2 says; returns their slice."""
+        count = len(join_times)
+        if self.n + count > self.capacity:
+            self._allocate(max(self.n + count, 2 * self.capacity))
+        new = slice(self.n, self.n + count)
+        behavior, sat = scenario.behavior, scenario.satisfaction
+        self.join_time[new] = join_times
+        self.join_day[new] = np.floor(join_times).astype(np.int32)
+        self.channel[new] = channel
+        self.purchase_rate[new] = rng.gamma(behavior.purchase_rate.shape, 1.0 / behavior.purchase_rate.rate, count)
+        if behavior.dropout.enabled:
+            self.dropout_probability[new] = rng.beta(behavior.dropout.a, behavior.dropout.b, count)
+        self.spend_rate[new] = rng.gamma(behavior.spend.q, 1.0 / behavior.spend.gamma, count)
+        self.satisfaction[new] = rng.beta(sat.initial_a, sat.initial_b, count)
+        self.alive[new] = True
+        self.last_active_day[new] = self.join_day[new]
+        self.n += count
+        return new
+
+    def set_period_bit(self, bits: np.ndarray, who: np.ndarray, period: np.ndarray | int) -> None:
+        """Set bit `period` in row `who` (rows unique)."""
+        period = np.asarray(period, dtype=np.int64)
+        period = np.minimum(period, self.period_words * 64 - 1)
+        word, bit = period // 64, (period % 64).astype(np.uint64)
+        bits[who, word] |= np.left_shift(np.uint64(1), bit)
+
+    @staticmethod
+    def has_period_bit(bits: np.ndarray, period: int) -> np.ndarray:
+        word, bit = divmod(period, 64)
+        return (bits[:, word] >> np.uint64(bit)) & np.uint64(1) == 1
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, name).nbytes for name in (*SHOPPER_COLUMNS, "life_periods", "calendar_periods"))

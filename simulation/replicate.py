@@ -1,0 +1,121 @@
+"""Replications of one scenario, in parallel processes, and their confidence intervals.
+
+Replication `k` always uses seed stream `k` (simulation.random_streams), so the numbers
+do not depend on how many processes ran them or in which order they finished.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import queue
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import stats
+
+from simulation.engine import RunResult, simulate
+from simulation.metrics import KPI_NAMES
+from simulation.scenario import Scenario
+
+Progress = Callable[[int, int], None]   # (replication, day just simulated)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Mean over replications with a 95 % Student-t confidence interval."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    replications: int     # replications in which the KPI was defined
+
+    @classmethod
+    def of(cls, values: np.ndarray, level: float = 0.95) -> "Interval":
+        values = np.asarray(values, dtype=float)
+        values = values[np.isfinite(values)]
+        n = values.size
+        if n == 0:
+            return cls(math.nan, math.nan, math.nan, 0)
+        mean = float(values.mean())
+        if n == 1:
+            return cls(mean, math.nan, math.nan, 1)
+        half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
+        return cls(mean, mean - half, mean + half, n)
+
+
+@dataclass
+class Replications:
+    scenario: Scenario
+    runs: list[RunResult]
+
+    def kpi_values(self, name: str) -> np.ndarray:
+        return np.array([run.kpis[name] for run in self.runs])
+
+    def kpis(self) -> dict[str, Interval]:
+        return {name: Interval.of(self.kpi_values(name)) for name in KPI_NAMES}
+
+
+_progress_queue = None
+
+
+def _init_worker(progress_queue) -> None:
+    global _progress_queue
+    _progress_queue = progress_queue
+
+
+def _run_one(scenario: Scenario, replication: int, transactions: bool) -> RunResult:
+    report = None
+    if _progress_queue is not None:
+        report = lambda day: _progress_queue.put((replication, day))  # noqa: E731
+    return simulate(scenario, replication, transactions=transactions, on_day=report)
+
+
+def run_replications(scenario: Scenario, *, replications: int | None = None, jobs: int | None = None,
+                     transactions: bool = False, progress: Progress | None = None) -> Replications:
+    """Run replications 0..n-1 of `scenario`; in `jobs` processes when more than one."""
+    count = replications or scenario.replications
+    jobs = max(1, min(jobs or os.cpu_count() or 1, count))
+    if jobs == 1:
+        runs = []
+        for k in range(count):
+            report = (lambda day, k=k: progress(k, day)) if progress else None
+            runs.append(simulate(scenario, k, transactions=transactions, on_day=report))
+        return Replications(scenario, runs)
+    context = multiprocessing.get_context("spawn")   # same behaviour on every platform
+    progress_queue = context.Queue() if progress else None
+    drain = _ProgressDrain(progress_queue, progress) if progress else None
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(progress_queue,)) as pool:
+            futures = [pool.submit(_run_one, scenario, k, transactions) for k in range(count)]
+            runs = [future.result() for future in futures]
+    finally:
+        if drain:
+            drain.stop()
+    return Replications(scenario, runs)
+
+
+class _ProgressDrain(threading.Thread):
+    """Forwards workers' (replication, day) reports to the caller's callback."""
+
+    def __init__(self, source, callback: Progress) -> None:
+        super().__init__(daemon=True)
+        self.source, self.callback, self._stopping = source, callback, threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while True:
+            try:
+                self.callback(*self.source.get(timeout=0.1))
+            except queue.Empty:
+                if self._stopping.is_set():
+                    return
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join()

@@ -1,0 +1,146 @@
+"""A scenario: the whole of what one simulated platform is, as one pydantic model.
+
+The YAML files in `scenarios/`, the `--set` overrides and (later) the TUI's forms
+share this one schema; `growthsim schema` prints it as JSON Schema. Rates are per
+day. Each default says where its number comes from.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from strategies import Config, Strategies
+
+DAYS_PER_WEEK = 7.0
+DAYS_PER_YEAR = 365.0
+
+
+class Market(Config):
+    size: int = Field(
+        1_000_000, ge=1, description="Prospects who could ever shop on the platform (Bass's M)."
+    )
+    initial_shoppers: int = Field(
+        20_000, ge=0, description="Shoppers already on the platform on day 0."
+    )
+
+    # A field validator rather than a model validator on Scenario, so that the error
+    # is reported at `market.initial_shoppers` (the key to fix), not at the root.
+    @field_validator("initial_shoppers")
+    @classmethod
+    def _within_market(cls, value: int, info: ValidationInfo) -> int:
+        size = info.data.get("size")  # absent when size itself failed validation
+        if size is not None and value > size:
+            raise ValueError(f"should be at most market.size ({size})")
+        return value
+
+
+class Acquisition(Config):
+    """Bass diffusion. Defaults: the means of Sultan, Farley & Lehmann's (1990)
+    meta-analysis of 213 Bass fits, p = 0.03 and q = 0.38 per year, per day here."""
+
+    innovation: float = Field(
+        0.03 / DAYS_PER_YEAR, ge=0, le=1, description="Bass p: daily chance a prospect joins on its own (external influence)."
+    )
+    imitation: float = Field(
+        0.38 / DAYS_PER_YEAR, ge=0, le=1, description="Bass q: daily word-of-mouth pull when every prospect's peer talks."
+    )
+
+
+class PurchaseRate(Config):
+    """Purchase rate per shopper, lambda ~ Gamma(shape r, rate alpha), per day.
+    Defaults: Fader, Hardie & Lee (2005) BG/NBD fit to CDNOW, r = 0.243 and
+    alpha = 4.414 weeks, i.e. 30.9 days."""
+
+    shape: float = Field(0.243, gt=0, description="BG/NBD r.")
+    rate: float = Field(4.414 * DAYS_PER_WEEK, gt=0, description="BG/NBD alpha, days.")
+
+
+class Dropout(Config):
+    """Dropout probability after each purchase, p ~ Beta(a, b). Defaults: Fader,
+    Hardie & Lee (2005) CDNOW fit, a = 0.793 and b = 2.426."""
+
+    enabled: bool = Field(True, description="Off: shoppers never become inactive (no churn).")
+    a: float = Field(0.793, gt=0, description="BG/NBD a.")
+    b: float = Field(2.426, gt=0, description="BG/NBD b.")
+
+
+class Spend(Config):
+    """Order values, Gamma-Gamma: each shopper's nu ~ Gamma(q, rate gamma), each of
+    its orders ~ Gamma(p, rate nu). Defaults: Fader, Hardie & Lee (2005, "RFM and
+    CLV") CDNOW fit, p = 6.25, q = 3.74, gamma = 15.44 (mean order about 35)."""
+
+    p: float = Field(6.25, gt=0, description="Gamma-Gamma p: shape of one shopper's order values.")
+    q: float = Field(3.74, gt=1, description="Gamma-Gamma q: shape of mean spend across shoppers (> 1 for a finite mean).")
+    gamma: float = Field(15.44, gt=0, description="Gamma-Gamma gamma: scale of mean spend across shoppers.")
+
+
+class Funnel(Config):
+    """Stage probabilities of one visit. Their product is the conversion per visit;
+    the visit rate is lambda divided by it, so that with these defaults purchases
+    are BG/NBD's. Defaults: about 8 % of sessions add to cart and about 70 % of carts
+    are abandoned (Baymard Institute's average), giving 2.5 % conversion."""
+
+    browse: float = Field(0.60, gt=0, le=1, description="Visit -> views a product.")
+    cart: float = Field(0.14, gt=0, le=1, description="Product view -> adds to cart.")
+    checkout: float = Field(0.50, gt=0, le=1, description="Cart -> starts checkout.")
+    order: float = Field(0.60, gt=0, le=1, description="Checkout -> places the order.")
+
+    def conversion(self) -> float:
+        return self.browse * self.cart * self.checkout * self.order
+
+
+class Behavior(Config):
+    purchase_rate: PurchaseRate = PurchaseRate()
+    dropout: Dropout = Dropout()
+    spend: Spend = Spend()
+    funnel: Funnel = Funnel()
+    churn_window_days: int = Field(
+        90, ge=1, description="Observed churn: a shopper with no order for this many days (since joining or the last order)."
+    )
+
+
+class Satisfaction(Config):
+    """Satisfaction in [0, 1] and how experiences move it. The initial Beta(8, 2)
+    puts the baseline NPS near +40, within published e-commerce NPS benchmarks; the
+    effect sizes are assumptions to calibrate against a platform's survey data."""
+
+    initial_a: float = Field(8.0, gt=0, description="Initial satisfaction ~ Beta(initial_a, initial_b).")
+    initial_b: float = Field(2.0, gt=0, description="Initial satisfaction ~ Beta(initial_a, initial_b).")
+    on_time_delivery: float = Field(0.01, ge=0, le=1, description="Gain from an order delivered on time.")
+    late_delivery_per_day: float = Field(0.04, ge=0, le=1, description="Loss per day an order is late.")
+    late_delivery_max: float = Field(0.20, ge=0, le=1, description="Largest loss from one late order.")
+    ticket_resolved: float = Field(0.0, ge=-1, le=1, description="Change when a ticket is answered without waiting.")
+    wait_per_hour: float = Field(0.05, ge=0, le=1, description="Loss per hour a ticket waits for an agent.")
+    ticket_abandoned: float = Field(0.10, ge=0, le=1, description="Loss when the shopper gives up waiting.")
+
+
+class Feedback(Config):
+    """Satisfaction feeding back on buying, dropout and word of mouth. At strength 0
+    the model is exactly Bass + BG/NBD; at 1 the sensitivities below apply."""
+
+    strength: float = Field(1.0, ge=0, description="Scales every feedback loop; 0 switches them all off.")
+    reference_satisfaction: float = Field(0.8, ge=0, le=1, description="Satisfaction at which feedback is neutral.")
+    purchase_rate_sensitivity: float = Field(1.0, ge=0, description="Purchase rate x exp(s * this * (satisfaction - reference)).")
+    dropout_sensitivity: float = Field(2.0, ge=0, description="Dropout probability x exp(-s * this * (satisfaction - reference)).")
+    word_of_mouth_sensitivity: float = Field(1.0, ge=0, description="Talkers weighted by 1 + s * this * (satisfaction - reference).")
+
+
+class Economics(Config):
+    gross_margin: float = Field(
+        0.30, ge=0, le=1, description="Gross margin on net revenue (US online retail commonly 20-45 %)."
+    )
+
+
+class Scenario(Config):
+    name: str = Field("scenario", description="Short name shown in tables.")
+    description: str = Field("", description="What this scenario asks, in a strategist's words.")
+    horizon_days: int = Field(365, ge=1, le=3650, description="Days simulated.")
+    seed: int = Field(1, ge=0, description="Root of the random number tree; same seed, same numbers.")
+    replications: int = Field(10, ge=1, le=10_000, description="Independent runs, for confidence intervals.")
+    market: Market = Market()
+    acquisition: Acquisition = Acquisition()
+    behavior: Behavior = Behavior()
+    satisfaction: Satisfaction = Satisfaction()
+    feedback: Feedback = Feedback()
+    economics: Economics = Economics()
+    strategies: Strategies = Strategies()

@@ -1,0 +1,114 @@
+"""The command-line contract of DESIGN.md §7: outputs, determinism, bad input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from growthsim.cli import main
+from simulation.metrics import KPI_NAMES
+
+SMALL = ["--set", "horizon_days=40", "--set", "market.size=20000", "--set", "market.initial_shoppers=2000"]
+BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
+
+
+def run(*args: str) -> int:
+    return main([str(a) for a in args])
+
+
+def test_run_writes_the_files_of_the_contract(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run("run", BASELINE, *SMALL, "--replications", 3, "--jobs", 1, "--out", out, "--transactions") == 0
+    assert {p.name for p in out.iterdir()} == {"summary.json", "timeseries.csv", "cohorts.csv",
+                                               "growth_accounting.csv", "scenario.yaml",
+                                               "transactions.csv", "shoppers.csv"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenario"] == "baseline" and summary["replications"] == 3 and summary["seed"] == 1
+    assert set(KPI_NAMES) <= set(summary["kpis"])
+    orders = summary["kpis"]["orders"]
+    assert orders["ci_low"] < orders["mean"] < orders["ci_high"]
+    header = (out / "timeseries.csv").read_text().splitlines()[0].split(",")
+    for column in ("replication", "day", "new_shoppers", "cumulative_shoppers", "active_shoppers", "orders",
+                   "gmv", "revenue", "churned", "tickets", "service_wait_mean_min", "on_time_rate", "nps"):
+        assert column in header
+    assert len((out / "timeseries.csv").read_text().splitlines()) == 1 + 3 * 40
+    tx = (out / "transactions.csv").read_text().splitlines()
+    assert tx[0] == "replication,shopper_id,day,value"
+    assert len(tx) - 1 == round(3 * orders["mean"])
+    assert (out / "shoppers.csv").read_text().startswith("replication,shopper_id,join_day,")
+    assert "orders" in capsys.readouterr().out
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_same_seed_same_bytes_whatever_the_number_of_processes(tmp_path):
+    args = ("run", BASELINE, *SMALL, "--replications", 3, "--transactions")
+    assert run(*args, "--jobs", 1, "--out", tmp_path / "a") == 0
+    assert run(*args, "--jobs", 2, "--out", tmp_path / "b") == 0
+    assert run(*args, "--jobs", 1, "--seed", 2, "--out", tmp_path / "c") == 0
+    assert outputs(tmp_path / "a") == outputs(tmp_path / "b")
+    assert outputs(tmp_path / "a")["timeseries.csv"] != outputs(tmp_path / "c")["timeseries.csv"]
+
+
+def test_extends_and_set_reach_the_simulation(tmp_path):
+    child = tmp_path / "more_agents.yaml"
+    child.write_text(f"extends: {BASELINE}\nname: more_agents\nstrategies:\n  service_quality:\n    agents: 7\n")
+    out = tmp_path / "out"
+    assert run("run", child, *SMALL, "--set", "seed=5", "--replications", 2, "--jobs", 1, "--out", out) == 0
+    resolved = (out / "scenario.yaml").read_text()
+    assert "agents: 7" in resolved and "seed: 5" in resolved and "horizon_days: 40" in resolved
+    assert json.loads((out / "summary.json").read_text())["scenario"] == "more_agents"
+
+
+@pytest.mark.parametrize("bad, where", [
+    (["--set", "behavior.dropout.a=-1"], "behavior.dropout.a"),
+    (["--set", "strategies.service_quality.agnets=3"], "did you mean 'agents'"),
+    (["--set", "horizon_days=0"], "horizon_days"),
+])
+def test_bad_input_exits_2_names_the_key_and_writes_nothing(tmp_path, capsys, bad, where):
+    out = tmp_path / "out"
+    assert run("run", BASELINE, *bad, "--out", out) == 2
+    error = capsys.readouterr().err
+    assert where in error and "--set" in error and "Traceback" not in error
+    assert not out.exists()
+
+
+def test_a_bad_file_is_named_with_its_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: ../nowhere.yaml\n")
+    assert run("run", bad) == 2
+    assert "bad.yaml:1" in capsys.readouterr().err
+    bad.write_text("market:\n  size: lots\n")
+    assert run("validate", BASELINE, bad) == 2
+    captured = capsys.readouterr()
+    assert "baseline.yaml: ok" in captured.out and "bad.yaml:2:3: market.size" in captured.err
+
+
+def test_bad_arguments_exit_2():
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(BASELINE), "--replications", "0"])
+    assert stop.value.code == 2
+
+
+def test_validate_accepts_the_bundled_scenarios():
+    scenarios = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+    assert scenarios and run("validate", *scenarios) == 0
+
+
+def test_schema_is_json_schema_of_the_scenario(capsys):
+    assert run("schema") == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["additionalProperties"] is False
+    assert {"horizon_days", "market", "behavior", "strategies"} <= set(schema["properties"])
+
+
+def test_the_console_command_runs_headless(tmp_path):
+    """As CI calls it: a real process, no terminal."""
+    done = subprocess.run([sys.executable, "-m", "growthsim", "run", str(BASELINE), *SMALL,
+                           "--replications", "2", "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["replications"] == 2

@@ -1,0 +1,1 @@
+"""The Textual front end (to come; the engine is usable without it)."""
