@@ -15,6 +15,9 @@ import simpy
 
 from simulation import feedback
 from simulation.acquisition import bass_day_join_probability, external_share
+from simulation.calendar_events import apply_calendar
+from simulation.ledger import Ledger
+from simulation.policies import PolicyRunner
 from simulation.experiences import Experiences
 from simulation.fulfilment import Fulfilment
 from simulation.metrics import DAILY_COLUMNS, cohort_table, growth_accounting, run_kpis
@@ -22,9 +25,9 @@ from simulation.population import CHANNELS, Shoppers
 from simulation.random_streams import streams
 from simulation.scenario import Scenario
 from simulation.service_desk import ServiceDesk
-from simulation.shopper_step import DayOrders, ShopperStep
+from simulation.shopper_step import ShopperStep
 from simulation.timed_events import DayBuckets
-from strategies.base import Levers, StrategyHook
+from strategies import STRATEGY_NAMES, Levers, OrderBatch, Strategy, strategy_class
 
 INITIAL, EXTERNAL, WORD_OF_MOUTH = (CHANNELS.index(c) for c in ("initial", "external", "word_of_mouth"))
 
@@ -38,6 +41,7 @@ class RunResult:
     kpis: dict[str, float]
     cohorts: dict[str, np.ndarray]
     growth: dict[str, np.ndarray]
+    policy_log: list[dict] = field(default_factory=list)
     transactions: dict[str, np.ndarray] | None = None
     shoppers: dict[str, np.ndarray] | None = None
 
@@ -48,30 +52,45 @@ class Replication:
     replication: int = 0
     record_transactions: bool = False
     on_day: Callable[[int], None] | None = None
-    hooks: list[StrategyHook] = field(default_factory=list)   # the strategies issue plugs in here
 
     def __post_init__(self) -> None:
-        sc, rng = self.scenario, streams(self.scenario.seed, self.replication)
-        self.rng = rng
+        # A private copy: policies change levers in it during the run.
+        self.scenario = sc = self.scenario.model_copy(deep=True)
+        self.rng = rng = streams(sc.seed, self.replication)
         self.levers = Levers()
+        self.ledger = Ledger(sc.economics.gross_margin)
         capacity = min(sc.market.size, max(1024, 2 * sc.market.initial_shoppers))
         self.shoppers = Shoppers(sc.horizon_days, capacity)
+        self.strategies: list[Strategy] = [
+            cls(getattr(sc.strategies, name), self, rng[f"strategy:{name}"])
+            for name in STRATEGY_NAMES
+            if (cls := strategy_class(name)) is not None and getattr(sc.strategies, name).enabled
+        ]
         self.tally = feedback.SatisfactionTally(sc.feedback)
-        self.step = ShopperStep(sc, self.shoppers, self.levers, self.tally, rng["visits"], rng["orders"])
-        self.experiences = Experiences(sc, self.shoppers, self.levers, self.tally, rng["satisfaction"])
+        self.step = ShopperStep(sc, self.shoppers, self.levers, self.strategies, self.tally, self.ledger,
+                                rng["visits"], rng["orders"])
+        self.experiences = Experiences(sc, self.shoppers, self.step, self.tally)
         tickets = DayBuckets(("shopper",))
-        self.fulfilment = Fulfilment(sc, self.experiences, tickets, rng["fulfilment"])
-        self.desk = ServiceDesk(sc, self.experiences, tickets, rng["service"])
+        self.tickets = tickets
+        self.fulfilment = Fulfilment(sc, self.experiences, tickets, self.ledger, rng["fulfilment"])
+        self.desk = ServiceDesk(sc, self.experiences, tickets, self.strategies, rng["service"])
+        self.policies = PolicyRunner(sc, sc.policies)
         self.daily = {name: np.zeros(sc.horizon_days) for name in DAILY_COLUMNS}
         self.today: dict[str, float] = {}
-        self.orders_today = DayOrders(np.empty(0, np.int64), np.empty(0), np.empty(0))
-        self.transactions: list[DayOrders] = []
+        self.orders_today = OrderBatch.empty()
+        self.transactions: list[OrderBatch] = []
 
     # --- the daily processes, in the order they run -------------------------------
 
     def steer(self, day: int) -> None:
-        for hook in self.hooks:
-            self.today[f"cost_{hook.name}"] = hook.on_day(day, self.levers)
+        """Levers back to neutral, then calendar events and strategies set today's."""
+        self.levers.reset()
+        self.ledger.start_day()
+        self.today["events_on"] = len(apply_calendar(day, self.scenario.calendar, self.levers, self.ledger))
+        service = self.scenario.strategies.service_quality
+        self.ledger.book_cost("service_quality", "operations", service.agents * service.agent_cost_per_day)
+        for strategy in self.strategies:
+            strategy.start_day(day)
 
     def acquire(self, day: int) -> None:
         sc, s = self.scenario, self.shoppers
@@ -90,13 +109,18 @@ class Replication:
         external = rng.random(count) < external_share(p, q, talkers, sc.market.size)
         self._join(day, times, np.where(external, EXTERNAL, WORD_OF_MOUTH).astype(np.int8))
         joined["external"], joined["word_of_mouth"] = int(external.sum()), int(count - external.sum())
+        for strategy in self.strategies:
+            for channel, number in strategy.acquire(day).items():
+                number = min(number, sc.market.size - s.n)
+                times = day + np.sort(strategy.rng.random(number))
+                self._join(day, times, np.full(number, CHANNELS.index(channel), np.int8))
+                joined[channel] = joined.get(channel, 0) + number
         for channel, number in joined.items():
             self.today[f"new_shoppers_{channel}"] = number
         self.today["new_shoppers"] = sum(joined.values())
 
     def shop(self, day: int) -> None:
         self.orders_today = self.step.play_day(day, self.today)
-        self.today["gmv"] = self.today["revenue"] = float(self.orders_today.value.sum())
         if self.record_transactions:
             self.transactions.append(self.orders_today)
 
@@ -113,9 +137,13 @@ class Replication:
         today["alive_shoppers"] = self.tally.alive
         today["nps"] = self.tally.net_promoter_score()
         today["satisfaction_mean"] = self.tally.mean_customer_satisfaction()
+        for strategy in self.strategies:
+            strategy.end_day(day)
+        today.update(self.ledger.day_row())
         for name in DAILY_COLUMNS:
             self.daily[name][day] = today.get(name, 0)
         self.today = {}
+        self.policies.review(day, self.daily)
         if self.on_day is not None:
             self.on_day(day)
 
@@ -124,7 +152,19 @@ class Replication:
     def _join(self, day: int, times: np.ndarray, channel: np.ndarray) -> None:
         if len(times):
             new = self.shoppers.add(self.scenario, times, channel, self.rng["traits"])
+            new = np.arange(new.start, new.stop)
             self.step.joined(new, day)
+            for strategy in self.strategies:
+                strategy.joined(day, new)
+
+    # --- for strategies ------------------------------------------------------------
+
+    def satisfaction_change(self, day: int, who: np.ndarray, change) -> None:
+        self.experiences.satisfaction_change(day, who, change)
+
+    def redraw_visits(self, who: np.ndarray, day: int) -> None:
+        """Call after changing a factor that sets these shoppers' visit rates."""
+        self.step.redraw_visits(who, day)
 
     # --- running -------------------------------------------------------------------
 
@@ -141,10 +181,11 @@ class Replication:
         growth = growth_accounting(s, sc.horizon_days)
         kpis = run_kpis(s, self.daily, self.step.revenue_by_age, waits, growth, sc.horizon_days,
                         sc.economics.gross_margin)
-        result = RunResult(self.replication, self.daily, kpis, cohort_table(s, sc.horizon_days), growth)
+        result = RunResult(self.replication, self.daily, kpis, cohort_table(s, sc.horizon_days), growth,
+                           self.policies.log)
         if self.record_transactions:
             result.transactions = {f: np.concatenate([getattr(o, f) for o in self.transactions])
-                                   for f in ("shopper", "time", "value")}
+                                   for f in ("shopper", "time", "value", "discount")}
             result.shoppers = self.shopper_table()
         return result
 

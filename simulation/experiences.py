@@ -11,18 +11,15 @@ import numpy as np
 from simulation.feedback import SatisfactionTally
 from simulation.population import Shoppers
 from simulation.scenario import Scenario
-from simulation.shopper_step import draw_next_visit
-from strategies.base import Levers
+from simulation.shopper_step import ShopperStep
 
 
 class Experiences:
-    def __init__(self, scenario: Scenario, shoppers: Shoppers, levers: Levers, tally: SatisfactionTally,
-                 rng: np.random.Generator) -> None:
+    def __init__(self, scenario: Scenario, shoppers: Shoppers, step: ShopperStep, tally: SatisfactionTally) -> None:
         self.scenario = scenario
         self.tally = tally
         self.shoppers = shoppers
-        self.levers = levers
-        self.rng = rng
+        self.step = step
 
     def satisfaction_change(self, day: int, who: np.ndarray, change: np.ndarray | float) -> None:
         if len(who) == 0:
@@ -34,5 +31,4 @@ class Experiences:
         s.satisfaction[touched] = np.clip(s.satisfaction[touched], 0.0, 1.0)
         self.tally.changed(before, s.satisfaction[touched], s.alive[touched], s.orders[touched] > 0)
         if self.scenario.feedback.strength > 0:
-            alive = touched[s.alive[touched]]
-            draw_next_visit(s, alive, float(day + 1), self.scenario, self.levers, self.rng)
+            self.step.redraw_visits(touched, day)

@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.population import CHANNELS, PERIOD_DAYS, Shoppers
+from simulation.population import CHANNELS, PERIOD_DAYS, VIRAL_CHANNELS, Shoppers
+from strategies import STRATEGY_NAMES
 
 DAILY_COLUMNS = (
     "new_shoppers", *(f"new_shoppers_{c}" for c in CHANNELS), "cumulative_shoppers",
     "alive_shoppers", "active_shoppers", "churned", "reactivated",
-    "visits", "browse", "cart", "checkout", "orders", "gmv", "revenue",
-    "tickets", "tickets_deflected", "tickets_abandoned", "service_wait_mean_min", "service_wait_p90_min",
-    "deliveries", "on_time_deliveries", "on_time_rate", "delivery_days_mean", "backlog",
-    "nps", "satisfaction_mean",
+    "visits", "browse", "cart", "checkout", "orders", "gmv", "discounts", "refunds", "revenue",
+    "acquisition_cost", "marketing_cost", "operations_cost", "contribution",
+    *(f"cost_{name}" for name in (*STRATEGY_NAMES, "calendar")),
+    "tickets", "tickets_deflected", "tickets_answered", "tickets_abandoned",
+    "service_wait_mean_min", "service_wait_p90_min",
+    "shipped", "deliveries", "on_time_deliveries", "on_time_rate", "delivery_days_mean", "returns", "backlog",
+    "nps", "satisfaction_mean", "events_on",
 )
 
 KPI_NAMES = (
     "shoppers_total", "active_shoppers_end", "orders", "gmv", "revenue",
     "retention_d30", "retention_d90", "repeat_purchase_rate", "churn_rate_monthly",
     "clv_365", "nps", "service_wait_mean_min", "service_wait_p90_min", "on_time_rate", "quick_ratio",
+    "marketing_cost", "operations_cost", "contribution", "cac", "ltv_cac", "k_factor", "return_rate", "roi",
 )
 
 NAN = float("nan")
@@ -95,6 +100,10 @@ def run_kpis(shoppers: Shoppers, daily: dict[str, np.ndarray], revenue_by_age: n
              waits_minutes: np.ndarray, growth: dict[str, np.ndarray], horizon: int, gross_margin: float) -> dict[str, float]:
     orders = shoppers.orders[: shoppers.n]
     buyers = np.count_nonzero(orders >= 1)
+    acquired = daily["new_shoppers"].sum() - daily["new_shoppers_initial"].sum()
+    viral = sum(daily[f"new_shoppers_{c}"].sum() for c in VIRAL_CHANNELS)
+    cac = ratio(daily["acquisition_cost"].sum(), acquired)
+    clv_365 = clv(shoppers, revenue_by_age, horizon, gross_margin)
     return {
         "shoppers_total": float(shoppers.n),
         "active_shoppers_end": float(daily["active_shoppers"][-1]),
@@ -105,10 +114,18 @@ def run_kpis(shoppers: Shoppers, daily: dict[str, np.ndarray], revenue_by_age: n
         "retention_d90": retention(shoppers, horizon, 90),
         "repeat_purchase_rate": ratio(np.count_nonzero(orders >= 2), buyers),
         "churn_rate_monthly": PERIOD_DAYS * ratio(daily["churned"].sum(), daily["active_shoppers"].sum()),
-        "clv_365": clv(shoppers, revenue_by_age, horizon, gross_margin),
+        "clv_365": clv_365,
         "nps": float(daily["nps"][-1]),
         "service_wait_mean_min": float(waits_minutes.mean()) if waits_minutes.size else NAN,
         "service_wait_p90_min": float(np.percentile(waits_minutes, 90)) if waits_minutes.size else NAN,
         "on_time_rate": ratio(daily["on_time_deliveries"].sum(), daily["deliveries"].sum()),
         "quick_ratio": ratio(growth["new"][1:].sum() + growth["resurrected"][1:].sum(), growth["churned"][1:].sum()),
+        "marketing_cost": float(daily["marketing_cost"].sum()),
+        "operations_cost": float(daily["operations_cost"].sum()),
+        "contribution": float(daily["contribution"].sum()),
+        "cac": cac,
+        "ltv_cac": ratio(clv_365, cac) if cac == cac else NAN,
+        "k_factor": ratio(viral, shoppers.n),
+        "return_rate": ratio(daily["returns"].sum(), daily["deliveries"].sum()),
+        "roi": NAN,   # needs the baseline's replications: simulation.replicate
     }

@@ -12,7 +12,10 @@ import numpy as np
 
 from simulation.scenario import Scenario
 
-CHANNELS = ("initial", "external", "word_of_mouth")
+# How a shopper came: on day 0, Bass's external influence or word of mouth, a paid
+# referral, or a paid channel of cross-channel acquisition.
+CHANNELS = ("initial", "external", "word_of_mouth", "referral", "app", "web", "social", "marketplace", "store")
+VIRAL_CHANNELS = ("word_of_mouth", "referral")
 PERIOD_DAYS = 30  # a "month" for cohorts, growth accounting and retention windows
 
 # name: (dtype, value before a shopper joins)

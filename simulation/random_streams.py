@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-SUBSYSTEMS = ("acquisition", "traits", "visits", "orders", "fulfilment", "service", "satisfaction")
+from strategies import STRATEGY_NAMES
+
+SUBSYSTEMS = ("acquisition", "traits", "visits", "orders", "fulfilment", "service", "satisfaction",
+              *(f"strategy:{name}" for name in STRATEGY_NAMES))
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from simulation.calendar_events import CalendarEvent
+from simulation.policies import Policy
 from strategies import Config, Strategies
 
 DAYS_PER_WEEK = 7.0
@@ -144,3 +146,8 @@ class Scenario(Config):
     feedback: Feedback = Feedback()
     economics: Economics = Economics()
     strategies: Strategies = Strategies()
+    calendar: list[CalendarEvent] = Field([], description="Festival sales, member days, price changes.")
+    policies: list[Policy] = Field([], description="Rules that change a lever when a running metric crosses a threshold.")
+    baseline: str | None = Field(
+        None, description="Scenario file (relative to this one) to measure ROI against: incremental contribution over incremental cost."
+    )

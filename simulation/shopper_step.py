@@ -2,102 +2,128 @@
 
 One call plays every visit of one day: each alive shopper's next visit time is kept,
 so a day costs one comparison over all shoppers plus work for those who visit.
-Multiple visits by one shopper in a day are played in rounds.
+Multiple visits by one shopper in a day are played in rounds. Strategies act through
+their factors (strategies.base.Strategy); with none, this is BG/NBD.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from simulation import feedback
+from simulation.ledger import Ledger
 from simulation.population import PERIOD_DAYS, Shoppers
 from simulation.scenario import Scenario
-from strategies.base import Levers
+from strategies.base import Levers, OrderBatch, Strategy
 
 FUNNEL_STAGES = ("browse", "cart", "checkout", "order")
 
 
-def visit_rate(shoppers: Shoppers, who: np.ndarray, scenario: Scenario, levers: Levers) -> np.ndarray:
-    """Visits per day: lambda x satisfaction feedback x visit lever / baseline conversion."""
-    rate = shoppers.purchase_rate[who].astype(np.float64)
-    rate *= feedback.purchase_rate_multiplier(shoppers.satisfaction[who], scenario.feedback)
-    return rate * (levers.visit_rate_multiplier / scenario.behavior.funnel.conversion())
-
-
-def draw_next_visit(shoppers: Shoppers, who: np.ndarray, after: np.ndarray | float,
-                    scenario: Scenario, levers: Levers, rng: np.random.Generator) -> None:
-    gaps = rng.standard_exponential(len(who)) / visit_rate(shoppers, who, scenario, levers)
-    shoppers.next_visit[who] = after + gaps
-
-
-def stage_thresholds(scenario: Scenario, levers: Levers) -> np.ndarray:
-    """Cumulative probability of reaching each funnel stage in one visit."""
-    funnel = scenario.behavior.funnel
-    stage = [min(1.0, getattr(funnel, name) * levers.stage_multipliers.get(name, 1.0)) for name in FUNNEL_STAGES]
-    return np.cumprod(stage)
-
-
-@dataclass
-class DayOrders:
-    shopper: np.ndarray
-    time: np.ndarray
-    value: np.ndarray
+def product_of(factors) -> np.ndarray | float:
+    total = 1.0
+    for factor in factors:
+        total = total * factor
+    return total
 
 
 class ShopperStep:
     """Visits, funnel, orders and dropout for one day; bookkeeping of activity."""
 
-    def __init__(self, scenario: Scenario, shoppers: Shoppers, levers: Levers, tally: feedback.SatisfactionTally,
+    def __init__(self, scenario: Scenario, shoppers: Shoppers, levers: Levers, strategies: list[Strategy],
+                 tally: feedback.SatisfactionTally, ledger: Ledger,
                  visits_rng: np.random.Generator, orders_rng: np.random.Generator) -> None:
         self.scenario = scenario
-        self.tally = tally
         self.shoppers = shoppers
         self.levers = levers
+        self.strategies = strategies
+        self.tally = tally
+        self.ledger = ledger
         self.visits_rng = visits_rng
         self.orders_rng = orders_rng
         horizon = scenario.horizon_days
         self.last_active_count = np.zeros(horizon + 1, dtype=np.int64)  # shoppers by last active day
         self.revenue_by_age = np.zeros(horizon, dtype=np.float64)       # for CLV by age in days
 
-    def joined(self, new: slice, day: int) -> None:
-        self.last_active_count[day] += new.stop - new.start
-        self.tally.joined(self.shoppers.satisfaction[new])
-        draw_next_visit(self.shoppers, np.arange(new.start, new.stop), self.shoppers.join_time[new],
-                        self.scenario, self.levers, self.visits_rng)
+    # --- rates ---------------------------------------------------------------------
 
-    def play_day(self, day: int, today: dict[str, float]) -> DayOrders:
+    def visit_rate(self, who: np.ndarray) -> np.ndarray:
+        """Visits per day: lambda x satisfaction feedback x levers x strategies / baseline conversion."""
+        s = self.shoppers
+        rate = s.purchase_rate[who].astype(np.float64)
+        rate *= feedback.purchase_rate_multiplier(s.satisfaction[who], self.scenario.feedback)
+        rate *= product_of(strategy.visit_factor(who) for strategy in self.strategies)
+        return rate * (self.levers.visit_rate_multiplier / self.scenario.behavior.funnel.conversion())
+
+    def draw_next_visit(self, who: np.ndarray, after: np.ndarray | float) -> None:
+        gaps = self.visits_rng.standard_exponential(len(who)) / self.visit_rate(who)
+        self.shoppers.next_visit[who] = after + gaps
+
+    def redraw_visits(self, who: np.ndarray, day: int) -> None:
+        """A shopper's rate changed during `day`: memorylessness lets the next visit be redrawn."""
+        alive = who[self.shoppers.alive[who]]
+        self.draw_next_visit(alive, float(day + 1))
+
+    def stage_thresholds(self, who: np.ndarray) -> np.ndarray:
+        """Cumulative probability of reaching each funnel stage: stages x visitors
+        (stages x 1 when no strategy acts per shopper)."""
+        funnel = self.scenario.behavior.funnel
+        per_strategy = [strategy.stage_factors(who) for strategy in self.strategies]
+        stages = []
+        for stage in FUNNEL_STAGES:
+            probability = getattr(funnel, stage) * self.levers.stage_multipliers.get(stage, 1.0)
+            probability = probability * product_of(f[stage] for f in per_strategy if stage in f)
+            stages.append(np.minimum(1.0, probability))
+        if all(np.ndim(p) == 0 for p in stages):
+            return np.cumprod(stages)[:, None]
+        return np.cumprod(np.vstack([np.broadcast_to(p, who.shape) for p in stages]), axis=0)
+
+    # --- the day -------------------------------------------------------------------
+
+    def joined(self, new: np.ndarray, day: int) -> None:
+        self.last_active_count[day] += len(new)
+        self.tally.joined(self.shoppers.satisfaction[new])
+        self.draw_next_visit(new, self.shoppers.join_time[new])
+
+    def play_day(self, day: int, today: dict[str, float]) -> OrderBatch:
         s, end_of_day = self.shoppers, day + 1.0
-        thresholds = stage_thresholds(self.scenario, self.levers)
         funnel_counts = np.zeros(len(FUNNEL_STAGES) + 1, dtype=np.int64)
-        orders: list[DayOrders] = []
+        batches: list[OrderBatch] = []
         visitors = np.flatnonzero(s.next_visit[: s.n] < end_of_day)
         while visitors.size:
             times = s.next_visit[visitors]
-            u = self.visits_rng.random(visitors.size)
-            funnel_counts[0] += visitors.size
-            for k, threshold in enumerate(thresholds, start=1):
-                funnel_counts[k] += np.count_nonzero(u < threshold)
-            ordered = u < thresholds[-1]
-            buyers, buy_times = visitors[ordered], times[ordered]
-            orders.append(self._place_orders(day, buyers, buy_times, today))
+            reached = self.visits_rng.random(visitors.size) < self.stage_thresholds(visitors)  # stages x visitors
+            funnel_counts += [visitors.size, *np.count_nonzero(reached, axis=1)]
+            ordered = reached[-1]
+            abandoned = reached[1] & ~ordered
+            if abandoned.any():
+                for strategy in self.strategies:
+                    strategy.carts_abandoned(day, visitors[abandoned], times[abandoned])
+            buyers = visitors[ordered]
+            batches.append(self._place_orders(day, buyers, times[ordered], today))
             self._drop_out(buyers)
             still_visiting = s.alive[visitors]
             visitors, times = visitors[still_visiting], times[still_visiting]
-            draw_next_visit(s, visitors, times, self.scenario, self.levers, self.visits_rng)
+            self.draw_next_visit(visitors, times)
             visitors = visitors[s.next_visit[visitors] < end_of_day]
         for name, count in zip(("visits", *FUNNEL_STAGES), funnel_counts):
             today[name if name != "order" else "orders"] = int(count)
-        if not orders:
-            return DayOrders(np.empty(0, np.int64), np.empty(0), np.empty(0))
-        return DayOrders(*(np.concatenate([getattr(o, f) for o in orders]) for f in ("shopper", "time", "value")))
+        if not batches:
+            return OrderBatch.empty()
+        return OrderBatch(*(np.concatenate([getattr(b, f) for b in batches])
+                            for f in ("shopper", "time", "value", "discount", "return_probability")))
 
-    def _place_orders(self, day: int, buyers: np.ndarray, times: np.ndarray, today: dict[str, float]) -> DayOrders:
-        s = self.shoppers
+    def _place_orders(self, day: int, buyers: np.ndarray, times: np.ndarray, today: dict[str, float]) -> OrderBatch:
+        s, levers = self.shoppers, self.levers
         values = self.orders_rng.standard_gamma(self.scenario.behavior.spend.p, buyers.size) / s.spend_rate[buyers]
+        values *= levers.order_value_multiplier
+        batch = OrderBatch(buyers, times, values, levers.discount_rate * values,
+                           np.full(buyers.size, self.scenario.strategies.logistics.return_rate))
+        for strategy in self.strategies:
+            strategy.orders_placed(day, batch)
+        self.ledger.gmv += float(batch.value.sum())
+        self.ledger.discounts += float(batch.discount.sum())
         s.orders[buyers] += 1
-        s.spend[buyers] += values
+        s.spend[buyers] += batch.value - batch.discount
         first = buyers[s.first_order_day[buyers] < 0]
         s.first_order_day[first] = day
         self.tally.first_order(s.satisfaction[first])
@@ -110,20 +136,21 @@ class ShopperStep:
         self.last_active_count[day] += int(np.count_nonzero(moved))
         s.last_active_day[buyers] = day
         age = day - s.join_day[buyers]
-        self.revenue_by_age += np.bincount(age, weights=values, minlength=len(self.revenue_by_age))
+        self.revenue_by_age += np.bincount(age, weights=batch.value - batch.discount, minlength=len(self.revenue_by_age))
         s.set_period_bit(s.life_periods, buyers, age // PERIOD_DAYS)
         s.set_period_bit(s.calendar_periods, buyers, day // PERIOD_DAYS)
-        return DayOrders(buyers, times, values)
+        return batch
 
     def _drop_out(self, buyers: np.ndarray) -> None:
-        """BG/NBD: after each purchase, inactive for good with probability p (x feedback x lever)."""
+        """BG/NBD: after each purchase, inactive for good with probability p (x feedback x levers x strategies)."""
         s = self.shoppers
         probability = s.dropout_probability[buyers] * self.levers.dropout_multiplier
         probability = probability * feedback.dropout_multiplier(s.satisfaction[buyers], self.scenario.feedback)
+        probability = probability * product_of(strategy.dropout_factor(buyers) for strategy in self.strategies)
         leaving = buyers[self.visits_rng.random(buyers.size) < probability]
         s.alive[leaving] = False
-        self.tally.dropped_out(s.satisfaction[leaving])
         s.next_visit[leaving] = np.inf
+        self.tally.dropped_out(s.satisfaction[leaving])
 
     def active_and_churned(self, day: int) -> tuple[int, int]:
         """Shoppers active within the churn window at the end of `day`, and those who lapsed today."""

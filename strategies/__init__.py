@@ -1,15 +1,24 @@
-"""Strategies of the e-commerce growth and retention playbook.
+"""Strategies of the e-commerce growth and retention playbook (DESIGN.md §5).
 
-Each strategy is a module with a pydantic config (all default to off, or to the
-baseline operations every platform has) and, from the strategies issue on, a hook
-that sets the engine's levers and books its daily cost (`strategies.base`).
+Each is a module here with a pydantic config (off by default, or at the baseline
+operations every platform has) and, where it acts through the engine's touchpoints,
+a `Strategy` subclass named in its module's `STRATEGY`.
 """
 
+from __future__ import annotations
+
+import importlib
+
+from strategies.base import Config, Levers, OrderBatch, Strategy, StrategyConfig
 from strategies.logistics import Logistics
 from strategies.service_quality import ServiceQuality
-from strategies.base import StrategyHook, Levers, Config
 
-__all__ = ["Logistics", "ServiceQuality", "StrategyHook", "Levers", "Config", "Strategies"]
+# The strategy modules, in the order the engine consults them each day.
+STRATEGY_NAMES = ("content", "social_referral", "membership", "service_quality", "logistics",
+                  "cross_channel", "precision_marketing")
+
+__all__ = ["Config", "Levers", "OrderBatch", "Strategy", "StrategyConfig", "Strategies", "STRATEGY_NAMES",
+           "strategy_class"]
 
 
 class Strategies(Config):
@@ -17,3 +26,12 @@ class Strategies(Config):
 
     service_quality: ServiceQuality = ServiceQuality()
     logistics: Logistics = Logistics()
+
+
+def strategy_class(name: str) -> type[Strategy] | None:
+    """The touchpoints of strategy `name`, or None for one the engine runs as an operation."""
+    try:
+        module = importlib.import_module(f"strategies.{name}")
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, "STRATEGY", None)

@@ -16,6 +16,8 @@ Where the default numbers come from:
   contact per ten orders.
 - `agents` 2: sized so the baseline platform's desk is busy but stable
   (utilisation well under 1); change it with the scenario's scale.
+- `agent_cost_per_day` 480: an agent on duty around the clock is three 8-hour
+  shifts at about 20 an hour.
 - `ticket_delay_days` 1: a question about an order comes, on average, a day after it.
 """
 
@@ -30,6 +32,7 @@ from strategies.base import Config
 
 class ServiceQuality(Config):
     agents: int = Field(2, ge=0, description="Agents on duty around the clock.")
+    agent_cost_per_day: float = Field(480.0, ge=0, description="Cost of one agent on duty around the clock for a day.")
     handle_minutes: float = Field(8.0, gt=0, description="Mean agent time to handle one ticket, minutes.")
     handle_distribution: Literal["exponential", "lognormal", "fixed"] = Field(
         "exponential", description="Shape of handling times; exponential makes the desk an M/M/c queue."
