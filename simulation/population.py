@@ -41,11 +41,21 @@ class Shoppers:
 
     def __init__(self, horizon_days: int, capacity: int = 1024) -> None:
         self.n = 0
+        self.capacity = 0
+        self.columns = dict(SHOPPER_COLUMNS)
         self.period_words = (horizon_days // PERIOD_DAYS) // 64 + 1
         self._allocate(capacity)
 
+    def register_column(self, name: str, dtype: type, fill: float) -> np.ndarray:
+        """A strategy's own per-shopper column (e.g. membership tier); it grows with the others."""
+        if name in self.columns:
+            raise ValueError(f"shopper column {name!r} exists already")
+        self.columns[name] = (dtype, fill)
+        setattr(self, name, np.full(self.capacity, fill, dtype=dtype))
+        return getattr(self, name)
+
     def _allocate(self, capacity: int) -> None:
-        for name, (dtype, fill) in SHOPPER_COLUMNS.items():
+        for name, (dtype, fill) in self.columns.items():
             new = np.full(capacity, fill, dtype=dtype)
             if self.n:
                 new[: self.n] = getattr(self, name)[: self.n]
@@ -92,4 +102,4 @@ class Shoppers:
         return (bits[:, word] >> np.uint64(bit)) & np.uint64(1) == 1
 
     def nbytes(self) -> int:
-        return sum(getattr(self, name).nbytes for name in (*SHOPPER_COLUMNS, "life_periods", "calendar_periods"))
+        return sum(getattr(self, name).nbytes for name in (*self.columns, "life_periods", "calendar_periods"))

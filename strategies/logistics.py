@@ -42,3 +42,6 @@ class Logistics(Config):
     late_ticket_probability: float = Field(
         0.3, ge=0, le=1, description="Probability that a late order raises a 'where is my order?' ticket."
     )
+
+
+CONFIG = Logistics

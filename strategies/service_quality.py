@@ -52,3 +52,6 @@ class ServiceQuality(Config):
     patience_minutes: float | None = Field(
         None, gt=0, description="Mean patience before a waiting shopper abandons, minutes (exponential); null: nobody abandons."
     )
+
+
+CONFIG = ServiceQuality
