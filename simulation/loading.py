@@ -70,9 +70,22 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Sce
     """The validated scenario of a file (with what it extends) and `--set` overrides."""
     data, origins = _resolve(path, overrides)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as error:
         raise ScenarioError(_problems(error, origins)) from None
+    if scenario.baseline is not None:
+        scenario.baseline = _relative_to_origin(scenario.baseline, origins.get(("baseline",)), "baseline")
+    return scenario
+
+
+def _relative_to_origin(name: str, origin: Origin | None, key: str) -> str:
+    """A file named in a scenario is relative to the file that names it (or to the
+    working folder, for --set)."""
+    folder = Path(origin.file).parent if origin is not None and origin is not SET else Path(".")
+    path = os.path.normpath(folder / name)
+    if not Path(path).is_file():
+        raise ScenarioError([Problem.at(origin or SET, key, f"file not found: {path}")])
+    return path
 
 
 def scenario_dict(path: str | os.PathLike, overrides: Iterable[str] = ()) -> dict:

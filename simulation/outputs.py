@@ -87,6 +87,11 @@ def write_run(result: Replications, out: Path, *, scenario_yaml: str | None = No
         for run in result.runs]))
     emit("cohorts.csv", lambda p: write_csv(p, [with_replication(r.replication, r.cohorts) for r in result.runs]))
     emit("growth_accounting.csv", lambda p: write_csv(p, [with_replication(r.replication, r.growth) for r in result.runs]))
+    if any(run.policy_log for run in result.runs):
+        emit("policy_log.csv", lambda p: write_csv(p, [
+            {"replication": np.full(len(r.policy_log), r.replication),
+             **{k: np.array([entry[k] for entry in r.policy_log], dtype=object) for k in r.policy_log[0]}}
+            for r in result.runs if r.policy_log]))
     if scenario_yaml is not None:
         emit("scenario.yaml", lambda p: write_atomically(p, lambda h: h.write(scenario_yaml)))
     if result.runs and result.runs[0].transactions is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from strategies.base import Config
 
@@ -28,6 +28,14 @@ class Policy(Config):
     to: Any = Field(None, description="New value, as given.")
     cooldown_days: int = Field(30, ge=0, description="Days to wait after acting before acting again.")
     max_times: int | None = Field(None, ge=1, description="Act at most this many times.")
+
+    @field_validator("metric")
+    @classmethod
+    def _metric_is_recorded(cls, metric: str) -> str:
+        from simulation.metrics import DAILY_COLUMNS   # late: metrics imports the scenario schema
+        if metric != "churn_rate_monthly" and metric not in DAILY_COLUMNS:
+            raise ValueError(f"not a running metric: {metric!r} (a timeseries.csv column or churn_rate_monthly)")
+        return metric
 
     @model_validator(mode="after")
     def _one_condition_one_action(self) -> "Policy":

@@ -52,12 +52,30 @@ class Interval:
 class Replications:
     scenario: Scenario
     runs: list[RunResult]
+    baseline: "Replications | None" = None   # same seeds: common random numbers, for ROI
 
     def kpi_values(self, name: str) -> np.ndarray:
+        if name == "roi" and self.baseline is not None:
+            return return_on_investment(self.runs, self.baseline.runs)
         return np.array([run.kpis[name] for run in self.runs])
 
     def kpis(self) -> dict[str, Interval]:
         return {name: Interval.of(self.kpi_values(name)) for name in KPI_NAMES}
+
+
+def strategy_cost(run: RunResult) -> float:
+    """What a plan spends: marketing, operations and the discounts it gives."""
+    return run.kpis["marketing_cost"] + run.kpis["operations_cost"] + float(run.daily["discounts"].sum())
+
+
+def return_on_investment(runs: list[RunResult], baseline_runs: list[RunResult]) -> np.ndarray:
+    """Per paired replication: incremental contribution over incremental cost."""
+    roi = []
+    for run, base in zip(runs, baseline_runs):
+        extra_cost = strategy_cost(run) - strategy_cost(base)
+        extra_contribution = run.kpis["contribution"] - base.kpis["contribution"]
+        roi.append(extra_contribution / extra_cost if extra_cost else math.nan)
+    return np.array(roi)
 
 
 _progress_queue = None
@@ -77,7 +95,19 @@ def _run_one(scenario: Scenario, replication: int, transactions: bool) -> RunRes
 
 def run_replications(scenario: Scenario, *, replications: int | None = None, jobs: int | None = None,
                      transactions: bool = False, progress: Progress | None = None) -> Replications:
-    """Run replications 0..n-1 of `scenario`; in `jobs` processes when more than one."""
+    """Run replications 0..n-1 of `scenario`; in `jobs` processes when more than one.
+    When the scenario names a `baseline`, that is run too, with the same seeds."""
+    result = _run(scenario, replications, jobs, transactions, progress)
+    if scenario.baseline is not None:
+        from simulation.loading import load_scenario   # loading imports the schema, not the engine
+        base = load_scenario(scenario.baseline).model_copy(
+            update={"seed": scenario.seed, "horizon_days": scenario.horizon_days, "baseline": None})
+        result.baseline = _run(base, len(result.runs), jobs, False, None)
+    return result
+
+
+def _run(scenario: Scenario, replications: int | None, jobs: int | None, transactions: bool,
+         progress: Progress | None) -> Replications:
     count = replications or scenario.replications
     jobs = max(1, min(jobs or os.cpu_count() or 1, count))
     if jobs == 1:

@@ -7,10 +7,10 @@ day. Each default says where its number comes from.
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from simulation.calendar_events import CalendarEvent
-from simulation.policies import Policy
+from simulation.policies import Policy, get_key
 from strategies import Config, Strategies
 
 DAYS_PER_WEEK = 7.0
@@ -151,3 +151,14 @@ class Scenario(Config):
     baseline: str | None = Field(
         None, description="Scenario file (relative to this one) to measure ROI against: incremental contribution over incremental cost."
     )
+
+    @model_validator(mode="after")
+    def _policies_move_real_levers(self) -> "Scenario":
+        for i, policy in enumerate(self.policies):
+            try:
+                lever = get_key(self, policy.set)
+            except AttributeError:
+                raise ValueError(f"policies[{i}].set: no scenario key {policy.set!r}") from None
+            if isinstance(lever, bool) or not isinstance(lever, (int, float)) and policy.to is None:
+                raise ValueError(f"policies[{i}].set: {policy.set!r} is not a number to multiply or add to")
+        return self
