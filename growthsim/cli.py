@@ -12,34 +12,16 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from growthsim import compare_command
+from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput,  # noqa: F401
+                                 non_negative_int, positive_int)
+from growthsim.console import format_interval, format_number, progress_bar
 from simulation.loading import ScenarioError, load_scenario, resolved_yaml
 from simulation.outputs import write_run
-from simulation.replicate import Interval, Replications, run_replications
+from simulation.replicate import Replications, run_replications
 from simulation.scenario import Scenario
-
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class BadInput(Exception):
-    """A problem with what the user gave, reported as a message and exit code 2."""
-
-
-def whole_number(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected a number of at least {minimum}, got {value}")
-        return value
-    return parse
-
-
-positive_int, non_negative_int = whole_number(1), whole_number(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", type=Path, nargs="+", metavar="FILE")
 
     commands.add_parser("schema", help="print the scenario JSON Schema (for editor completion)")
+    compare_command.add_parser(commands)
     return parser
 
 
@@ -103,25 +86,9 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def simulate_with_progress(scenario: Scenario, replications: int, jobs: int | None, transactions: bool) -> Replications:
-    console = Console(stderr=True)
-    total = replications * scenario.horizon_days
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
-        task = progress.add_task(f"{scenario.name} x{replications}", total=total)
+    with progress_bar(f"{scenario.name} x{replications}", replications * scenario.horizon_days) as advance:
         return run_replications(scenario, replications=replications, jobs=jobs, transactions=transactions,
-                                progress=lambda replication, day: progress.advance(task))
-
-
-def format_number(x: float) -> str:
-    if x != x:   # NaN
-        return "-"
-    magnitude = abs(x)
-    if magnitude >= 1000:
-        return f"{x:,.0f}"
-    if magnitude >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3f}"
+                                progress=lambda replication, day: advance())
 
 
 def kpi_table(result: Replications) -> Table:
@@ -132,12 +99,6 @@ def kpi_table(result: Replications) -> Table:
     for name, interval in result.kpis().items():
         table.add_row(name, format_number(interval.mean), format_interval(interval))
     return table
-
-
-def format_interval(interval: Interval) -> str:
-    if interval.replications < 2:
-        return "-"
-    return f"{format_number(interval.ci_low)} .. {format_number(interval.ci_high)}"
 
 
 def command_validate(args: argparse.Namespace) -> int:
@@ -158,7 +119,8 @@ def command_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": command_run, "validate": command_validate, "schema": command_schema}
+COMMANDS = {"run": command_run, "validate": command_validate, "schema": command_schema,
+            "compare": compare_command.command_compare}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+"""`growthsim compare A.yaml B.yaml ...`: every KPI of each scenario, its difference
+to the first with a 95 % interval from paired replications, and ROI against the first."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_int, whole_number
+from growthsim.console import format_number, progress_bar
+from simulation.compare import Comparison, compare
+from simulation.loading import load_scenario
+from simulation.outputs import write_atomically
+
+SIGNIFICANT = "*"
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("compare", help="compare scenarios with paired confidence intervals (common random numbers)")
+    parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="the first is the reference")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a dotted key in every scenario (repeatable)")
+    parser.add_argument("--replications", type=whole_number(2), help="replications, at least 2 (default: the first scenario's)")
+    parser.add_argument("--seed", type=non_negative_int, help="seed shared by every scenario (default: the first scenario's)")
+    parser.add_argument("--jobs", type=positive_int, help="parallel processes (default: one per core)")
+    parser.add_argument("--out", type=Path, help="folder for compare.json and compare.csv")
+    parser.add_argument("--json", action="store_true", help="print compare.json instead of the table")
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    if len(args.scenarios) < 2:
+        raise BadInput("compare needs at least two scenarios")
+    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]   # all checked before any runs
+    replications = args.replications or scenarios[0].replications
+    total = len(scenarios) * replications * scenarios[0].horizon_days
+    with progress_bar("compare", total) as advance:
+        comparison = compare(scenarios, replications=replications, seed=args.seed, jobs=args.jobs,
+                             progress=lambda rep, day: advance())
+    document = {"scenarios": [str(p) for p in args.scenarios], "names": comparison.names,
+                "replications": replications, "seed": comparison.results[0].scenario.seed,
+                "rows": comparison.rows()}
+    if args.out is not None:
+        write_atomically(args.out / "compare.json", lambda h: h.write(json.dumps(document, indent=2) + "\n"))
+        write_atomically(args.out / "compare.csv", lambda h: h.write(rows_csv(document["rows"])))
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        Console().print(comparison_table(comparison))
+        Console().print(f"{SIGNIFICANT} the 95 % interval of the paired difference excludes 0")
+    return EXIT_OK
+
+
+def rows_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+    return out.getvalue()
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    names = comparison.names
+    table = Table(title=f"{len(comparison.results[0].runs)} paired replications, seed {comparison.results[0].scenario.seed}")
+    table.add_column("KPI")
+    table.add_column(names[0], justify="right")
+    for name in names[1:]:
+        table.add_column(name, justify="right")
+        table.add_column(f"{name} - {names[0]}", justify="right")
+    by_kpi: dict[str, list[dict]] = {}
+    for row in comparison.rows():
+        by_kpi.setdefault(row["kpi"], []).append(row)
+    for kpi, rows in by_kpi.items():
+        cells = [kpi, _value(rows[0]) if kpi != "roi_vs_first" else "-"]
+        for row in rows[1:]:
+            cells.append(_value(row))
+            cells.append(_difference(row) if kpi != "roi_vs_first" else _interval_text(row, ""))
+        table.add_row(*cells)
+    return table
+
+
+def _value(row: dict) -> str:
+    return "-" if row["mean"] is None else format_number(row["mean"])
+
+
+def _interval_text(row: dict, prefix: str) -> str:
+    mean, low, high = (row[prefix + k] for k in ("mean", "ci_low", "ci_high"))
+    if mean is None:
+        return "-"
+    if low is None:
+        return format_number(mean)
+    return f"{format_number(mean)} [{format_number(low)}, {format_number(high)}]"
+
+
+def _difference(row: dict) -> str:
+    text = _interval_text(row, "diff_")
+    return f"{text} {SIGNIFICANT}" if row["significant"] else text
