@@ -14,12 +14,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from growthsim import compare_command
+from growthsim import compare_command, history_command
 from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput,  # noqa: F401
                                  non_negative_int, positive_int)
 from growthsim.console import format_interval, format_number, progress_bar
 from simulation.loading import ScenarioError, load_scenario, resolved_yaml
-from simulation.outputs import write_run
+from simulation.history import History
+from simulation.outputs import summary, write_run
 from simulation.replicate import Replications, run_replications
 from simulation.scenario import Scenario
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schema", help="print the scenario JSON Schema (for editor completion)")
     compare_command.add_parser(commands)
+    history_command.add_parser(commands)
     return parser
 
 
@@ -75,8 +77,10 @@ def command_run(args: argparse.Namespace) -> int:
     result = simulate_with_progress(scenario, replications, args.jobs, args.transactions)
     if args.out is not None:
         write_run(result, args.out, scenario_yaml=resolved_yaml(scenario))
+    History().record("run", scenario.name, [{"path": str(args.scenario), "yaml": resolved_yaml(scenario)}],
+                     summary(result), seed=scenario.seed, replications=replications,
+                     out_dir=str(args.out.resolve()) if args.out else None)
     if args.json:
-        from simulation.outputs import summary
         print(json.dumps(summary(result), indent=2))
     else:
         Console().print(kpi_table(result))
@@ -120,7 +124,7 @@ def command_schema(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": command_run, "validate": command_validate, "schema": command_schema,
-            "compare": compare_command.command_compare}
+            "compare": compare_command.command_compare, "history": history_command.command_history}
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from rich.table import Table
 from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_int, whole_number
 from growthsim.console import format_number, progress_bar
 from simulation.compare import Comparison, compare
-from simulation.loading import load_scenario
+from simulation.history import History
+from simulation.loading import load_scenario, resolved_yaml
 from simulation.outputs import write_atomically
 
 SIGNIFICANT = "*"
@@ -48,6 +49,10 @@ def command_compare(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_atomically(args.out / "compare.json", lambda h: h.write(json.dumps(document, indent=2) + "\n"))
         write_atomically(args.out / "compare.csv", lambda h: h.write(rows_csv(document["rows"])))
+    History().record("compare", " vs ".join(comparison.names),
+                     [{"path": str(p), "yaml": resolved_yaml(s)} for p, s in zip(args.scenarios, scenarios)],
+                     {"rows": document["rows"]}, seed=document["seed"], replications=replications,
+                     out_dir=str(args.out.resolve()) if args.out else None)
     if args.json:
         print(json.dumps(document, indent=2))
     else:

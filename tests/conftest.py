@@ -8,6 +8,12 @@ def scenario(**sections) -> Scenario:
     return Scenario.model_validate(sections)
 
 
+@pytest.fixture(autouse=True)
+def private_history(tmp_path, monkeypatch):
+    """Tests record their runs in a database of their own, never the user's."""
+    monkeypatch.setenv("GROWTHSIM_HISTORY", str(tmp_path / "history.sqlite"))
+
+
 @pytest.fixture
 def small_scenario() -> Scenario:
     return scenario(horizon_days=60, replications=3,

@@ -1,0 +1,56 @@
+"""`growthsim history [ID]`: the runs, compares, sweeps and checks recorded so far."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+from growthsim.arguments import EXIT_OK, BadInput, positive_int
+from growthsim.console import format_number
+from simulation.history import History
+
+SHOWN_KPIS = ("shoppers_total", "retention_d90", "contribution")
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("history", help="list recorded runs, or show one")
+    parser.add_argument("id", type=positive_int, nargs="?", help="the record to show")
+    parser.add_argument("--limit", type=positive_int, default=50, help="how many to list (default 50)")
+
+
+def command_history(args: argparse.Namespace) -> int:
+    history, console = History(), Console()
+    if args.id is None:
+        table = Table(title=f"history: {history.path}")
+        for column in ("id", "when (UTC)", "kind", "name", "replications", *SHOWN_KPIS):
+            table.add_column(column, justify="right" if column in ("id", "replications", *SHOWN_KPIS) else "left")
+        for record in history.list(args.limit):
+            kpis = record.results.get("kpis", {})
+            shown = [format_number(kpis[k]["mean"]) if k in kpis and kpis[k]["mean"] is not None else "-"
+                     for k in SHOWN_KPIS]
+            table.add_row(str(record.id), record.created, record.kind, record.name,
+                          str(record.replications or "-"), *shown)
+        console.print(table)
+        return EXIT_OK
+    record = history.get(args.id)
+    if record is None:
+        raise BadInput(f"history: no record {args.id} in {history.path}")
+    console.print(f"[bold]#{record.id}[/] {record.kind} {record.name!r} at {record.created} UTC, "
+                  f"seed {record.seed}, {record.replications} replications")
+    console.print("versions: " + ", ".join(f"{k} {v}" for k, v in record.versions.items()), highlight=False)
+    if record.out_dir:
+        console.print(f"outputs: {record.out_dir}")
+    for scenario in record.scenarios:
+        console.print(f"scenario {scenario['path']}")
+    kpis = record.results.get("kpis")
+    if kpis:
+        table = Table()
+        for column in ("KPI", "mean", "ci_low", "ci_high"):
+            table.add_column(column, justify="left" if column == "KPI" else "right")
+        for name, interval in kpis.items():
+            table.add_row(name, *(format_number(interval[k]) if interval[k] is not None else "-"
+                                  for k in ("mean", "ci_low", "ci_high")))
+        console.print(table)
+    return EXIT_OK

@@ -1,0 +1,127 @@
+"""Run history: every run, compare, sweep and check, in an embedded SQLite database.
+
+A record is written whole, in one transaction, after its work has finished, so a run
+that crashes or is interrupted leaves no half-recorded row. The database lives in
+the platform's user data folder (platformdirs: ~/.local/share/growthsim on Linux,
+~/Library/Application Support/growthsim on macOS, %LOCALAPPDATA%\\growthsim on
+Windows); set GROWTHSIM_HISTORY to a file path to put it elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import platformdirs
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind         TEXT NOT NULL CHECK (kind IN ('run', 'compare', 'sweep', 'check')),
+    created      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    scenarios    TEXT NOT NULL,   -- JSON: [{"path": ..., "yaml": resolved scenario}]
+    seed         INTEGER,
+    replications INTEGER,
+    versions     TEXT NOT NULL,   -- JSON: package -> version
+    results      TEXT NOT NULL,   -- JSON: KPIs (run), rows (compare, sweep), verdicts (check)
+    out_dir      TEXT
+);
+"""
+PACKAGES = ("growthsim", "numpy", "scipy", "simpy", "pydantic")
+
+
+def database_path() -> Path:
+    override = os.environ.get("GROWTHSIM_HISTORY")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir("growthsim", appauthor=False)) / "history.sqlite"
+
+
+def versions() -> dict[str, str]:
+    import platform
+    found = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "unknown"
+    return found
+
+
+@dataclass
+class Record:
+    id: int
+    kind: str
+    created: str
+    name: str
+    scenarios: list[dict]
+    seed: int | None
+    replications: int | None
+    versions: dict[str, str]
+    results: dict
+    out_dir: str | None
+
+
+def _jsonable(value):
+    """NaN and infinity become null: the history is JSON that any tool can read."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class History:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else database_path()
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.execute("PRAGMA journal_mode=WAL")   # readers never see a half-written record
+        connection.executescript(SCHEMA)
+        return connection
+
+    def record(self, kind: str, name: str, scenarios: list[dict], results: dict, *, seed: int | None = None,
+               replications: int | None = None, out_dir: str | None = None) -> int:
+        """Write one finished piece of work in a single transaction; returns its id."""
+        row = (kind, datetime.now(timezone.utc).isoformat(timespec="seconds"), name, json.dumps(scenarios),
+               seed, replications, json.dumps(versions()), json.dumps(_jsonable(results)), out_dir)
+        connection = self._connect()
+        try:
+            with connection:   # commits, or rolls back on any error
+                cursor = connection.execute(
+                    "INSERT INTO records (kind, created, name, scenarios, seed, replications, versions, results, out_dir)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            return int(cursor.lastrowid)
+        finally:
+            connection.close()
+
+    def list(self, limit: int = 50) -> list[Record]:
+        return self._select("ORDER BY id DESC LIMIT ?", (limit,))
+
+    def get(self, record_id: int) -> Record | None:
+        found = self._select("WHERE id = ?", (record_id,))
+        return found[0] if found else None
+
+    def _select(self, clause: str, parameters: tuple) -> list[Record]:
+        if not self.path.exists():
+            return []
+        connection = self._connect()
+        try:
+            rows = connection.execute(
+                "SELECT id, kind, created, name, scenarios, seed, replications, versions, results, out_dir"
+                f" FROM records {clause}", parameters).fetchall()
+        finally:
+            connection.close()
+        return [Record(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], json.loads(r[7]), json.loads(r[8]), r[9])
+                for r in rows]

@@ -1,0 +1,60 @@
+"""Run history: every run and compare is recorded whole, and can be listed and shown."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from growthsim.cli import main
+from simulation.history import History, database_path
+
+BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
+SMALL = ["--set", "horizon_days=20", "--set", "market.size=20000", "--set", "market.initial_shoppers=2000",
+         "--replications", "2", "--jobs", "1"]
+
+
+def test_the_location_can_be_overridden(tmp_path, monkeypatch):
+    monkeypatch.setenv("GROWTHSIM_HISTORY", str(tmp_path / "mine.sqlite"))
+    assert database_path() == tmp_path / "mine.sqlite"
+    monkeypatch.delenv("GROWTHSIM_HISTORY")
+    assert database_path().name == "history.sqlite" and "growthsim" in str(database_path())
+
+
+def test_run_and_compare_are_recorded_and_shown(capsys):
+    assert main(["run", str(BASELINE), *SMALL]) == 0
+    assert main(["compare", str(BASELINE), str(BASELINE), *SMALL]) == 0
+    records = History().list()
+    assert [r.kind for r in records] == ["compare", "run"]
+    run = records[1]
+    assert run.name == "baseline" and run.seed == 1 and run.replications == 2
+    assert "horizon_days: 20" in run.scenarios[0]["yaml"]
+    assert run.results["kpis"]["orders"]["mean"] > 0 and run.versions["numpy"]
+    capsys.readouterr()
+    assert main(["history"]) == 0
+    listing = capsys.readouterr().out
+    assert "compare" in listing and "run" in listing and "baseline" in listing
+    assert main(["history", str(run.id)]) == 0
+    shown = capsys.readouterr().out
+    assert "orders" in shown and "numpy" in shown
+    assert main(["history", "999"]) == 2
+
+
+def test_a_failed_record_leaves_nothing_behind(tmp_path):
+    history = History(tmp_path / "h.sqlite")
+    history.record("run", "ok", [], {"kpis": {}})
+    with pytest.raises(sqlite3.IntegrityError):
+        history.record("not-a-kind", "bad", [], {})      # the CHECK constraint fails inside the transaction
+    assert [r.name for r in history.list()] == ["ok"]
+
+
+def test_bad_input_is_not_recorded(capsys):
+    assert main(["run", str(BASELINE), "--set", "horizon_days=0"]) == 2
+    assert History().list() == []
+
+
+def test_nan_kpis_are_stored_as_null(tmp_path):
+    history = History(tmp_path / "h.sqlite")
+    history.record("run", "x", [], {"kpis": {"clv_365": {"mean": float("nan")}}})
+    raw = sqlite3.connect(tmp_path / "h.sqlite").execute("SELECT results FROM records").fetchone()[0]
+    assert json.loads(raw) == {"kpis": {"clv_365": {"mean": None}}}
