@@ -29,11 +29,11 @@ def format_interval(interval: Interval) -> str:
 
 
 @contextmanager
-def progress_bar(description: str, total_days: int) -> Iterator[Callable[[], None]]:
+def progress_bar(description: str, total_days: int, unit: str = "days") -> Iterator[Callable[[], None]]:
     """A bar of simulated days on standard error, shown only in a terminal; yields `advance()`."""
     console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
                TimeRemainingColumn())
     with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
-        task = progress.add_task(description, total=total_days)
+        task = progress.add_task(description, total=total_days, unit=unit)
         yield lambda: progress.advance(task)

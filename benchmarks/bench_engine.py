@@ -1,0 +1,105 @@
+"""How fast the vectorised engine simulates shoppers, and how much faster than the reference.
+
+    python benchmarks/bench_engine.py [--sizes 10000,100000,1000000] [--days 365] [--json]
+
+Each size runs the baseline scenario (Scenario() defaults) with market.size = N and
+market.initial_shoppers = N, so N shoppers are simulated from day 0, one
+replication. The defaults size the warehouse and the desk for the baseline's 20,000
+shoppers: far above that they are overloaded, the backlog grows, satisfaction
+collapses and shoppers visit less, so the engine has less to do per shopper-day
+(see the visits column). --scale-operations scales warehouse capacity and agents by
+N / 20,000 to keep the platform as healthy as the baseline. Every run happens in a fresh child process (this script with --child),
+so that its peak memory is its own: the child reports getrusage(RUSAGE_SELF).ru_maxrss,
+the peak resident set size of the whole process (interpreter and imports included;
+"baseline" is the same figure before the run). Wall time covers the simulation
+only, not imports or building the scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMORY_METHOD = "peak RSS of a fresh child process (getrusage RUSAGE_SELF ru_maxrss)"
+
+
+def child(implementation: str, shoppers: int, days: int, scale_operations: bool) -> None:
+    """Run one replication and print its figures as one JSON line."""
+    sys.path.insert(0, str(ROOT))
+    from simulation.scenario import Scenario
+    if implementation == "engine":
+        from simulation.engine import simulate
+        run = lambda scenario: simulate(scenario, replication=0).daily  # noqa: E731
+    else:
+        from simulation.reference import simulate_reference
+        run = lambda scenario: simulate_reference(scenario, replication=0)  # noqa: E731
+    scenario = Scenario.model_validate(
+        {"horizon_days": days, "replications": 1, "market": {"size": shoppers, "initial_shoppers": shoppers}})
+    if scale_operations:
+        scale = shoppers / Scenario().market.initial_shoppers
+        ops = scenario.strategies
+        ops.logistics.capacity_per_day = max(1, round(ops.logistics.capacity_per_day * scale))
+        ops.service_quality.agents = max(1, round(ops.service_quality.agents * scale))
+    baseline_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux: KiB
+    start = time.perf_counter()
+    daily = run(scenario)
+    seconds = time.perf_counter() - start
+    print(json.dumps({
+        "implementation": implementation, "shoppers": shoppers, "days": days, "seconds": seconds,
+        "shopper_days_per_second": shoppers * days / seconds, "visits": int(daily["visits"].sum()),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "baseline_rss_mib": baseline_mib,
+    }))
+
+
+def measure(implementation: str, shoppers: int, days: int, scale_operations: bool) -> dict:
+    flags = ["--scale-operations"] if scale_operations else []
+    out = subprocess.run([sys.executable, __file__, "--child", implementation, str(shoppers), str(days), *flags],
+                         check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="shoppers per run, comma-separated")
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--reference-shoppers", type=int, default=2000)
+    parser.add_argument("--reference-days", type=int, default=365)
+    parser.add_argument("--scale-operations", action="store_true",
+                        help="scale warehouse capacity and agents with N (default: Scenario() defaults)")
+    parser.add_argument("--json", action="store_true", help="print machine-readable figures")
+    parser.add_argument("--child", nargs=3, metavar=("IMPL", "N", "DAYS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]), int(args.child[2]), args.scale_operations)
+        return
+
+    reference = measure("reference", args.reference_shoppers, args.reference_days, args.scale_operations)
+    engine = [measure("engine", int(size), args.days, args.scale_operations) for size in args.sizes.split(",")]
+    for run in engine:
+        run["speedup_vs_reference"] = run["shopper_days_per_second"] / reference["shopper_days_per_second"]
+
+    if args.json:
+        print(json.dumps({"memory": MEMORY_METHOD, "scale_operations": args.scale_operations,
+                          "engine": engine, "reference": reference}, indent=2))
+        return
+    print(f"memory: {MEMORY_METHOD}")
+    print(f"operations: {'scaled with N' if args.scale_operations else 'Scenario() defaults'}")
+    header = (f"{'run':>10} {'shoppers':>10} {'days':>5} {'wall s':>9} {'shopper-days/s':>15} {'visits/shopper-day':>19}"
+              f" {'peak RSS MiB':>13} {'(baseline)':>10} {'x reference':>12}")
+    print(header)
+    print("-" * len(header))
+    for run in [reference, *engine]:
+        speedup = f"{run['speedup_vs_reference']:.0f}" if "speedup_vs_reference" in run else "1"
+        print(f"{run['implementation']:>10} {run['shoppers']:>10,} {run['days']:>5} {run['seconds']:>9.2f} "
+              f"{run['shopper_days_per_second']:>15,.0f} {run['visits'] / (run['shoppers'] * run['days']):>19.3f} {run['peak_rss_mib']:>13.0f} {run['baseline_rss_mib']:>10.0f} {speedup:>12}")
+    print("x reference: engine shopper-days per second over the reference's (one SimPy process per shopper).")
+
+
+if __name__ == "__main__":
+    main()

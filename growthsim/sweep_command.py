@@ -1,0 +1,107 @@
+"""`growthsim sweep SCENARIO --grid KEY=V1,V2 ...`: a scenario over a design of levers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_OK, BadInput, positive_int
+from growthsim.console import format_number, progress_bar
+from simulation.history import History
+from simulation.loading import resolved_yaml
+from simulation.sweep import (DaskExecutor, InlineExecutor, ProcessExecutor, Sweep, SweepError, grid_points,
+                              latin_hypercube_points)
+
+SHOWN = ("shoppers_total", "retention_d90", "contribution")
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("sweep", help="run a scenario over a grid or a Latin hypercube of lever values")
+    parser.add_argument("scenario", type=Path)
+    parser.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
+                        help="values of a dotted key; several --grid make a full factorial")
+    parser.add_argument("--lhs", action="append", default=[], metavar="KEY=LOW:HIGH",
+                        help="a range for a Latin hypercube design (with --points)")
+    parser.add_argument("--points", type=positive_int, default=10, help="points of the Latin hypercube (default 10)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a dotted key at every point (repeatable)")
+    parser.add_argument("--replications", type=positive_int, help="replications per point (default: the scenario's)")
+    parser.add_argument("--executor", choices=("processes", "dask"), default="processes")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    parser.add_argument("--jobs", type=positive_int, help="local processes or Dask workers (default: one per core)")
+    parser.add_argument("--out", type=Path, help="folder for the sweep (default: sweep-NAME)")
+    parser.add_argument("--resume", action="store_true", help="finish a sweep that was stopped, keeping finished points")
+
+
+def parse_design(args: argparse.Namespace) -> list[list[str]]:
+    if args.grid and args.lhs:
+        raise BadInput("give --grid or --lhs, not both")
+    if args.grid:
+        grid = {}
+        for item in args.grid:
+            key, sep, values = item.partition("=")
+            if not sep or not key or not values:
+                raise BadInput(f"--grid {item!r}: expected KEY=V1,V2,...")
+            grid[key] = values.split(",")
+        return grid_points(grid)
+    ranges, integers = {}, []
+    for item in args.lhs:
+        key, sep, bounds = item.partition("=")
+        low, colon, high = bounds.partition(":")
+        try:
+            ranges[key] = (float(low), float(high))
+        except ValueError:
+            raise BadInput(f"--lhs {item!r}: expected KEY=LOW:HIGH with numbers") from None
+        if not sep or not colon or ranges[key][0] >= ranges[key][1]:
+            raise BadInput(f"--lhs {item!r}: expected KEY=LOW:HIGH with LOW < HIGH")
+        if low.lstrip("-").isdigit() and high.lstrip("-").isdigit():
+            integers.append(key)
+    return latin_hypercube_points(ranges, args.points, seed=0, integers=integers) if ranges else []
+
+
+def command_sweep(args: argparse.Namespace) -> int:
+    design = parse_design(args)
+    try:
+        sweep = Sweep(args.scenario, design, args.overrides, args.replications,
+                      args.out or Path(f"sweep-{args.scenario.stem}"))
+        if args.executor == "dask":
+            executor = DaskExecutor(args.scheduler, args.jobs)
+        else:
+            executor = InlineExecutor() if args.jobs == 1 else ProcessExecutor(args.jobs)
+    except SweepError as error:
+        raise BadInput(str(error)) from None
+    console = Console(stderr=True)
+    try:
+        total = len(sweep.points) * sweep.replications
+        with progress_bar(f"sweep {sweep.base.name}: {len(sweep.points)} points", total, "runs") as advance:
+            points = sweep.run(executor, resume=args.resume, on_task=advance,
+                               on_point=lambda p: p.error and console.print(f"point {p.index} failed: "
+                                                                            f"{p.error.splitlines()[-1]}"))
+    except SweepError as error:
+        raise BadInput(str(error)) from None
+    finally:
+        executor.close()
+    rows = sweep.rows()
+    History().record("sweep", sweep.base.name, [{"path": str(args.scenario), "yaml": resolved_yaml(sweep.base)}],
+                     {"design": [p.overrides for p in points], "rows": rows}, seed=sweep.base.seed,
+                     replications=sweep.replications, out_dir=str(sweep.out.resolve()))
+    Console().print(sweep_table(rows, [key.split("=")[0] for key in design[0]]))
+    Console().print(f"wrote {sweep.out}/ (sweep.csv, points/)")
+    failed = [p.index for p in points if p.error]
+    if failed:
+        console.print(f"{len(failed)} point(s) failed: {failed}; rerun with --resume to retry them")
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def sweep_table(rows: list[dict], levers: list[str]) -> Table:
+    table = Table()
+    for column in ("point", *(lever.rsplit(".", 1)[-1] for lever in levers), *SHOWN):
+        table.add_column(column, justify="right")
+    for row in rows:
+        shown = [format_number(row[f"{k}_mean"]) if row[f"{k}_mean"] is not None else "-" for k in SHOWN]
+        table.add_row(str(row["point"]), *(str(row[lever]) for lever in levers), *shown)
+    return table

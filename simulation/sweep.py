@@ -1,0 +1,259 @@
+"""Sweeps: one scenario over a design of lever values (full factorial or a Latin
+hypercube), replications per point, written to disk point by point.
+
+Each point is a list of `--set` overrides, validated like any other before anything
+runs. Every point uses the scenario's seed, so points differ only where their levers
+do (common random numbers). A task is (scenario, replication) and returns the KPIs,
+never big arrays, so it ships to a process pool or a Dask cluster alike, and the same
+seed gives the same numbers on either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import traceback
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+from scipy.stats import qmc
+
+from simulation.engine import simulate
+from simulation.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.metrics import KPI_NAMES
+from simulation.outputs import write_atomically
+from simulation.replicate import Interval
+from simulation.scenario import Scenario
+
+
+class SweepError(Exception):
+    """A sweep that cannot start as asked (bad design, an output folder of another sweep)."""
+
+
+def grid_points(grid: dict[str, list[str]]) -> list[list[str]]:
+    """Full factorial: every combination of the listed values."""
+    keys = list(grid)
+    return [[f"{k}={v}" for k, v in zip(keys, combo)] for combo in itertools.product(*grid.values())]
+
+
+def latin_hypercube_points(ranges: dict[str, tuple[float, float]], points: int, seed: int,
+                           integers: Iterable[str] = ()) -> list[list[str]]:
+    """A space-filling design: `points` points, each lever's range cut in `points` strata."""
+    sample = qmc.LatinHypercube(d=len(ranges), seed=np.random.default_rng(seed)).random(points)
+    lows = np.array([low for low, _ in ranges.values()])
+    highs = np.array([high for _, high in ranges.values()])
+    values = qmc.scale(sample, lows, highs) if len(ranges) else sample
+    integers = set(integers)
+    return [[f"{k}={int(round(v)) if k in integers else repr(float(v))}" for k, v in zip(ranges, row)]
+            for row in values]
+
+
+def _kpis_of(scenario: Scenario, replication: int) -> dict[str, float]:
+    """One task: a replication of a point, reduced to its KPIs."""
+    return simulate(scenario, replication).kpis
+
+
+@dataclass
+class Point:
+    index: int
+    overrides: list[str]
+    scenario: Scenario
+    kpis: list[dict[str, float] | None] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def file(self) -> str:
+        return f"point-{self.index:04d}.json"
+
+
+def fingerprint(scenario: Scenario, replications: int) -> str:
+    text = resolved_yaml(scenario) + f"\nreplications={replications}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Sweep:
+    def __init__(self, path: Path, design: list[list[str]], base_overrides: list[str], replications: int | None,
+                 out: Path) -> None:
+        if not design:
+            raise SweepError("the design has no points: give --grid KEY=V1,V2 or --lhs KEY=LOW:HIGH with --points")
+        self.path, self.out = Path(path), Path(out)
+        base = load_scenario(path, base_overrides)
+        self.replications = replications or base.replications
+        problems = []
+        self.points: list[Point] = []
+        for index, overrides in enumerate(design):
+            try:
+                self.points.append(Point(index, overrides, load_scenario(path, [*base_overrides, *overrides])))
+            except ScenarioError as error:
+                problems.extend(error.problems)
+        if problems:
+            raise ScenarioError(problems)
+        self.base = base
+        self.id = fingerprint(base, self.replications) + "-" + hashlib.sha256(json.dumps(design).encode()).hexdigest()[:8]
+
+    # --- files --------------------------------------------------------------------
+
+    def manifest(self) -> dict:
+        return {"sweep": self.id, "scenario": str(self.path), "name": self.base.name, "seed": self.base.seed,
+                "replications": self.replications, "points": [p.overrides for p in self.points]}
+
+    def prepare(self, resume: bool) -> list[Point]:
+        """Write the manifest; on resume, load finished points and return those still to run."""
+        manifest = self.out / "sweep.json"
+        if manifest.exists():
+            found = json.loads(manifest.read_text())
+            if found.get("sweep") != self.id:
+                raise SweepError(f"{self.out} holds another sweep ({found.get('name')!r}, id {found.get('sweep')}); "
+                                 "choose another --out")
+            if not resume:
+                raise SweepError(f"{self.out} holds this sweep already: add --resume to finish it, or choose another --out")
+        write_atomically(manifest, lambda h: h.write(json.dumps(self.manifest(), indent=2) + "\n"))
+        todo = []
+        for point in self.points:
+            done = self.out / "points" / point.file
+            if resume and done.exists():
+                point.kpis = [{k: math.nan if v is None else v for k, v in kpis.items()}   # JSON wrote NaN as null
+                              for kpis in json.loads(done.read_text())["replications"]]
+            else:
+                todo.append(point)
+        return todo
+
+    def save_point(self, point: Point) -> None:
+        document = {"index": point.index, "overrides": point.overrides, "error": point.error,
+                    "replications": point.kpis}
+        name = point.file if point.error is None else point.file.replace(".json", ".error.json")
+        write_atomically(self.out / "points" / name, lambda h: h.write(json.dumps(_jsonable(document), indent=1) + "\n"))
+
+    def rows(self) -> list[dict]:
+        """One row per point: its levers, then each KPI's mean and 95 % interval."""
+        rows = []
+        for point in self.points:
+            row = {"point": point.index, **dict(o.split("=", 1) for o in point.overrides),
+                   "status": "failed" if point.error else ("done" if point.kpis else "not run")}
+            for kpi in KPI_NAMES:
+                interval = Interval.of(np.array([k[kpi] if k and k[kpi] is not None else np.nan
+                                                 for k in point.kpis], dtype=float)) if point.kpis else None
+                for part in ("mean", "ci_low", "ci_high"):
+                    value = getattr(interval, part) if interval else math.nan
+                    row[f"{kpi}_{part}"] = value if math.isfinite(value) else None
+            rows.append(row)
+        return rows
+
+    def write_summary(self) -> None:
+        rows = self.rows()
+        header = list(rows[0])
+        lines = [",".join(header)] + [",".join("" if r[h] is None else str(r[h]) for h in header) for r in rows]
+        write_atomically(self.out / "sweep.csv", lambda h: h.write("\n".join(lines) + "\n"))
+
+    # --- running ------------------------------------------------------------------
+
+    def run(self, executor: "Executor", resume: bool = False,
+            on_task: Callable[[], None] | None = None, on_point: Callable[[Point], None] | None = None) -> list[Point]:
+        todo = self.prepare(resume)
+        pending: dict[Future, tuple[Point, int]] = {}
+        for point in todo:
+            point.kpis = [None] * self.replications
+            for replication in range(self.replications):
+                pending[executor.submit(_kpis_of, point.scenario, replication)] = (point, replication)
+        remaining = {point.index: self.replications for point in todo}
+        for future in executor.as_completed(list(pending)):
+            point, replication = pending.pop(future)
+            try:
+                point.kpis[replication] = future.result()
+            except Exception:   # the point failed; the sweep goes on without it
+                point.error = point.error or traceback.format_exc(limit=3)
+            remaining[point.index] -= 1
+            if on_task:
+                on_task()
+            if remaining[point.index] == 0:
+                self.save_point(point)
+                if on_point:
+                    on_point(point)
+        self.write_summary()
+        return self.points
+
+
+def _jsonable(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# --- executors: the same submit() on local processes or a Dask cluster ----------------
+
+class Executor:
+    def submit(self, function, *args): ...
+    def as_completed(self, futures: list): ...
+    def close(self) -> None: ...
+
+
+class InlineExecutor(Executor):
+    """Runs each task when submitted, in this process (tests, debugging, --jobs 1)."""
+
+    def submit(self, function, *args) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(function(*args))
+        except Exception as error:
+            future.set_exception(error)
+        return future
+
+    def as_completed(self, futures: list):
+        return iter(futures)
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessExecutor(Executor):
+    def __init__(self, jobs: int | None = None) -> None:
+        import multiprocessing
+        self.pool = ProcessPoolExecutor(jobs or os.cpu_count(), mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, function, *args) -> Future:
+        return self.pool.submit(function, *args)
+
+    def as_completed(self, futures: list):
+        return as_completed(futures)
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+class DaskExecutor(Executor):
+    """Dask distributed: an existing scheduler's address, or a local cluster of processes."""
+
+    def __init__(self, scheduler: str | None = None, jobs: int | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise SweepError("--executor dask needs Dask: pip install 'growthsim[dask]'") from None
+        self.cluster = None
+        if scheduler is None:
+            self.cluster = LocalCluster(n_workers=jobs or os.cpu_count(), threads_per_worker=1,
+                                        processes=True, dashboard_address=None)
+            scheduler = self.cluster.scheduler_address
+        self.client = Client(scheduler)
+
+    def submit(self, function, *args) -> Future:
+        # pure=False: equal arguments must still run (two points may share a scenario).
+        return self.client.submit(function, *args, pure=False)
+
+    def as_completed(self, futures: list):
+        from distributed import as_completed as dask_as_completed
+        return dask_as_completed(futures)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
