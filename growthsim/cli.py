@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from growthsim import compare_command, history_command, sweep_command
+from growthsim import compare_command, history_command, report_command, sweep_command
 from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput,  # noqa: F401
                                  non_negative_int, positive_int)
 from growthsim.console import format_interval, format_number, progress_bar
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_command.add_parser(commands)
     history_command.add_parser(commands)
     sweep_command.add_parser(commands)
+    report_command.add_parser(commands)
     return parser
 
 
@@ -126,7 +127,7 @@ def command_schema(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": command_run, "validate": command_validate, "schema": command_schema,
             "compare": compare_command.command_compare, "history": history_command.command_history,
-            "sweep": sweep_command.command_sweep}
+            "sweep": sweep_command.command_sweep, "report": report_command.command_report}
 
 
 if __name__ == "__main__":

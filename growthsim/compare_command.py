@@ -17,7 +17,7 @@ from growthsim.console import format_number, progress_bar
 from simulation.compare import Comparison, compare
 from simulation.history import History
 from simulation.loading import load_scenario, resolved_yaml
-from simulation.outputs import write_atomically
+from simulation.outputs import write_atomically, write_run
 
 SIGNIFICANT = "*"
 
@@ -47,6 +47,8 @@ def command_compare(args: argparse.Namespace) -> int:
                 "replications": replications, "seed": comparison.results[0].scenario.seed,
                 "rows": comparison.rows()}
     if args.out is not None:
+        for index, (result, scenario) in enumerate(zip(comparison.results, scenarios)):
+            write_run(result, args.out / f"{index}-{scenario.name}", scenario_yaml=resolved_yaml(scenario))
         write_atomically(args.out / "compare.json", lambda h: h.write(json.dumps(document, indent=2) + "\n"))
         write_atomically(args.out / "compare.csv", lambda h: h.write(rows_csv(document["rows"])))
     History().record("compare", " vs ".join(comparison.names),

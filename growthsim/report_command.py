@@ -1,0 +1,33 @@
+"""`growthsim report RUN_OR_DIR`: a self-contained HTML report of a run or a comparison."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from growthsim.arguments import EXIT_OK, BadInput
+from simulation.history import History
+from simulation.report import ReportError, write_report
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("report", help="write report.html for a run or compare folder, or a history id")
+    parser.add_argument("target", metavar="RUN_OR_DIR", help="a folder written by run/compare --out, or a history id")
+    parser.add_argument("--out", type=Path, help="the HTML file (default: report.html in the folder)")
+
+
+def command_report(args: argparse.Namespace) -> int:
+    folder = Path(args.target)
+    if not folder.exists() and args.target.isdigit():
+        record = History().get(int(args.target))
+        if record is None:
+            raise BadInput(f"report: {args.target} is neither a folder nor a history id")
+        if not record.out_dir:
+            raise BadInput(f"report: history record {record.id} was run without --out; nothing to report from")
+        folder = Path(record.out_dir)
+    try:
+        written = write_report(folder, args.out)
+    except ReportError as error:
+        raise BadInput(str(error)) from None
+    print(f"wrote {written}")
+    return EXIT_OK

@@ -1,0 +1,247 @@
+"""`growthsim report`: one self-contained HTML file with the charts of a run or a
+comparison, read back from the files `run --out` and `compare --out` wrote.
+
+Charts are matplotlib figures inlined as SVG, so the file opens anywhere, offline.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")   # no display: reports are made on CI runners too
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+FUNNEL = ("visits", "browse", "cart", "checkout", "orders")
+
+
+class ReportError(Exception):
+    """The folder holds no run or comparison to report on."""
+
+
+def read_csv(path: Path) -> dict[str, np.ndarray]:
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        return {}
+    columns = {}
+    for name in rows[0]:
+        values = [row[name] for row in rows]
+        try:
+            columns[name] = np.array([float(v) if v != "" else np.nan for v in values])
+        except ValueError:
+            columns[name] = np.array(values, dtype=object)
+    return columns
+
+
+def by_replication(table: dict[str, np.ndarray], column: str) -> np.ndarray:
+    """Replications x days of one time-series column."""
+    reps = np.unique(table["replication"]).astype(int)
+    return np.vstack([table[column][table["replication"] == r] for r in reps])
+
+
+def svg(figure) -> str:
+    out = io.StringIO()
+    figure.savefig(out, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = out.getvalue()
+    return text[text.index("<svg"):]
+
+
+def band_chart(title: str, series: dict[str, np.ndarray], ylabel: str) -> str:
+    """Mean over replications with the 2.5-97.5 % band, one line per series."""
+    figure, axes = plt.subplots(figsize=(7.5, 3.2))
+    for label, values in series.items():
+        days = np.arange(values.shape[1])
+        axes.plot(days, np.nanmean(values, axis=0), label=label, linewidth=1.6)
+        if values.shape[0] > 1:
+            low, high = np.nanpercentile(values, [2.5, 97.5], axis=0)
+            axes.fill_between(days, low, high, alpha=0.2)
+    axes.set(title=title, xlabel="day", ylabel=ylabel)
+    axes.grid(alpha=0.3)
+    if len(series) > 1:
+        axes.legend(frameon=False)
+    return svg(figure)
+
+
+def rolling(values: np.ndarray, days: int = 7) -> np.ndarray:
+    """Trailing mean over the last `days` days (fewer at the start), per replication."""
+    sums = np.cumsum(np.nan_to_num(values), axis=1)
+    lagged = np.zeros_like(sums)
+    lagged[:, days:] = sums[:, :-days]
+    counts = np.minimum(np.arange(1, values.shape[1] + 1), days)
+    return (sums - lagged) / counts
+
+
+def money_chart(timeseries: dict[str, np.ndarray]) -> str:
+    series = {name: rolling(by_replication(timeseries, name))
+              for name in ("revenue", "marketing_cost", "operations_cost", "contribution") if name in timeseries}
+    return band_chart("Revenue and cost per day (7-day average)", series, "money")
+
+
+def cohort_heatmap(cohorts: dict[str, np.ndarray]) -> str:
+    cells = defaultdict(list)
+    for c, p, r in zip(cohorts["cohort"], cohorts["period"], cohorts["retention"]):
+        cells[(int(c), int(p))].append(r)
+    rows, columns = max(c for c, _ in cells) + 1, max(p for _, p in cells) + 1
+    grid = np.full((rows, columns), np.nan)
+    for (c, p), values in cells.items():
+        grid[c, p] = np.mean(values)
+    figure, axes = plt.subplots(figsize=(7.5, 0.35 * rows + 1.5))
+    image = axes.imshow(grid, cmap="Blues", aspect="auto", vmin=0)
+    for (c, p), value in np.ndenumerate(grid):
+        if np.isfinite(value):
+            axes.text(p, c, f"{100 * value:.0f}", ha="center", va="center", fontsize=7,
+                      color="white" if value > np.nanmax(grid) * 0.6 else "black")
+    axes.set(title="Cohort retention: % of each join month ordering in its k-th month",
+             xlabel="month of life (30 days)", ylabel="join month")
+    figure.colorbar(image, ax=axes, fraction=0.03)
+    return svg(figure)
+
+
+def funnel_chart(timeseries: dict[str, np.ndarray]) -> str:
+    totals = [np.nanmean(by_replication(timeseries, stage).sum(axis=1)) for stage in FUNNEL]
+    figure, axes = plt.subplots(figsize=(7.5, 2.8))
+    bars = axes.barh(list(FUNNEL)[::-1], totals[::-1], color="#4c72b0")
+    for bar, total in zip(bars, totals[::-1]):
+        axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {100 * total / totals[0]:.1f} %",
+                  va="center", fontsize=8)
+    axes.set(title="Funnel over the run (share of visits)", xlabel="per replication")
+    axes.set_xscale("log")
+    return svg(figure)
+
+
+def growth_accounting_chart(growth: dict[str, np.ndarray]) -> str:
+    periods = np.unique(growth["period"]).astype(int)
+    mean = {k: np.array([growth[k][growth["period"] == p].mean() for p in periods])
+            for k in ("new", "retained", "resurrected", "churned")}
+    figure, axes = plt.subplots(figsize=(7.5, 3.2))
+    axes.bar(periods, mean["retained"], label="retained", color="#8da0cb")
+    axes.bar(periods, mean["new"], bottom=mean["retained"], label="new", color="#66c2a5")
+    axes.bar(periods, mean["resurrected"], bottom=mean["retained"] + mean["new"], label="resurrected", color="#a6d854")
+    axes.bar(periods, -mean["churned"], label="churned", color="#fc8d62")
+    axes.axhline(0, color="black", linewidth=0.8)
+    axes.set(title="Growth accounting: buyers per month", xlabel="month", ylabel="buyers")
+    axes.legend(frameon=False, ncol=4, fontsize=8)
+    return svg(figure)
+
+
+def difference_chart(rows: list[dict], names: list[str]) -> str:
+    """Each KPI's paired difference to the first scenario, as % of the first's value."""
+    by_kpi: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:                      # rows come scenario by scenario within each KPI
+        by_kpi[row["kpi"]].append(row)
+    points = []                           # (label, mean, low, high, significant) in % of the first's value
+    for kpi, group in by_kpi.items():
+        reference = group[0]["mean"]
+        if not reference:
+            continue
+        scale = 100 / abs(reference)
+        for index, row in enumerate(group[1:], start=1):
+            if row["diff_mean"] is None:
+                continue
+            low = row["diff_ci_low"] if row["diff_ci_low"] is not None else row["diff_mean"]
+            high = row["diff_ci_high"] if row["diff_ci_high"] is not None else row["diff_mean"]
+            label = kpi if len(names) == 2 else f"{kpi} ({index}: {names[index]})"
+            points.append((label, row["diff_mean"] * scale, low * scale, high * scale, row["significant"]))
+    figure, axes = plt.subplots(figsize=(7.5, 0.28 * len(points) + 1.2))
+    for y, (label, mean, low, high, significant) in enumerate(points):
+        axes.errorbar(mean, y, xerr=[[mean - low], [high - mean]], fmt="o", capsize=3,
+                      color="#c44e52" if significant else "#8c8c8c")
+    axes.axvline(0, color="black", linewidth=0.8)
+    axes.set_yticks(range(len(points)), [p[0] for p in points], fontsize=8)
+    axes.invert_yaxis()
+    axes.set(title=f"Difference to 0: {names[0]}, % of its value, 95 % paired interval (red: excludes 0)",
+             xlabel="%")
+    return svg(figure)
+
+
+def kpi_table(summary: dict) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{_number(v['mean'])}</td>"
+        f"<td>{_number(v['ci_low'])} – {_number(v['ci_high'])}</td></tr>"
+        for name, v in summary["kpis"].items())
+    return f"<table><tr><th>KPI</th><th>mean</th><th>95 % CI</th></tr>{rows}</table>"
+
+
+def _number(x) -> str:
+    if x is None:
+        return "–"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
+h1 {{ font-size: 1.5rem; }} h2 {{ font-size: 1.15rem; margin-top: 2rem; }}
+table {{ border-collapse: collapse; font-size: 0.9rem; }}
+td, th {{ padding: 0.2rem 0.8rem; border-bottom: 1px solid #ddd; text-align: right; }}
+td:first-child, th:first-child {{ text-align: left; }}
+figure {{ margin: 1rem 0; }} svg {{ max-width: 100%; height: auto; }}
+.meta {{ color: #666; font-size: 0.9rem; }}
+</style></head><body>
+<h1>{title}</h1><p class="meta">{meta}</p>
+{body}
+</body></html>
+"""
+
+
+def run_sections(folder: Path) -> tuple[str, str, str]:
+    summary = json.loads((folder / "summary.json").read_text())
+    timeseries = read_csv(folder / "timeseries.csv")
+    sections = [("KPIs", kpi_table(summary)),
+                ("Growth", band_chart("Shoppers acquired", {"cumulative": by_replication(timeseries, "cumulative_shoppers")}, "shoppers")),
+                ("Active shoppers", band_chart(f"Active shoppers (ordered or joined within the churn window)",
+                                               {"active": by_replication(timeseries, "active_shoppers")}, "shoppers")),
+                ("Revenue and cost", money_chart(timeseries))]
+    if (folder / "cohorts.csv").exists() and read_csv(folder / "cohorts.csv"):
+        sections.append(("Cohort retention", cohort_heatmap(read_csv(folder / "cohorts.csv"))))
+    sections.append(("Funnel", funnel_chart(timeseries)))
+    if (folder / "growth_accounting.csv").exists():
+        sections.append(("Growth accounting", growth_accounting_chart(read_csv(folder / "growth_accounting.csv"))))
+    meta = f"{summary['replications']} replications, seed {summary['seed']}, {summary.get('horizon_days', '?')} days"
+    return f"growthsim run: {summary['scenario']}", meta, _join(sections)
+
+
+def compare_sections(folder: Path) -> tuple[str, str, str]:
+    document = json.loads((folder / "compare.json").read_text())
+    names, rows = document["names"], document["rows"]
+    sections = [("KPI differences", difference_chart([r for r in rows if r["kpi"] != "roi_vs_first"], names))]
+    runs = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "timeseries.csv").exists())
+    if runs:
+        tables = [read_csv(p / "timeseries.csv") for p in runs]
+        labels = [json.loads((p / "summary.json").read_text())["scenario"] for p in runs]
+        for column, title in (("cumulative_shoppers", "Shoppers acquired"), ("active_shoppers", "Active shoppers"),
+                              ("revenue", "Revenue per day (7-day average)")):
+            series = {f"{i}: {label}": (rolling(by_replication(t, column)) if column == "revenue" else by_replication(t, column))
+                      for i, (label, t) in enumerate(zip(labels, tables))}
+            sections.append((title, band_chart(title, series, "")))
+    meta = f"{document['replications']} paired replications, seed {document['seed']}"
+    return "growthsim compare: " + " vs ".join(names), meta, _join(sections)
+
+
+def _join(sections: list[tuple[str, str]]) -> str:
+    return "\n".join(f"<h2>{html.escape(title)}</h2><figure>{content}</figure>" for title, content in sections)
+
+
+def write_report(folder: Path, out: Path | None = None) -> Path:
+    folder = Path(folder)
+    if (folder / "compare.json").exists():
+        title, meta, body = compare_sections(folder)
+    elif (folder / "summary.json").exists() and (folder / "timeseries.csv").exists():
+        title, meta, body = run_sections(folder)
+    else:
+        raise ReportError(f"{folder}: no summary.json and timeseries.csv (run --out) or compare.json (compare --out) here")
+    from simulation.outputs import write_atomically
+    out = out or folder / "report.html"
+    page = PAGE.format(title=html.escape(title), meta=html.escape(meta), body=body)
+    write_atomically(out, lambda handle: handle.write(page))
+    return out

@@ -1,0 +1,50 @@
+"""growthsim report: a self-contained page with every chart, for a run and a compare."""
+
+import re
+from pathlib import Path
+
+from growthsim.cli import main
+from simulation.history import History
+
+BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
+SMALL = ["--set", "horizon_days=70", "--set", "market.size=20000", "--set", "market.initial_shoppers=2000",
+         "--replications", "2", "--jobs", "1"]
+
+
+def sections(page: str) -> list[str]:
+    return re.findall(r"<h2>(.*?)</h2>", page)
+
+
+def test_a_run_report_has_every_chart_inline(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", str(BASELINE), *SMALL, "--out", str(out)]) == 0
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert sections(page) == ["KPIs", "Growth", "Active shoppers", "Revenue and cost", "Cohort retention",
+                              "Funnel", "Growth accounting"]
+    assert page.count("<svg") == 6
+    assert not re.search(r'(src|href)\s*=\s*"(https?:|//)', page)   # self-contained: nothing to fetch
+
+
+def test_a_report_from_a_history_id(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", str(BASELINE), *SMALL, "--out", str(out)]) == 0
+    record = History().list()[0]
+    assert main(["report", str(record.id), "--out", str(tmp_path / "r.html")]) == 0
+    assert "Cohort retention" in (tmp_path / "r.html").read_text()
+
+
+def test_a_compare_report_shows_differences_and_overlays(tmp_path):
+    out = tmp_path / "cmp"
+    assert main(["compare", str(BASELINE), str(BASELINE), *SMALL, "--set", "strategies.service_quality.agents=2",
+                 "--out", str(out)]) == 0
+    assert (out / "0-baseline" / "timeseries.csv").exists() and (out / "1-baseline" / "summary.json").exists()
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert sections(page) == ["KPI differences", "Shoppers acquired", "Active shoppers", "Revenue per day (7-day average)"]
+
+
+def test_nothing_to_report_is_bad_input(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "no summary.json" in capsys.readouterr().err
+    assert main(["report", "12345"]) == 2
