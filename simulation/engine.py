@@ -97,7 +97,11 @@ class Replication:
         joined = {channel: 0 for channel in CHANNELS}
         if day == 0 and sc.market.initial_shoppers:
             count = sc.market.initial_shoppers
-            self._join(day, np.zeros(count), np.full(count, INITIAL, dtype=np.int8))
+            # On the platform before the run: last seen on a day spread over the churn
+            # window before day 0, so they do not all lapse on the same day.
+            window = sc.behavior.churn_window_days
+            last_seen = -self.rng["acquisition"].integers(0, window, count)
+            self._join(day, np.zeros(count), np.full(count, INITIAL, dtype=np.int8), last_seen)
             joined["initial"] = count
         p = sc.acquisition.innovation + self.levers.innovation_add
         q = sc.acquisition.imitation * self.levers.imitation_multiplier
@@ -149,10 +153,12 @@ class Replication:
 
     # --- helpers -------------------------------------------------------------------
 
-    def _join(self, day: int, times: np.ndarray, channel: np.ndarray) -> None:
+    def _join(self, day: int, times: np.ndarray, channel: np.ndarray, last_seen: np.ndarray | None = None) -> None:
         if len(times):
             new = self.shoppers.add(self.scenario, times, channel, self.rng["traits"])
             new = np.arange(new.start, new.stop)
+            if last_seen is not None:
+                self.shoppers.last_active_day[new] = last_seen
             self.step.joined(new, day)
             for strategy in self.strategies:
                 strategy.joined(day, new)

@@ -244,6 +244,9 @@ class Reference:
     def day_clock(self):
         if self.sc.market.initial_shoppers:
             self.join(self.sc.market.initial_shoppers, 0, "initial", at_midnight=True)
+            window = self.sc.behavior.churn_window_days
+            for sh in self.shoppers:   # last seen before the run, spread over the churn window
+                sh.last_day = -int(self.rng["acquisition"].integers(0, window))
         for day in range(self.H):
             self.acquire(day)
             yield self.env.timeout(1.0)           # day's visits and tickets play out meanwhile

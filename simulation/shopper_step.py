@@ -40,8 +40,10 @@ class ShopperStep:
         self.ledger = ledger
         self.visits_rng = visits_rng
         self.orders_rng = orders_rng
-        horizon = scenario.horizon_days
-        self.last_active_count = np.zeros(horizon + 1, dtype=np.int64)  # shoppers by last active day
+        horizon, window = scenario.horizon_days, scenario.behavior.churn_window_days
+        # Shoppers by last active day, from day -window (initial shoppers were last
+        # seen before the run) to the horizon: index = day + window.
+        self.last_active_count = np.zeros(window + horizon + 1, dtype=np.int64)
         self.revenue_by_age = np.zeros(horizon, dtype=np.float64)       # for CLV by age in days
 
     # --- rates ---------------------------------------------------------------------
@@ -80,7 +82,9 @@ class ShopperStep:
     # --- the day -------------------------------------------------------------------
 
     def joined(self, new: np.ndarray, day: int) -> None:
-        self.last_active_count[day] += len(new)
+        window = self.scenario.behavior.churn_window_days
+        self.last_active_count += np.bincount(self.shoppers.last_active_day[new] + window,
+                                              minlength=len(self.last_active_count))
         self.tally.joined(self.shoppers.satisfaction[new])
         self.draw_next_visit(new, self.shoppers.join_time[new])
 
@@ -132,8 +136,8 @@ class ShopperStep:
         moved = previous != day
         window = self.scenario.behavior.churn_window_days
         today["reactivated"] = today.get("reactivated", 0) + int(np.count_nonzero(previous[moved] < day - window))
-        self.last_active_count -= np.bincount(previous[moved], minlength=len(self.last_active_count))
-        self.last_active_count[day] += int(np.count_nonzero(moved))
+        self.last_active_count -= np.bincount(previous[moved] + window, minlength=len(self.last_active_count))
+        self.last_active_count[day + window] += int(np.count_nonzero(moved))
         s.last_active_day[buyers] = day
         age = day - s.join_day[buyers]
         self.revenue_by_age += np.bincount(age, weights=batch.value - batch.discount, minlength=len(self.revenue_by_age))
@@ -155,6 +159,6 @@ class ShopperStep:
     def active_and_churned(self, day: int) -> tuple[int, int]:
         """Shoppers active within the churn window at the end of `day`, and those who lapsed today."""
         window = self.scenario.behavior.churn_window_days
-        active = int(self.last_active_count[max(0, day - window + 1): day + 1].sum())
-        churned = int(self.last_active_count[day - window]) if day >= window else 0
+        active = int(self.last_active_count[day + 1: day + window + 1].sum())   # days day-W+1 .. day
+        churned = int(self.last_active_count[day])                               # day - W
         return active, churned
