@@ -78,6 +78,7 @@ class Replication:
         self.daily = {name: np.zeros(sc.horizon_days) for name in DAILY_COLUMNS}
         self.today: dict[str, float] = {}
         self.orders_today = OrderBatch.empty()
+        self.visit_lever_in_force = 1.0   # the visit-rate lever pending visits were drawn at
         self.transactions: list[OrderBatch] = []
 
     # --- the daily processes, in the order they run -------------------------------
@@ -91,6 +92,16 @@ class Replication:
         self.ledger.book_cost("service_quality", "operations", service.agents * service.agent_cost_per_day)
         for strategy in self.strategies:
             strategy.start_day(day)
+        self._visit_lever_changed(day)
+
+    def _visit_lever_changed(self, day: int) -> None:
+        """A sale's traffic starts or ends: every pending visit was drawn at the old rate.
+        By memorylessness, redrawing each alive shopper's next visit from now is exact."""
+        if self.levers.visit_rate_multiplier == self.visit_lever_in_force:
+            return
+        self.visit_lever_in_force = self.levers.visit_rate_multiplier
+        s = self.shoppers
+        self.step.draw_next_visit(np.flatnonzero(s.alive[: s.n]), float(day))
 
     def acquire(self, day: int) -> None:
         sc, s = self.scenario, self.shoppers

@@ -76,3 +76,13 @@ def test_replications_do_not_share_a_policy_change():
 def test_a_policy_that_cannot_work_is_refused_when_loaded(policy, message):
     with pytest.raises(ValidationError, match=message):
         scenario(policies=[policy])
+
+
+def test_sale_traffic_applies_to_the_whole_day_and_ends_with_it():
+    """Visits already scheduled when the sale starts are redrawn at its rate (memorylessness).
+    About 3,000 visits a day: Poisson noise on a day's ratio is about 2.5 %, so +-10 % is 4 SE."""
+    run = simulate(scenario(**SMALL, calendar=[dict(SALE, conversion=1.0)]), 0)
+    visits = run.daily["visits"]
+    before = visits[25:30].mean()
+    assert np.all(np.abs(visits[30:33] / before - 3.0) < 0.3), visits[25:36]
+    assert abs(visits[33] / before - 1.0) < 0.1, visits[25:36]
