@@ -1,5 +1,11 @@
 """Order fulfilment (docs/model.md §4): a first-in-first-out warehouse with a daily
-capacity, then a carrier with random transit times; returns come back on delivery."""
+capacity, then a carrier with random transit times; returns come back on delivery.
+
+With the logistics strategy on (strategies/logistics.py) orders may go with one of
+a mix of carriers, real-time tracking makes late orders raise fewer tickets, and the
+platform pays the label of free returns; with the service_quality strategy's
+proactive notices, a shopper whose order will be late is told when it ships.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +28,19 @@ class Fulfilment:
         self.tickets = tickets
         self.ledger = ledger
         self.rng = rng
+        # Carriers draw from a stream of their own, so a carrier mix leaves the
+        # warehouse's other draws (tickets, returns) as they were.
+        self.carrier_rng = rng.spawn(1)[0]
         self.backlog = {name: np.empty(0) for name in ("shopper", "time", "refund", "return_probability")}
-        self.deliveries = DayBuckets(("shopper", "delivery_days", "refund", "return_probability"))
+        self.deliveries = DayBuckets(("shopper", "delivery_days", "refund", "return_probability", "notified"))
 
     @property
     def logistics(self):
         return self.scenario.strategies.logistics   # read live: policies may change it
+
+    @property
+    def service(self):
+        return self.scenario.strategies.service_quality
 
     def transit_days(self, count: int) -> np.ndarray:
         mean, sd = self.logistics.transit_days_mean, self.logistics.transit_days_sd
@@ -36,8 +49,24 @@ class Fulfilment:
         shape = (mean / sd) ** 2
         return self.rng.gamma(shape, mean / shape, count)
 
+    def carry(self, count: int) -> tuple[np.ndarray, float]:
+        """Transit times of `count` shipped orders and what the carriers charge for them."""
+        logistics = self.logistics
+        if not (logistics.enabled and logistics.carriers):
+            return self.transit_days(count), count * logistics.shipping_cost_per_order
+        carriers = logistics.carriers
+        pick, position = self.carrier_rng.random((2, count))
+        which = np.minimum(np.searchsorted(np.cumsum([c.share for c in carriers]), pick, side="right"),
+                           len(carriers) - 1)
+        transit, cost = np.empty(count), 0.0
+        for k, carrier in enumerate(carriers):
+            mine = which == k
+            transit[mine] = carrier.transit_days(position[mine])
+            cost += carrier.cost_per_order * np.count_nonzero(mine)
+        return transit, cost
+
     def raise_order_tickets(self, orders: OrderBatch) -> None:
-        service = self.scenario.strategies.service_quality
+        service = self.service
         asks = self.rng.random(len(orders)) < service.tickets_per_order
         delay = self.rng.standard_exponential(int(asks.sum())) * service.ticket_delay_days
         self.tickets.add(orders.time[asks] + delay, shopper=orders.shopper[asks])
@@ -48,24 +77,32 @@ class Fulfilment:
         self._deliver(day, today)
 
     def _ship(self, day: int, orders: OrderBatch, today: dict[str, float]) -> None:
-        logistics = self.logistics
+        logistics, service = self.logistics, self.service
         queue = {"shopper": orders.shopper, "time": orders.time, "refund": orders.value - orders.discount,
                  "return_probability": orders.return_probability}
         queue = {name: np.concatenate([self.backlog[name], values]) for name, values in queue.items()}
         ships = min(logistics.capacity_per_day, len(queue["time"]))
         shipped = {name: values[:ships] for name, values in queue.items()}
         self.backlog = {name: values[ships:] for name, values in queue.items()}
-        delivered = (day + 1.0) + self.transit_days(ships)
-        self.deliveries.add(delivered, shopper=shipped["shopper"], delivery_days=delivered - shipped["time"],
-                            refund=shipped["refund"], return_probability=shipped["return_probability"])
-        # A late order's shopper may ask where it is: when it becomes late, or today
-        # if it became late while waiting in the backlog.
+        transit, carrier_cost = self.carry(ships)
+        delivered = (day + 1.0) + transit
         deadline = shipped["time"] + logistics.promised_days
-        asks = (delivered > deadline) & (self.rng.random(ships) < logistics.late_ticket_probability)
+        late = delivered > deadline
+        # Proactive notices: the warehouse knows at shipping which orders will be late.
+        notified = late if service.enabled and service.proactive_notices else np.zeros(ships, dtype=bool)
+        self.deliveries.add(delivered, shopper=shipped["shopper"], delivery_days=delivered - shipped["time"],
+                            refund=shipped["refund"], return_probability=shipped["return_probability"],
+                            notified=notified)
+        # A late order's shopper may ask where it is: when it becomes late, or today
+        # if it became late while waiting in the backlog. Tracking and a notice make it rarer.
+        asking = logistics.late_ticket_probability * logistics.late_ticket_factor()
+        asks = late & (self.rng.random(ships) < np.where(notified, asking * service.notice_ticket_factor, asking))
         self.tickets.add(np.maximum(deadline[asks], float(day)), shopper=shipped["shopper"][asks])
+        tracking = ships * logistics.tracking_cost_per_order if logistics.enabled and logistics.tracking else 0.0
         self.ledger.book_cost(LOGISTICS, "operations", logistics.capacity_per_day * logistics.cost_per_capacity_slot
-                              + ships * logistics.shipping_cost_per_order)
+                              + carrier_cost + tracking)
         today["shipped"] = ships
+        today["late_notices"] = int(np.count_nonzero(notified))
 
     def _deliver(self, day: int, today: dict[str, float]) -> None:
         arrived = self.deliveries.take(day)
@@ -73,13 +110,16 @@ class Fulfilment:
         logistics, sat = self.logistics, self.scenario.satisfaction
         on_time = delivery_days <= logistics.promised_days
         late_loss = np.minimum(sat.late_delivery_max, sat.late_delivery_per_day * (delivery_days - logistics.promised_days))
+        late_loss = np.where(arrived["notified"] > 0, late_loss * self.service.notice_satisfaction_factor, late_loss)
         self.experiences.satisfaction_change(day, shopper, np.where(on_time, sat.on_time_delivery, -late_loss))
         returned = self.rng.random(len(shopper)) < arrived["return_probability"]
+        returns = int(returned.sum())
         self.ledger.refunds += float(arrived["refund"][returned].sum())
-        self.ledger.book_cost(LOGISTICS, "operations", int(returned.sum()) * logistics.cost_per_return)
+        label = logistics.return_shipping_cost if logistics.enabled and logistics.free_returns else 0.0
+        self.ledger.book_cost(LOGISTICS, "operations", returns * (logistics.cost_per_return + label))
         today["deliveries"] = len(shopper)
         today["on_time_deliveries"] = int(np.count_nonzero(on_time))
         today["on_time_rate"] = float(on_time.mean()) if len(shopper) else float("nan")
         today["delivery_days_mean"] = float(delivery_days.mean()) if len(shopper) else float("nan")
-        today["returns"] = int(returned.sum())
+        today["returns"] = returns
         today["backlog"] = len(self.backlog["time"])

@@ -1,8 +1,8 @@
 """The money of one day: sales, what was given back, and what each strategy cost.
 
-Revenue (net sales) = GMV - discounts - refunds. Contribution = gross margin x
-(GMV - refunds) - discounts - costs: a discount comes wholly out of the margin, a
-returned order loses the margin of its sale.
+Revenue (net sales) = GMV - discounts - refunds + fees. Contribution = gross margin x
+(GMV - refunds) - discounts + fees - costs: a discount comes wholly out of the margin, a
+returned order loses the margin of its sale; fees (paid membership) have no cost of goods.
 Every cost is booked under the strategy (or operation) that incurred it and is
 either marketing or operations, so the costs by strategy sum to the total.
 """
@@ -21,22 +21,24 @@ class Ledger:
         self.gmv = 0.0
         self.discounts = 0.0
         self.refunds = 0.0
-        self.costs: dict[str, float] = defaultdict(float)
-        self.cost_category: dict[str, str] = {}
+        self.fees = 0.0      # membership fees recognised today (income, not a negative cost)
+        self.costs: dict[str, float] = defaultdict(float)            # by account (strategy)
+        self.category_costs: dict[str, float] = defaultdict(float)   # by category: one account may book in several
 
     def book_cost(self, account: str, category: str, amount: float) -> None:
         self.costs[account] += amount
-        self.cost_category[account] = category
+        self.category_costs[category] += amount
 
     def category_total(self, category: str) -> float:
-        return sum(v for k, v in self.costs.items() if self.cost_category[k] == category)
+        return self.category_costs[category]
 
     def day_row(self) -> dict[str, float]:
-        revenue = self.gmv - self.discounts - self.refunds
+        revenue = self.gmv - self.discounts - self.refunds + self.fees
         acquisition, retention = self.category_total("acquisition"), self.category_total("retention")
         marketing, operations = acquisition + retention, self.category_total("operations")
-        row = {"gmv": self.gmv, "discounts": self.discounts, "refunds": self.refunds, "revenue": revenue,
+        row = {"gmv": self.gmv, "discounts": self.discounts, "refunds": self.refunds, "fees": self.fees, "revenue": revenue,
                "acquisition_cost": acquisition, "marketing_cost": marketing, "operations_cost": operations,
-               "contribution": self.gross_margin * (self.gmv - self.refunds) - self.discounts - marketing - operations}
+               "contribution": self.gross_margin * (self.gmv - self.refunds) - self.discounts + self.fees
+               - marketing - operations}
         row.update({f"cost_{account}": amount for account, amount in self.costs.items()})
         return row

@@ -21,7 +21,12 @@ DAILY_COLUMNS = (
     "tickets", "tickets_deflected", "tickets_answered", "tickets_abandoned",
     "service_wait_mean_min", "service_wait_p90_min",
     "shipped", "deliveries", "on_time_deliveries", "on_time_rate", "delivery_days_mean", "returns", "backlog",
-    "nps", "satisfaction_mean", "events_on",
+    "nps", "satisfaction_mean",
+    "messages_sent", "unsubscribes", "omnichannel_shoppers",
+    "agent_hours", "chatbot_failures", "tickets_unresolved", "late_notices", "free_shipping_orders",
+    "fees", "paid_members", *(f"members_tier_{k}" for k in range(1, 5)),
+    "coupons_sent", "coupons_redeemed", "retargeted", "win_back_offers", "revived",
+    "events_on",
 )
 
 KPI_NAMES = (

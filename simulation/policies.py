@@ -11,9 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from strategies.base import Config
+
+
+class PolicyError(Exception):
+    """A policy set a lever to a value the schema refuses, while running (one message: SimPy
+    re-creates the exceptions of its processes from their arguments)."""
 
 
 class Policy(Config):
@@ -79,7 +84,12 @@ class PolicyRunner:
                 old * policy.multiply_by if policy.multiply_by is not None else old + policy.add)
             if isinstance(old, int) and not isinstance(old, bool) and not isinstance(policy.to, float):
                 new = int(round(new))
-            set_key(self.scenario, policy.set, new)
+            try:
+                set_key(self.scenario, policy.set, new)
+            except ValidationError as error:   # the schema refuses it: say which policy, on which day
+                reasons = "; ".join(f"{d['msg']} (got {d['input']!r})" for d in error.errors())
+                raise PolicyError(f"day {day}: policy {policy.name!r} set {policy.set} to {new!r}, which the "
+                                  f"scenario's schema refuses: {reasons}") from None
             self.last_acted[policy.name] = day
             self.times_acted[policy.name] += 1
             self.log.append({"day": day, "policy": policy.name, "metric": policy.metric, "value": value,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from simulation.calendar_events import CalendarEvent
+from simulation.expectations import Expectations
 from simulation.policies import Policy, get_key
 from strategies import Config, Strategies
 
@@ -150,6 +151,9 @@ class Scenario(Config):
     policies: list[Policy] = Field([], description="Rules that change a lever when a running metric crosses a threshold.")
     baseline: str | None = Field(
         None, description="Scenario file (relative to this one) to measure ROI against: incremental contribution over incremental cost."
+    )
+    expect: Expectations | None = Field(
+        None, description="What `growthsim check` holds this scenario to: KPI bounds, relations to other scenarios, its golden (docs/check.md)."
     )
 
     @model_validator(mode="after")

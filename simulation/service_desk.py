@@ -1,17 +1,21 @@
 """The service desk (docs/model.md §5): agents on duty around the clock answer
-tickets; the queue carries over midnight.
+tickets; the queue carries over midnight. With the service_quality strategy on
+(strategies/service_quality.py), shift agents come and go on the hour, the chatbot
+may fail, and an answered ticket may be unresolved and come back.
 
-`AgentQueue` plays arrivals and agents becoming free in time order. Who goes next
-is the one decision it makes: the highest priority, then the earliest arrival; with
-every priority equal that is first come, first served (M/M/c, Erlang C). A ticket
-whose patience runs out before an agent takes it is abandoned and takes no agent
-time (Erlang A). The loop runs once per ticket, never per shopper.
+`AgentQueue` plays arrivals, agents becoming free and staffing changes in time
+order. Who goes next is the one decision it makes: the highest priority, then the
+earliest arrival; with every priority equal that is first come, first served (M/M/c,
+Erlang C). A ticket whose patience runs out before an agent takes it is abandoned
+and takes no agent time (Erlang A). An agent going off duty finishes its ticket.
+The loop runs once per ticket, never per shopper.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +24,7 @@ from simulation.experiences import Experiences
 from simulation.timed_events import DayBuckets
 from simulation.scenario import Scenario
 from strategies.base import Strategy
+from strategies.service_quality import HOURS_PER_DAY
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -39,18 +44,29 @@ class AgentQueue:
         self.agent_free_at = agents
 
     def play(self, ids: np.ndarray, arrivals: np.ndarray, handle: np.ndarray, patience: np.ndarray,
-             priority: np.ndarray, until: float) -> list[tuple[int, float]]:
+             priority: np.ndarray, until: float, staffing: Sequence[tuple[float, int]] = ()) -> list[tuple[int, float]]:
         """Add tickets (sorted by arrival, all before `until`) and play the desk up to `until`.
+        `staffing`: (time, agents on duty from then), sorted, before `until`; a change
+        goes before an arrival or a start at the same time.
         Returns (ticket, wait) for each ticket decided: wait NaN if it was abandoned."""
         decided: list[tuple[int, float]] = []
         pending = zip(ids.tolist(), arrivals.tolist(), handle.tolist(), patience.tolist(), priority.tolist())
         upcoming = next(pending, None)
+        changes = iter(staffing)
+        change = next(changes, None)
         now = -math.inf
         while True:
             next_start = max(self.agent_free_at[0], now) if self.tickets and self.agent_free_at else math.inf
             next_arrival = upcoming[1] if upcoming else math.inf
-            if min(next_start, next_arrival) >= until:
+            next_change = change[0] if change else math.inf
+            if min(next_start, next_arrival, next_change) >= until:
                 break
+            if next_change <= min(next_start, next_arrival):
+                now = next_change
+                if change[1] != len(self.agent_free_at):
+                    self.set_agents(change[1], now)
+                change = next(changes, None)
+                continue
             if next_start <= next_arrival:
                 now = next_start
                 _, arrival, ticket = heapq.heappop(self.waiting)
@@ -86,10 +102,16 @@ class ServiceDesk:
         self.tickets = tickets
         self.strategies = strategies
         self.rng = rng
+        # The strategy's draws (chatbot failures, resolution) come from a stream of their
+        # own, so switching them on leaves the desk's arrivals-to-handling draws as they were.
+        self.strategy_rng = rng.spawn(1)[0]
         self.queue = AgentQueue([0.0] * self.config.agents)
-        self.shopper_of: dict[int, int] = {}
+        self.ticket_of: dict[int, tuple[int, float]] = {}   # queued ticket: (shopper, arrival time)
         self.next_ticket = 0
         self.waits_all: list[np.ndarray] = []   # minutes, tickets answered by an agent
+        # Tickets answered by an agent and their total wait (minutes), by hour of arrival.
+        self.answered_by_hour = np.zeros(HOURS_PER_DAY, dtype=np.int64)
+        self.wait_minutes_by_hour = np.zeros(HOURS_PER_DAY)
 
     @property
     def config(self):
@@ -115,31 +137,81 @@ class ServiceDesk:
             rank = rank + strategy.ticket_priority(shopper)
         return rank
 
+    def staffing(self, day: int, on_duty: np.ndarray) -> list[tuple[float, int]]:
+        """Today's staffing changes on the hour; with the same count all day, set it now."""
+        if np.all(on_duty == on_duty[0]):
+            if len(self.queue.agent_free_at) != on_duty[0]:
+                self.queue.set_agents(int(on_duty[0]), float(day))
+            return []
+        return [(day + hour / HOURS_PER_DAY, int(count)) for hour, count in enumerate(on_duty)
+                if hour == 0 or count != on_duty[hour - 1]]
+
+    def chatbot_failures(self, deflected: np.ndarray) -> np.ndarray:
+        c = self.config
+        if not c.enabled or c.chatbot_failure_rate == 0 or not deflected.any():
+            return np.zeros(deflected.shape, dtype=bool)
+        return deflected & (self.strategy_rng.random(deflected.size) < c.chatbot_failure_rate)
+
+    def unresolved(self, answered: np.ndarray) -> np.ndarray:
+        c = self.config
+        if not c.enabled or c.first_contact_resolution == 1 or not answered.any():
+            return np.zeros(answered.shape, dtype=bool)
+        return answered & (self.strategy_rng.random(answered.size) >= c.first_contact_resolution)
+
+    def repeat_tickets(self, day: int, shopper: np.ndarray, answered_at: np.ndarray) -> None:
+        """Unresolved: the shopper asks again, a day or more after the answer (so on a later day)."""
+        extra = self.config.repeat_delay_days - 1.0
+        delay = 1.0 + self.strategy_rng.standard_exponential(shopper.size) * extra
+        self.tickets.add(np.maximum(answered_at + delay, day + 1.0), shopper=shopper)
+
     def run_day(self, day: int, today: dict[str, float]) -> None:
-        if len(self.queue.agent_free_at) != self.config.agents:
-            self.queue.set_agents(self.config.agents, float(day))
+        c, sat = self.config, self.satisfaction
+        on_duty = c.agents_by_hour()
+        staffing = self.staffing(day, on_duty)
         arrived = self.tickets.take(day)
         shopper, arrival = arrived["shopper"].astype(np.int64), arrived["time"]
-        deflected = self.rng.random(len(shopper)) < self.config.chatbot_deflection
-        self.experiences.satisfaction_change(day, shopper[deflected], self.satisfaction.ticket_resolved)
-        to_agents = shopper[~deflected]
-        ids = np.arange(self.next_ticket, self.next_ticket + len(to_agents))
-        self.next_ticket += len(to_agents)
-        self.shopper_of.update(zip(ids.tolist(), to_agents.tolist()))
-        decided = self.queue.play(ids, arrival[~deflected], self.handle_days(len(ids)), self.patience_days(len(ids)),
-                                  self.priority(to_agents), until=day + 1.0)
-        who = np.array([self.shopper_of.pop(ticket) for ticket, _ in decided], dtype=np.int64)
+        deflected = self.rng.random(len(shopper)) < c.chatbot_deflection
+        failed = self.chatbot_failures(deflected)
+        self.experiences.satisfaction_change(day, shopper[deflected & ~failed], sat.ticket_resolved)
+        self.experiences.satisfaction_change(day, shopper[failed], -c.chatbot_failure_penalty)
+        to_agents = ~deflected | failed
+        queued, queued_at = shopper[to_agents], arrival[to_agents]
+        ids = np.arange(self.next_ticket, self.next_ticket + len(queued))
+        self.next_ticket += len(queued)
+        self.ticket_of.update(zip(ids.tolist(), zip(queued.tolist(), queued_at.tolist())))
+        decided = self.queue.play(ids, queued_at, self.handle_days(len(ids)), self.patience_days(len(ids)),
+                                  self.priority(queued), until=day + 1.0, staffing=staffing)
+        tickets = [self.ticket_of.pop(ticket) for ticket, _ in decided]
+        who = np.array([shopper_id for shopper_id, _ in tickets], dtype=np.int64)
+        arrived_at = np.array([time for _, time in tickets], dtype=float)
         waits = np.array([wait for _, wait in decided], dtype=float) * MINUTES_PER_DAY
         answered = ~np.isnan(waits)
-        sat = self.satisfaction
         change = np.where(answered, sat.ticket_resolved - sat.wait_per_hour * np.nan_to_num(waits) / 60.0,
                           -sat.ticket_abandoned)
+        unresolved = self.unresolved(answered)
+        if unresolved.any():
+            change = change - np.where(unresolved, c.unresolved_penalty, 0.0)
+            self.repeat_tickets(day, who[unresolved], arrived_at[unresolved] + waits[unresolved] / MINUTES_PER_DAY)
         self.experiences.satisfaction_change(day, who, change)
         served_waits = waits[answered]
         self.waits_all.append(served_waits)
+        self.record_by_hour(arrived_at[answered], served_waits)
         today["tickets"] = len(shopper)
         today["tickets_deflected"] = int(deflected.sum())
         today["tickets_answered"] = int(answered.sum())
         today["tickets_abandoned"] = int((~answered).sum())
         today["service_wait_mean_min"] = float(served_waits.mean()) if served_waits.size else float("nan")
         today["service_wait_p90_min"] = float(np.percentile(served_waits, 90)) if served_waits.size else float("nan")
+        today["agent_hours"] = int(on_duty.sum())
+        today["chatbot_failures"] = int(failed.sum())
+        today["tickets_unresolved"] = int(unresolved.sum())
+
+    def record_by_hour(self, arrival: np.ndarray, waits_minutes: np.ndarray) -> None:
+        hour = np.minimum((arrival % 1.0 * HOURS_PER_DAY).astype(np.int64), HOURS_PER_DAY - 1)
+        self.answered_by_hour += np.bincount(hour, minlength=HOURS_PER_DAY)
+        self.wait_minutes_by_hour += np.bincount(hour, weights=waits_minutes, minlength=HOURS_PER_DAY)
+
+    def mean_wait_by_hour(self) -> np.ndarray:
+        """Mean wait (minutes) of the tickets answered by an agent, by hour of arrival; NaN where none."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.wait_minutes_by_hour / self.answered_by_hour

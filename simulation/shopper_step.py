@@ -12,6 +12,7 @@ import numpy as np
 
 from simulation import feedback
 from simulation.ledger import Ledger
+from simulation.limits import MAX_VISIT_ROUNDS_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visit_rounds_exceeded
 from simulation.population import PERIOD_DAYS, Shoppers
 from simulation.scenario import Scenario
 from strategies.base import Levers, OrderBatch, Strategy
@@ -93,7 +94,11 @@ class ShopperStep:
         funnel_counts = np.zeros(len(FUNNEL_STAGES) + 1, dtype=np.int64)
         batches: list[OrderBatch] = []
         visitors = np.flatnonzero(s.next_visit[: s.n] < end_of_day)
+        rounds = 0
         while visitors.size:
+            rounds += 1
+            if rounds > MAX_VISIT_ROUNDS_PER_DAY or funnel_counts[0] > MAX_VISITS_PER_DAY_PER_SHOPPER * s.n:
+                raise visit_rounds_exceeded(day, rounds - 1, visitors.size)   # a rate gone out of bounds: stop
             times = s.next_visit[visitors]
             reached = self.visits_rng.random(visitors.size) < self.stage_thresholds(visitors)  # stages x visitors
             funnel_counts += [visitors.size, *np.count_nonzero(reached, axis=1)]

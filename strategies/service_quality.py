@@ -1,13 +1,42 @@
-"""Customer service: agents answering tickets, first come first served.
+"""Customer service: agents answering tickets, and what a desk can do better.
 
 Mechanism, in a strategist's words: some orders raise a ticket (a question, a
 problem, "where is my order?"). A pool of agents on duty around the clock answers
 them in the order they came; when tickets come faster than agents can handle them a
 queue forms and shoppers wait. A long wait, or giving up, lowers the shopper's
 satisfaction, and unhappy shoppers buy less and leave sooner (when feedback is on).
+A chatbot answers a share of the tickets without an agent. That much is the desk
+every platform has, and runs whether or not the strategy is switched on.
+
+Switched on (`enabled`), the desk can also:
+
+* **Staff by shift.** `shifts` is a plan of shifts, each `{start_hour, end_hour,
+  agents}` (hours of the day 0-24; a shift with `end_hour` at or before `start_hour`
+  runs past midnight, e.g. 22 to 6). The agents on duty in an hour are `agents` (the
+  around-the-clock staff) plus those of every shift covering that hour, so a plan can
+  put more agents on at the busy hours and fewer at night. Agents come on and go off
+  duty on the hour; one going off duty finishes the ticket in hand first. Shift
+  agents cost `agent_cost_per_hour` for each hour on duty. (To staff by shifts only,
+  set `agents` to 0.)
+* **Count the chatbot's failures.** A share `chatbot_failure_rate` of the chatbot's
+  conversations fail: the shopper loses `chatbot_failure_penalty` of satisfaction
+  and queues for an agent anyway. Every conversation costs
+  `chatbot_cost_per_conversation`.
+* **Warn of late orders.** With `proactive_notices`, the warehouse knows when it
+  ships an order that it will be late, and the shopper is told before it is: the
+  chance of a "where is my order?" ticket is multiplied by `notice_ticket_factor`
+  and the satisfaction lost to lateness by `notice_satisfaction_factor`. Each notice
+  costs `notice_cost`.
+* **Resolve at first contact, or not.** An answered ticket is resolved at first
+  contact with probability `first_contact_resolution`; otherwise the shopper loses
+  `unresolved_penalty` of satisfaction and comes back with a repeat ticket
+  `1 + Exp(repeat_delay_days - 1)` days after the answer (the next day at the
+  earliest), which queues like any other and may be unresolved again.
 
 With Poisson arrivals, exponential handling, no chatbot and no abandonment, the
-waits are those of the M/M/c queue (Erlang C); with patience set, of Erlang A.
+waits are those of the M/M/c queue (Erlang C); with patience set, of Erlang A; a
+shift plan breaks this (the arrival rate per agent changes by the hour).
+Costs are operations, under `cost_service_quality`.
 
 Where the default numbers come from:
 - `handle_minutes` 8: contact-centre benchmarks put chat and e-mail handling at
@@ -17,20 +46,73 @@ Where the default numbers come from:
 - `agents` 2: sized so the baseline platform's desk is busy but stable
   (utilisation well under 1); change it with the scenario's scale.
 - `agent_cost_per_day` 480: an agent on duty around the clock is three 8-hour
-  shifts at about 20 an hour.
+  shifts at about 20 an hour; `agent_cost_per_hour` 20 is the same rate for shift
+  agents.
 - `ticket_delay_days` 1: a question about an order comes, on average, a day after it.
+- `chatbot_cost_per_conversation` 1.0: AI support agents are sold at about that per
+  conversation or resolution (e.g. Intercom's Fin at 0.99 per resolution, 2024).
+  `chatbot_failure_rate` 0 (no failures) keeps the chatbot of the baseline; surveys
+  of shoppers report many bot conversations end unresolved, so set it with the
+  platform's own bot logs. `chatbot_failure_penalty` 0.05: an assumption (a failed
+  bot conversation annoys about as much as an hour's wait for an agent).
+- `notice_ticket_factor` 0.5: vendors of tracking and notification software report
+  40–80 % fewer "where is my order?" contacts after proactive notices (self-reported
+  case studies); half is a cautious reading. `notice_satisfaction_factor` 0.5: an
+  assumption; proactive service recovery softens a failure but does not undo it
+  (Challagalla, Venkatesh & Kohli 2009, "Proactive postsales service: when and why
+  does it pay off?", Journal of Marketing). `notice_cost` 0.05: an SMS or e-mail
+  plus its share of the notification tool, an assumption.
+- `first_contact_resolution` 1.0 (every answered ticket resolved) keeps the desk of
+  the baseline. SQM Group's contact-centre benchmarks put first contact resolution
+  at about 70 % and report satisfaction falling by about 15 % with each further
+  contact the shopper needs: `unresolved_penalty` 0.10 on this 0–1 scale is in that
+  range. `repeat_delay_days` 1: an assumption.
+
+Simplified: shift agents are one pool with the around-the-clock agents (who goes
+off duty is whoever frees up last, not a named person); a failed chatbot
+conversation takes no time before the shopper queues; a repeat ticket goes through
+the chatbot again like a first one; abandoned tickets are not repeated.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field
+import numpy as np
+from pydantic import Field, model_validator
 
-from strategies.base import Config
+from strategies.base import Config, Strategy, StrategyConfig
+
+HOURS_PER_DAY = 24
 
 
-class ServiceQuality(Config):
+class Shift(Config):
+    """Agents on duty from `start_hour` to `end_hour` each day."""
+
+    start_hour: int = Field(ge=0, le=23, description="Hour of the day the shift starts, 0-23.")
+    end_hour: int = Field(
+        ge=1, le=24, description="Hour of the day the shift ends, 1-24; at or before start_hour it ends the next day."
+    )
+    agents: int = Field(ge=0, description="Agents on duty during the shift.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "Shift":
+        if self.end_hour == self.start_hour:
+            raise ValueError("a shift from an hour to the same hour is ambiguous: "
+                             "use start_hour 0 and end_hour 24 for one around the clock")
+        return self
+
+    def hours(self) -> list[int]:
+        if self.end_hour > self.start_hour:
+            return list(range(self.start_hour, self.end_hour))
+        return [*range(self.start_hour, HOURS_PER_DAY), *range(0, self.end_hour)]
+
+
+class ServiceQuality(StrategyConfig):
+    enabled: bool = Field(
+        False, description="Switch on shifts, chatbot failures and costs, proactive notices and first-contact "
+                           "resolution; off, the desk is agents around the clock and the chatbot."
+    )
     agents: int = Field(2, ge=0, description="Agents on duty around the clock.")
     agent_cost_per_day: float = Field(480.0, ge=0, description="Cost of one agent on duty around the clock for a day.")
     handle_minutes: float = Field(8.0, gt=0, description="Mean agent time to handle one ticket, minutes.")
@@ -52,6 +134,71 @@ class ServiceQuality(Config):
     patience_minutes: float | None = Field(
         None, gt=0, description="Mean patience before a waiting shopper abandons, minutes (exponential); null: nobody abandons."
     )
+    # --- the strategy (with enabled) ------------------------------------------------
+    shifts: list[Shift] | None = Field(
+        None, description="Shift plan: a list of {start_hour, end_hour, agents}, on duty in addition to the "
+                          "around-the-clock agents; null: no shifts."
+    )
+    agent_cost_per_hour: float = Field(20.0, ge=0, description="Cost of one shift agent for one hour on duty.")
+    chatbot_failure_rate: float = Field(
+        0.0, ge=0, le=1, description="Share of chatbot conversations that fail: the shopper then queues for an agent."
+    )
+    chatbot_failure_penalty: float = Field(
+        0.05, ge=0, le=1, description="Satisfaction lost when the chatbot fails, 0-1."
+    )
+    chatbot_cost_per_conversation: float = Field(1.0, ge=0, description="Cost of one chatbot conversation.")
+    proactive_notices: bool = Field(False, description="Tell the shopper of a late order before it is late.")
+    notice_ticket_factor: float = Field(
+        0.5, ge=0, le=1, description="Multiplies the chance a late order raises a ticket when its shopper was told."
+    )
+    notice_satisfaction_factor: float = Field(
+        0.5, ge=0, le=1, description="Multiplies the satisfaction lost to a late order when its shopper was told."
+    )
+    notice_cost: float = Field(0.05, ge=0, description="Cost of one late-order notice.")
+    first_contact_resolution: float = Field(
+        1.0, ge=0, le=1, description="Probability an answered ticket is resolved at first contact."
+    )
+    unresolved_penalty: float = Field(
+        0.10, ge=0, le=1, description="Satisfaction lost when a ticket is answered but not resolved, 0-1."
+    )
+    repeat_delay_days: float = Field(
+        1.0, ge=1, description="Mean time from an unresolved answer to the repeat ticket, days (at least 1)."
+    )
+
+    def shift_agents_by_hour(self) -> np.ndarray:
+        """Shift agents on duty in each hour of the day (the around-the-clock agents not included)."""
+        counts = np.zeros(HOURS_PER_DAY, dtype=np.int64)
+        for shift in self.shifts or ():
+            counts[shift.hours()] += shift.agents
+        return counts
+
+    def agents_by_hour(self) -> np.ndarray:
+        """Agents on duty in each hour of the day: around the clock, plus shifts when enabled."""
+        counts = np.full(HOURS_PER_DAY, self.agents, dtype=np.int64)
+        return counts + self.shift_agents_by_hour() if self.enabled else counts
+
+
+class ServiceQualityStrategy(Strategy):
+    """Books what the desk's extensions cost; the desk itself is simulation/service_desk.py
+    and the late-order notices are sent by simulation/fulfilment.py."""
+
+    name: ClassVar[str] = "service_quality"
+    cost_category: ClassVar[str] = "operations"
+
+    def start_day(self, day: int) -> None:
+        # The around-the-clock agents are booked by the engine (simulation/engine.py).
+        shift_hours = int(self.config.shift_agents_by_hour().sum())
+        if shift_hours:
+            self.book(shift_hours * self.config.agent_cost_per_hour)
+
+    def end_day(self, day: int) -> None:
+        c, today = self.config, self.platform.today
+        conversations = today.get("tickets_deflected", 0)
+        notices = today.get("late_notices", 0)
+        cost = conversations * c.chatbot_cost_per_conversation + notices * c.notice_cost
+        if cost:
+            self.book(cost)
 
 
 CONFIG = ServiceQuality
+STRATEGY = ServiceQualityStrategy

@@ -1,0 +1,171 @@
+"""Sharing, referral rewards, group buys, reviews, negative word of mouth and the social
+graph (strategies/social_referral.py): each lever moves what it should, beyond noise,
+under common random numbers (tests/paired.py)."""
+
+import time
+
+import numpy as np
+import pytest
+
+from simulation.engine import Replication, simulate
+from simulation.population import CHANNELS
+from strategies.social_referral import SocialReferralStrategy, social_graph
+from tests.conftest import scenario
+from tests.paired import PairedDifference, paired, with_changes
+
+REPLICATIONS = 8
+
+# Everything but the lever under test switched off.
+NEUTRAL = {"enabled": True, "share_probability": 0.0, "referrer_reward": 0.0, "referee_reward": 0.0,
+           "group_buy_discount": 0.0, "review_probability": 0.0, "detractor_warning": 0.0}
+
+
+def small(**social) -> object:
+    return scenario(horizon_days=90, market={"size": 100_000, "initial_shoppers": 10_000},
+                    strategies={"social_referral": {**NEUTRAL, **social}})
+
+
+def total(column: str):
+    return lambda run: run.daily[column].sum()
+
+
+def ratio(numerator: str, denominator: str):
+    return lambda run: run.daily[numerator].sum() / run.daily[denominator].sum()
+
+
+def paired_many(base, changed, measures: dict, replications: int = REPLICATIONS) -> dict[str, PairedDifference]:
+    """Like tests.paired.paired for several measures of the same pairs of runs (each run once)."""
+    runs = [(simulate(base, k), simulate(changed, k)) for k in range(replications)]
+    return {name: PairedDifference(np.array([measure(after) - measure(before) for before, after in runs]))
+            for name, measure in measures.items()}
+
+
+def finished(sc) -> tuple[Replication, SocialReferralStrategy]:
+    replication = Replication(sc)
+    replication.run()
+    return replication, next(s for s in replication.strategies if isinstance(s, SocialReferralStrategy))
+
+
+@pytest.mark.parametrize("graph", ["well_mixed", "scale_free"])
+def test_enabled_with_neutral_settings_changes_nothing(graph):
+    kwargs = dict(horizon_days=60, market={"size": 50_000, "initial_shoppers": 5_000})
+    off = simulate(scenario(**kwargs), 0)
+    on = simulate(scenario(**kwargs, strategies={"social_referral": {**NEUTRAL, "graph": graph}}), 0)
+    for name, values in off.daily.items():
+        assert np.array_equal(values, on.daily[name], equal_nan=True), name
+
+
+def test_a_referral_reward_a_higher_k_factor_and_a_higher_cost():
+    base = small(share_probability=0.2, referral_conversion=0.2)
+    rewarded = with_changes(base, **{"strategies.social_referral.referrer_reward": 20.0,
+                                     "strategies.social_referral.referee_reward": 20.0})
+    changes = paired_many(base, rewarded, {"k_factor": lambda run: run.kpis["k_factor"],
+                                           "cost": total("cost_social_referral"),
+                                           "discounts": total("discounts")})   # the referee's first-order discount
+    for name, change in changes.items():
+        assert change.clearly_positive(), (name, change)
+
+
+@pytest.mark.parametrize("reward, moves", [("referrer_reward", "sharing"), ("referee_reward", "conversion")])
+def test_each_side_of_the_reward_brings_referrals(reward, moves):
+    base = small(share_probability=0.2, referral_conversion=0.2)
+    change = paired(base, with_changes(base, **{f"strategies.social_referral.{reward}": 30.0}),
+                    total("new_shoppers_referral"), REPLICATIONS)
+    assert change.clearly_positive(), (moves, change)
+
+
+def test_the_cost_is_booked_as_acquisition_only_with_rewards():
+    run = simulate(small(share_probability=0.2, referral_conversion=0.2, referrer_reward=15.0), 0)
+    assert run.daily["cost_social_referral"].sum() > 0
+    assert np.allclose(run.daily["cost_social_referral"], run.daily["acquisition_cost"])
+    assert run.daily["cost_social_referral"].sum() % 15.0 == 0     # one reward per referred first order
+    assert simulate(small(share_probability=0.2, referral_conversion=0.2), 0).daily["cost_social_referral"].sum() == 0
+
+
+def test_sharing_brings_referred_shoppers():
+    base = small()
+    change = paired(base, with_changes(base, **{"strategies.social_referral.share_probability": 0.3}),
+                    total("new_shoppers_referral"), REPLICATIONS)
+    assert change.clearly_positive(), change
+    assert simulate(base, 0).daily["new_shoppers_referral"].sum() == 0
+
+
+def test_group_buys_convert_checkouts_and_cost_a_discount():
+    base = small()
+    group = with_changes(base, **{"strategies.social_referral.group_buy_discount": 0.15,
+                                  "strategies.social_referral.group_buy_participation": 0.5})
+    changes = paired_many(base, group, {"conversion": ratio("orders", "checkout"), "discounts": total("discounts"),
+                                        "invitations": total("new_shoppers_referral")})   # a group buy invites a friend
+    for name, change in changes.items():
+        assert change.clearly_positive(), (name, change)
+
+
+def test_reviews_raise_add_to_cart():
+    base = small()
+    change = paired(base, with_changes(base, **{"strategies.social_referral.review_probability": 0.5}),
+                    ratio("cart", "browse"), REPLICATIONS)
+    assert change.clearly_positive(), change
+
+
+def test_detractors_warnings_slow_word_of_mouth():
+    # Unhappier shoppers than the baseline's, so that there are detractors to be heard.
+    base = with_changes(small(), **{"satisfaction.initial_a": 4.0, "satisfaction.initial_b": 3.0})
+    change = paired(base, with_changes(base, **{"strategies.social_referral.detractor_warning": 1.0}),
+                    total("new_shoppers_word_of_mouth"), REPLICATIONS)
+    assert change.clearly_negative(), change
+
+
+@pytest.mark.parametrize("graph", ["small_world", "scale_free"])
+def test_on_a_graph_referred_shoppers_are_friends_of_their_referrers(graph):
+    sc = small(graph=graph, share_probability=0.3, referral_conversion=0.3)
+    replication, strategy = finished(sc)
+    s, n = replication.shoppers, replication.shoppers.n
+    nodes = s.social_node[:n]
+    assert np.all(nodes >= 0) and np.unique(nodes).size == n              # one node each, none shared
+    assert np.array_equal(strategy.shopper_at[nodes], np.arange(n))
+    referred = np.flatnonzero(s.channel[:n] == CHANNELS.index("referral"))
+    assert referred.size > 100
+    referrers = s.referred_by[referred]
+    assert np.all((referrers >= 0) & (referrers < n))
+    for friend, referrer in zip(nodes[referred], nodes[referrers]):
+        assert friend in strategy.neighbours[strategy.indptr[referrer]: strategy.indptr[referrer + 1]]
+
+
+def test_a_clustered_graph_wastes_shares_on_friends_who_already_shop():
+    """A ring lattice (no rewiring): friends of friends are friends, so referral
+    spreads as a front whose neighbours are already shoppers; well mixed, it never does."""
+    base = small(share_probability=1.0, referral_conversion=0.5)
+    ring = with_changes(base, **{"strategies.social_referral.graph": "small_world",
+                                 "strategies.social_referral.rewiring": 0.0,
+                                 "strategies.social_referral.mean_degree": 2})
+    change = paired(base, ring, total("new_shoppers_referral"), REPLICATIONS)
+    assert change.clearly_negative(), change
+
+
+def test_the_graph_is_the_same_for_the_same_seed():
+    a = social_graph("scale_free", 5_000, 6, 0.1, np.random.default_rng(7))
+    b = social_graph("scale_free", 5_000, 6, 0.1, np.random.default_rng(7))
+    c = social_graph("scale_free", 5_000, 6, 0.1, np.random.default_rng(8))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[1], c[1])
+    degree = np.diff(a[0])
+    assert degree.mean() == pytest.approx(6, rel=0.01) and degree.max() > 10 * degree.mean()   # hubs
+    ring = social_graph("small_world", 1_000, 4, 0.0, np.random.default_rng(7))
+    assert np.all(np.diff(ring[0]) == 4) and set(ring[1][ring[0][10]: ring[0][11]]) == {8, 9, 11, 12}
+
+
+def test_a_scale_free_graph_over_a_million_people_builds_in_seconds():
+    started = time.process_time()   # CPU seconds: other processes on a shared runner do not count
+    indptr, neighbours = social_graph("scale_free", 1_000_000, 10, 0.1, np.random.default_rng(1))
+    elapsed = time.process_time() - started
+    assert indptr.size == 1_000_001 and neighbours.size == indptr[-1] > 9_900_000
+    assert elapsed < 20, elapsed   # about 3 s; converting edges through Python tuples or loops takes far longer
+
+
+def test_reading_edges_from_igraphs_memory_agrees_with_its_edge_list(monkeypatch):
+    import strategies.social_referral as social
+
+    fast = social_graph("small_world", 20_000, 6, 0.2, np.random.default_rng(3))
+    monkeypatch.setattr(social, "_edge_arrays_in_place", lambda graph: None)   # igraph's public accessor
+    slow = social_graph("small_world", 20_000, 6, 0.2, np.random.default_rng(3))
+    assert all(np.array_equal(x, y) for x, y in zip(fast, slow))
