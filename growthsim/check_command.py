@@ -1,0 +1,178 @@
+"""`growthsim check [PATH...]`: scenarios held to their expectations and goldens, for CI.
+
+The verdicts come from simulation/check.py; this module only shows them: a summary
+table and one line per failure on standard output (plain text without a terminal, no
+colour with NO_COLOR), `--json` for machines, `--junit FILE` for CI systems' test
+views. Exit 0 when every check holds, 1 when any fails, 2 on bad input (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from rich.console import Console
+from rich.measure import Measurement
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_OK, BadInput, positive_int
+from simulation.check import CheckReport, ScenarioCheck, check
+from simulation.outputs import write_atomically
+
+DEFAULT_PATH = Path("scenarios")
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("check", help="hold scenarios to their expectations and golden results (for CI)")
+    parser.add_argument("paths", type=Path, nargs="*", metavar="PATH",
+                        help=f"scenario files, or folders to walk (default: {DEFAULT_PATH}/)")
+    parser.add_argument("--update", action="store_true",
+                        help="record each scenario's KPIs as its golden (NAME.golden.json beside it)")
+    parser.add_argument("--jobs", type=positive_int, help="parallel processes (default: one per core)")
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="also write the verdicts as JUnit XML")
+    parser.add_argument("--json", action="store_true", help="print the verdicts as JSON instead of the table")
+
+
+def command_check(args: argparse.Namespace) -> int:
+    paths = args.paths or [DEFAULT_PATH]
+    if args.junit is not None and args.junit.is_dir():
+        raise BadInput(f"--junit {args.junit}: is a folder; give a file name")
+    stderr = Console(stderr=True)
+    columns = (TextColumn("check"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"), TimeRemainingColumn())
+    with Progress(*columns, console=stderr, disable=not stderr.is_terminal, transient=True) as bar:
+        task = bar.add_task("check", total=None)     # the number of runs is known once the scenarios are read
+        report = check(paths, jobs=args.jobs, update=args.update,
+                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if args.junit is not None:
+        write_atomically(args.junit, lambda handle: handle.write(junit_xml(report)))
+    if args.json:
+        print(json.dumps(report_json(report), indent=2))
+        warnings = Console(stderr=True, highlight=False)
+        for line in warning_lines(report):
+            warnings.print(line, markup=False, soft_wrap=True)
+    else:
+        print_report(report, Console(highlight=False))
+    return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def _count(scenario: ScenarioCheck, kind: str) -> str:
+    verdicts = [v for v in scenario.verdicts if v.kind == kind]
+    return f"{sum(v.passed for v in verdicts)}/{len(verdicts)}" if verdicts else "-"
+
+
+def _golden_cell(scenario: ScenarioCheck, updated: bool) -> str:
+    if scenario.golden is None:
+        return "off"
+    if updated:
+        return "written" if scenario.golden_written else "unchanged"
+    if any(v.failure == "no golden" for v in scenario.verdicts):
+        return "missing"
+    return _count(scenario, "golden")
+
+
+def summary_table(report: CheckReport) -> Table:
+    table = Table(title=f"growthsim check: {len(report.scenarios)} scenario(s)")
+    for column in ("scenario", "replications", "bounds", "relations", "golden", "result"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    for scenario in report.scenarios:
+        result = Text("PASS", style="green") if scenario.passed else Text("FAIL", style="bold red")
+        if scenario.versions_differ:
+            result.append(" (versions differ)", style="yellow")
+        table.add_row(str(scenario.path), str(scenario.replications), _count(scenario, "bound"),
+                      _count(scenario, "relation"), _golden_cell(scenario, report.updated), result)
+    return table
+
+
+def warning_lines(report: CheckReport) -> list[str]:
+    lines = [f"warning: {note}" for note in report.notes]
+    for scenario in report.scenarios:
+        if scenario.versions_differ:
+            changes = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in scenario.versions_differ.items())
+            lines.append(f"warning: {scenario.path}: versions differ from the golden's ({changes}); "
+                         "the KPIs were still compared. Once reviewed, `growthsim check --update` records them")
+        lines.extend(f"warning: {scenario.path}: {note}" for note in scenario.notes)
+    return lines
+
+
+def print_report(report: CheckReport, console: Console) -> None:
+    table = summary_table(report)
+    if not console.is_terminal:   # a CI log has no width to fit: never cut a scenario's path short
+        console.width = max(console.width, Measurement.get(console, console.options.update_width(1000), table).maximum)
+    console.print(table)
+    for scenario in report.scenarios:
+        for verdict in scenario.verdicts:
+            if not verdict.passed:
+                console.print(f"FAIL {scenario.path} ({verdict.kind}): {verdict.message}", markup=False, soft_wrap=True)
+    for line in warning_lines(report):
+        console.print(line, markup=False, soft_wrap=True)
+    if report.updated:
+        written = [s for s in report.scenarios if s.golden_written]
+        console.print(f"goldens: {len(written)} written, "
+                      f"{sum(s.golden is not None for s in report.scenarios) - len(written)} unchanged", markup=False)
+    verdicts = [v for s in report.scenarios for v in s.verdicts]
+    failed = sum(not v.passed for v in verdicts)
+    console.print(f"{len(report.scenarios)} scenario(s), {len(verdicts)} checks: {len(verdicts) - failed} passed, "
+                  f"{failed} failed ({report.seconds:.0f} s)", markup=False)
+
+
+# --- machines -------------------------------------------------------------------------------
+
+
+def report_json(report: CheckReport) -> dict:
+    return {
+        "passed": report.passed,
+        "updated": report.updated,
+        "versions": report.versions,
+        "notes": report.notes,
+        "scenarios": [{
+            "path": str(s.path), "name": s.name, "passed": s.passed, "seed": s.seed, "replications": s.replications,
+            "golden": None if s.golden is None else str(s.golden), "golden_written": s.golden_written,
+            "versions_differ": {name: {"golden": old, "now": new} for name, (old, new) in s.versions_differ.items()},
+            "notes": s.notes,
+            "checks": [{"kind": v.kind, "name": v.name, "kpi": v.kpi, "passed": v.passed, "failure": v.failure or None,
+                        "message": v.message, **v.numbers} for v in s.verdicts],
+        } for s in report.scenarios],
+    }
+
+
+def junit_xml(report: CheckReport) -> str:
+    """One testsuite per scenario file, one testcase per bound, relation and golden KPI.
+    Packages that differ from the golden's show as a skipped testcase: seen, not failed."""
+    verdicts = [v for s in report.scenarios for v in s.verdicts]
+    skipped = sum(bool(s.versions_differ) for s in report.scenarios)
+    root = ET.Element("testsuites", name="growthsim check", tests=str(len(verdicts) + skipped),
+                      failures=str(sum(not v.passed for v in verdicts)), errors="0", skipped=str(skipped),
+                      time=f"{report.seconds:.3f}")
+    for scenario in report.scenarios:
+        differ = bool(scenario.versions_differ)
+        suite = ET.SubElement(root, "testsuite", name=str(scenario.path),
+                              tests=str(len(scenario.verdicts) + differ),
+                              failures=str(sum(not v.passed for v in scenario.verdicts)), errors="0",
+                              skipped=str(int(differ)), time=f"{scenario.seconds:.3f}")
+        properties = ET.SubElement(suite, "properties")
+        for name, value in (("scenario", scenario.name), ("seed", scenario.seed),
+                            ("replications", scenario.replications),
+                            *((f"version.{k}", v) for k, v in report.versions.items())):
+            ET.SubElement(properties, "property", name=name, value=str(value))
+        classname = str(scenario.path.with_suffix("")).replace("\\", "/").replace("/", ".")
+        for verdict in scenario.verdicts:
+            case = ET.SubElement(suite, "testcase", classname=classname, name=verdict.name, time="0")
+            if verdict.passed:
+                ET.SubElement(case, "system-out").text = verdict.message
+            else:
+                ET.SubElement(case, "failure", message=verdict.message, type=verdict.failure).text = verdict.message
+        if differ:
+            case = ET.SubElement(suite, "testcase", classname=classname, name="golden: package versions", time="0")
+            changes = ", ".join(f"{n} {old} -> {new}" for n, (old, new) in scenario.versions_differ.items())
+            ET.SubElement(case, "skipped", message=f"versions differ from the golden's: {changes}")
+        if scenario.notes:
+            ET.SubElement(suite, "system-out").text = "\n".join(scenario.notes)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
