@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import tempfile
+import traceback
+from datetime import datetime, timezone
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class BadInput(Exception):
@@ -24,3 +29,19 @@ def whole_number(minimum: int):
 
 
 positive_int, non_negative_int = whole_number(1), whole_number(0)
+
+
+def crash_report(error: BaseException) -> str:
+    """Write what a crash's report needs (command, versions, traceback, a worker's too)
+    to a file; returns the sentence that points at it."""
+    from simulation.history import versions
+    try:
+        fd, path = tempfile.mkstemp(prefix="growthsim-crash-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(f"growthsim crashed at {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+            handle.write(f"command: {' '.join(map(repr, sys.argv))}\n")
+            handle.write(f"versions: {versions()}\n\n")
+            handle.write("".join(traceback.format_exception(error)))
+    except Exception:   # nowhere to write: the message alone, still no traceback
+        return "This is a bug in growthsim; please report it with the command you ran."
+    return f"This is a bug in growthsim; please report it with the details written to {path}"

@@ -7,6 +7,7 @@ import argparse
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from rich.console import Console
@@ -17,7 +18,7 @@ from growthsim.console import format_number, progress_bar
 from simulation.compare import Comparison, compare
 from simulation.history import History
 from simulation.loading import load_scenario, resolved_yaml
-from simulation.outputs import write_atomically, write_run
+from simulation.outputs import check_output_folder, replacing_folder, write_atomically, write_run
 
 SIGNIFICANT = "*"
 
@@ -38,6 +39,8 @@ def command_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise BadInput("compare needs at least two scenarios")
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]   # all checked before any runs
+    if args.out is not None:
+        check_output_folder(args.out)
     replications = args.replications or scenarios[0].replications
     total = len(scenarios) * replications * scenarios[0].horizon_days
     with progress_bar("compare", total) as advance:
@@ -46,11 +49,13 @@ def command_compare(args: argparse.Namespace) -> int:
     document = {"scenarios": [str(p) for p in args.scenarios], "names": comparison.names,
                 "replications": replications, "seed": comparison.results[0].scenario.seed,
                 "rows": comparison.rows()}
-    if args.out is not None:
-        for index, (result, scenario) in enumerate(zip(comparison.results, scenarios)):
-            write_run(result, args.out / f"{index}-{scenario.name}", scenario_yaml=resolved_yaml(scenario))
-        write_atomically(args.out / "compare.json", lambda h: h.write(json.dumps(document, indent=2) + "\n"))
-        write_atomically(args.out / "compare.csv", lambda h: h.write(rows_csv(document["rows"])))
+    if args.out is not None:   # the whole folder at once: a kill leaves the old comparison or the new one
+        with replacing_folder(args.out) as folder:
+            for index, (result, scenario) in enumerate(zip(comparison.results, scenarios)):
+                name = re.sub(r"[^\w.-]+", "_", scenario.name)[:60]   # a folder name, whatever the scenario's name
+                write_run(result, folder / f"{index}-{name}", scenario_yaml=resolved_yaml(scenario))
+            write_atomically(folder / "compare.json", lambda h: h.write(json.dumps(document, indent=2) + "\n"))
+            write_atomically(folder / "compare.csv", lambda h: h.write(rows_csv(document["rows"])))
     History().record("compare", " vs ".join(comparison.names),
                      [{"path": str(p), "yaml": resolved_yaml(s)} for p, s in zip(args.scenarios, scenarios)],
                      {"rows": document["rows"]}, seed=document["seed"], replications=replications,

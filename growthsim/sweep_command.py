@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_OK, BadInput, positive_int
+from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, positive_int
 from growthsim.console import format_number, progress_bar
 from simulation.history import History
 from simulation.loading import resolved_yaml
@@ -67,10 +67,13 @@ def command_sweep(args: argparse.Namespace) -> int:
     try:
         sweep = Sweep(args.scenario, design, args.overrides, args.replications,
                       args.out or Path(f"sweep-{args.scenario.stem}"))
+        # Every point within the limits before any runs (LimitError: exit 2); on a remote
+        # Dask cluster only the work is checked, its machines' memory is not ours to know.
+        jobs = sweep.check_limits(args.jobs, local=args.executor != "dask" or args.scheduler is None)
         if args.executor == "dask":
             executor = DaskExecutor(args.scheduler, args.jobs)
         else:
-            executor = InlineExecutor() if args.jobs == 1 else ProcessExecutor(args.jobs)
+            executor = InlineExecutor() if jobs == 1 else ProcessExecutor(jobs)
     except SweepError as error:
         raise BadInput(str(error)) from None
     console = Console(stderr=True)
@@ -82,6 +85,11 @@ def command_sweep(args: argparse.Namespace) -> int:
                                                                             f"{p.error.splitlines()[-1]}"))
     except SweepError as error:
         raise BadInput(str(error)) from None
+    except KeyboardInterrupt:
+        executor.close()   # the workers end now, before the message
+        console.print(f"interrupted: {sweep.finished()} of {len(sweep.points)} points are done in {sweep.out}/points/; "
+                      "run the same command with --resume to finish the others", soft_wrap=True, highlight=False)
+        return EXIT_INTERRUPTED
     finally:
         executor.close()
     rows = sweep.rows()

@@ -6,13 +6,24 @@ extending file wins, anything else (lists included) it replaces whole. `--set
 KEY=VALUE` overrides come last. Every key remembers the file, line and column it
 was written at, so that a bad value is reported where it was written, even when it
 was inherited. All problems are reported together as one `ScenarioError`.
+
+Whatever a file holds, loading ends in a `Scenario` or a `ScenarioError`, never in
+another exception or a hang (docs/reliability.md): files that are not regular files,
+larger than `MAX_FILE_BYTES`, not UTF-8, nested deeper than `MAX_DEPTH` or expanding
+(through YAML aliases) to more than `MAX_VALUES` values are refused, and so are
+numbers that are not finite (`.inf`, `.nan`), which no scenario key accepts.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 import io
+import math
 import os
+import re
+import stat
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -27,6 +38,10 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 from simulation.scenario import Scenario
 
 KeyPath = tuple  # a key's path from the top, e.g. ("behavior", "dropout", "a")
+
+MAX_FILE_BYTES = 1 << 20   # 1 MiB: hundreds of calendar events; parsing it takes seconds, not minutes
+MAX_DEPTH = 64             # mappings and lists inside each other; the schema needs 5
+MAX_VALUES = 200_000       # keys and items after YAML aliases are expanded (a "billion laughs" file)
 
 
 @dataclass(frozen=True)
@@ -61,18 +76,29 @@ class Problem:
 class ScenarioError(Exception):
     """Everything wrong with a scenario, one `Problem` per line of `str(error)`."""
 
+    SHOWN = 30   # a file that is no scenario at all (a log, a CSV) is not listed line by line
+
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(map(str, self.problems)))
+        lines = list(map(str, self.problems[: self.SHOWN]))
+        if len(self.problems) > self.SHOWN:
+            lines.append(f"... and {len(self.problems) - self.SHOWN} more problems")
+        super().__init__("\n".join(lines))
 
 
 def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Scenario:
     """The validated scenario of a file (with what it extends) and `--set` overrides."""
     data, origins = _resolve(path, overrides)
+    not_finite = _non_finite_numbers(data, origins)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(_problems(error, origins)) from None
+        # A non-finite number gets its own message (pydantic's "less than 1 (got nan)" puzzles).
+        clearer = {problem.key: problem for problem in not_finite}
+        problems = [clearer.pop(problem.key, problem) for problem in _problems(error, origins)]
+        raise ScenarioError(problems + list(clearer.values())) from None
+    if not_finite:
+        raise ScenarioError(not_finite)
     if scenario.baseline is not None:
         scenario.baseline = _relative_to_origin(scenario.baseline, origins.get(("baseline",)), "baseline")
     return scenario
@@ -120,6 +146,8 @@ def _load_chain(path: Path, shown: str, chain: list[tuple[Path, str]]) -> tuple[
     at = origins.pop(("extends",))
     if not isinstance(parent, str):
         raise ScenarioError([Problem.at(at, "extends", f"should be a file name, got {_show(parent)}")])
+    if not parent.strip():
+        raise ScenarioError([Problem.at(at, "extends", "should be a file name, got an empty one")])
     parent_path = path.parent / parent
     parent_shown = os.path.normpath(Path(shown).parent / parent)
     chain = chain + [(path.resolve(), shown)]
@@ -128,6 +156,8 @@ def _load_chain(path: Path, shown: str, chain: list[tuple[Path, str]]) -> tuple[
         raise ScenarioError([Problem.at(at, "extends", f"cycle: {names}")])
     if not parent_path.exists():
         raise ScenarioError([Problem.at(at, "extends", f"file not found: {parent_shown}")])
+    if parent_path.is_dir():
+        raise ScenarioError([Problem.at(at, "extends", f"is a folder, not a scenario file: {parent_shown}")])
     base, base_origins = _load_chain(parent_path, parent_shown, chain)
     return _merge(base, data), base_origins | origins
 
@@ -137,13 +167,17 @@ def _load_file(path: Path, shown: str) -> tuple[dict, dict[KeyPath, Origin]]:
         return ScenarioError([Problem(shown, None, line, column, message)])
 
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = _read_limited(path).decode("utf-8-sig")
     except OSError as error:  # not found, a directory, no permission
-        raise fail(f"cannot read file: {error.strerror}") from None
+        raise fail(f"cannot read file: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
         raise fail(f"not UTF-8 text (byte {error.start} is invalid); is it a binary file?") from None
     if "\0" in text:
         raise fail("contains NUL bytes; is it a binary file?")
+    deep = _flow_too_deep(text)
+    if deep is not None:   # refused before parsing: the parser would recurse for seconds first
+        line, column = text.count("\n", 0, deep) + 1, deep - text.rfind("\n", 0, deep)
+        raise fail(f"nested too deeply (a scenario nests at most {MAX_DEPTH} levels)", line, column)
     try:
         doc = YAML(typ="rt").load(text)  # round-trip nodes keep each key's line and column
     except MarkedYAMLError as error:
@@ -154,26 +188,94 @@ def _load_file(path: Path, shown: str) -> tuple[dict, dict[KeyPath, Origin]]:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - text.rfind("\n", 0, error.position)
         raise fail(f"YAML syntax error: character U+{error.character:04X}: {error.reason}", line, column) from None
+    except RecursionError:   # brackets inside brackets, thousands deep
+        raise fail(f"nested too deeply (a scenario nests at most {MAX_DEPTH} levels)") from None
     if doc is None:  # empty or only comments: all defaults
         doc = CommentedMap()
     if not isinstance(doc, CommentedMap):
         kind = "list" if isinstance(doc, CommentedSeq) else f"single value {_show(doc)}"
         raise fail(f"the top level should be a mapping of keys, got a {kind}")
     origins = {(): Origin(shown)}
-    return _plain(doc, shown, (), origins), origins
+    return _plain(doc, shown, (), origins, _Budget(shown)), origins
 
 
-def _plain(node: Any, file: str, path: KeyPath, origins: dict[KeyPath, Origin]) -> Any:
+def _read_limited(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES (not a device, a pipe, a huge log)."""
+    # Non-blocking: opening a named pipe would otherwise wait for a writer for ever.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(mode):     # a device or a pipe: it may never end
+            raise OSError(0, "not a regular file")
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise OSError(0, f"larger than {MAX_FILE_BYTES >> 20} MiB; is it really a scenario?")
+    return data
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """The offset of the first `[` or `{` nested deeper than MAX_DEPTH, outside quotes
+    and comments; None if there is none (at once, for the files that have few)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth, quote = 0, None
+    at_line_start = True
+    comment = False
+    for offset, char in enumerate(text):
+        if char == "\n":
+            comment, at_line_start = False, True
+            if quote == "#":
+                quote = None
+            continue
+        if comment:
+            continue
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (at_line_start or text[offset - 1] in " \t"):
+            comment = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return offset
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        at_line_start = at_line_start and char in " \t"
+    return None
+
+
+class _Budget:
+    """Counts values while converting, so that a file of aliases cannot expand without end."""
+
+    def __init__(self, file: str) -> None:
+        self.file, self.values = file, 0
+
+    def spend(self, count: int, origin: Origin | None, depth: int) -> None:
+        self.values += count
+        if self.values > MAX_VALUES:
+            raise ScenarioError([Problem(self.file, None, None, None,
+                                         f"more than {MAX_VALUES} values (are YAML aliases expanding without end?)")])
+        if depth > MAX_DEPTH:
+            where = origin or Origin(self.file)
+            raise ScenarioError([Problem.at(where, None, f"nested too deeply (a scenario nests at most {MAX_DEPTH} levels)")])
+
+
+def _plain(node: Any, file: str, path: KeyPath, origins: dict[KeyPath, Origin], budget: _Budget) -> Any:
     """ruamel's nodes as builtin dicts, lists and scalars, recording where each key and item is."""
     if isinstance(node, (CommentedMap, CommentedSeq)):
         keys = node.keys() if isinstance(node, CommentedMap) else range(len(node))
+        budget.spend(len(node), origins.get(path), len(path) + 1)
         for key in keys:
             # Keys merged in with `<<: *anchor` have no position of their own: use the mapping's.
             line, column = (node.lc.data or {}).get(key, (node.lc.line, node.lc.col))[:2]
             origins[path + (key,)] = Origin(file, line + 1, column + 1)
         if isinstance(node, CommentedSeq):
-            return [_plain(item, file, path + (i,), origins) for i, item in enumerate(node)]
-        return {key: _plain(value, file, path + (key,), origins) for key, value in node.items()}
+            return [_plain(item, file, path + (i,), origins, budget) for i, item in enumerate(node)]
+        return {key: _plain(value, file, path + (key,), origins, budget) for key, value in node.items()}
     if isinstance(node, ScalarBoolean):  # an int subclass: test it before int
         return bool(node)
     for kind in (bool, int, float, str):  # ScalarFloat, HexInt, LiteralScalarString, ...
@@ -211,6 +313,11 @@ def _apply_overrides(data: dict, origins: dict[KeyPath, Origin], overrides: Iter
     """Set each dotted KEY to VALUE; unknown keys are left for validation to report, like a file's."""
     problems = []
     for text in overrides:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:   # bytes that were not UTF-8 on the command line
+            problems.append(Problem.at(SET, None, f"not UTF-8 text: {text!r}"))
+            continue
         key, equals, value = text.partition("=")
         path = tuple(key.strip().split("."))
         if not equals or not all(path):
@@ -241,15 +348,29 @@ def _scalar(text: str) -> Any:
 # --- validation errors -------------------------------------------------------------
 
 
+# A whole-scenario check that names the key it is about, e.g. "policies[0].set: no scenario key 'x'".
+_PATH_PREFIX = re.compile(r"^([A-Za-z_]\w*(?:\[\d+\]|\.[A-Za-z_]\w*)*): (.+)$", re.DOTALL)
+
+
 def _problems(error: ValidationError, origins: dict[KeyPath, Origin]) -> list[Problem]:
     problems = []
     for detail in error.errors():
-        loc = detail["loc"]
+        loc = tuple(detail["loc"])
+        message = _message(detail)
+        named = _PATH_PREFIX.match(message) if detail["type"] == "value_error" else None
+        path = named and tuple(int(part) if part.isdigit() else part
+                               for part in re.split(r"\.|\[|\]\.?", named.group(1)) if part)
+        if path and loc + path[:1] in origins:   # a model validator's error: report it at the key it names
+            loc, message = loc + path, named.group(2)
         # The longest prefix of the error's path that was written somewhere.
         origin = next(origins[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in origins)
-        key = ".".join(map(str, loc)) or None
-        problems.append(Problem.at(origin, key, _message(detail)))
+        key = ".".join(map(_key_text, loc)) or None
+        problems.append(Problem.at(origin, key, message))
     return problems
+
+
+def _key_text(part: Any) -> str:
+    return part if isinstance(part, str) else str(part) if isinstance(part, int) else _show(part)
 
 
 def _message(detail: dict) -> str:
@@ -263,18 +384,41 @@ def _message(detail: dict) -> str:
     return message if isinstance(value, (dict, list)) else f"{message} (got {_show(value)})"
 
 
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, through list[...] and ... | None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        model = _model_in(argument)
+        if model is not None:
+            return model
+    return None
+
+
 def _unknown_key(loc: KeyPath) -> str:
     """'unknown key' with the closest valid key at that level, or the valid keys."""
     fields = Scenario.model_fields
     for part in loc[:-1]:
-        model = fields[part].annotation if part in fields else None
-        fields = model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else {}
-    message = f"unknown key {str(loc[-1])!r}"
+        if isinstance(part, int):   # an item of a list: the same model's fields
+            continue
+        model = _model_in(fields[part].annotation) if part in fields else None
+        fields = model.model_fields if model is not None else {}
+    message = f"unknown key {_key_text(loc[-1])!r}"
     valid = list(fields)
     if not valid:
         return message
     close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
     return f"{message}; did you mean {close[0]!r}?" if close else f"{message}; valid keys: {', '.join(valid)}"
+
+
+def _non_finite_numbers(data: Any, origins: dict[KeyPath, Origin], path: KeyPath = ()) -> list[Problem]:
+    """`.inf` and `.nan`: valid YAML, but no rate, probability or count of a scenario; an
+    infinite rate would make the simulation loop for ever."""
+    if isinstance(data, float) and not math.isfinite(data):
+        origin = next(origins[path[:n]] for n in range(len(path), -1, -1) if path[:n] in origins)
+        return [Problem.at(origin, ".".join(map(_key_text, path)) or None, f"should be a finite number (got {_show(data)})")]
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    return [problem for key, value in items for problem in _non_finite_numbers(value, origins, path + (key,))]
 
 
 def _show(value: Any) -> str:
@@ -283,4 +427,6 @@ def _show(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
     return repr(value) if isinstance(value, str) else str(value)

@@ -1,18 +1,56 @@
-"""The files of `growthsim run --out DIR` (DESIGN.md §7), each written atomically:
-to a temporary file beside it, then renamed, so a reader never sees half a file."""
+"""The files of `growthsim run --out DIR` (DESIGN.md §7), written so that a run killed
+at any moment leaves either the previous files or the new ones, never a mix, never a
+torn file (docs/reliability.md):
+
+- each file is written to a temporary file beside it, flushed to disk, then renamed
+  over the old one (`write_atomically`): a reader never sees half a file;
+- a run's folder is written whole into a new hidden sibling folder and then put in the
+  old one's place in one step (`replacing_folder`): on Linux the two are exchanged with
+  renameat2(RENAME_EXCHANGE); elsewhere the old folder is renamed aside first, and if the
+  process dies between the two renames the next write to that folder renames it back.
+
+A folder is only ever replaced if it holds nothing but what growthsim writes there;
+`check_output_folder` refuses any other before a run starts.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import math
 import os
+import re
+import shutil
+import sys
 import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from simulation.metrics import DAILY_COLUMNS
 from simulation.replicate import Replications
+
+
+# What growthsim writes into an output folder (run, compare and report); anything else
+# in a folder means it is not ours to replace.
+OUTPUT_FILES = frozenset({"summary.json", "timeseries.csv", "cohorts.csv", "growth_accounting.csv", "policy_log.csv",
+                          "scenario.yaml", "transactions.csv", "shoppers.csv", "report.html",
+                          "compare.json", "compare.csv"})
+_RUN_FOLDER = re.compile(r"\d+-.+")      # compare's DIR/0-NAME/
+_OUR_TEMPORARY = re.compile(r"\..+\.(growthsim-(new|old)-.+|[a-z0-9_]{8})")
+CSV_ROWS_AT_ONCE = 65_536
+
+
+class OutputError(Exception):
+    """An output folder growthsim will not write into (found before anything runs)."""
+
+
+class WriteError(Exception):
+    """Writing the outputs failed (disk full, permissions); what was there is unchanged."""
 
 
 def write_atomically(path: Path, text_writer) -> None:
@@ -21,11 +59,141 @@ def write_atomically(path: Path, text_writer) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             text_writer(handle)
+            handle.flush()
+            os.fsync(handle.fileno())   # the data is on disk before the name points at it
         os.chmod(temporary, 0o666 & ~_umask())   # mkstemp makes it private; give it a normal file's mode
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+# --- whole folders ---------------------------------------------------------------------
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse, before a run, a folder growthsim could not or should not replace."""
+    out = Path(os.path.abspath(out))
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: exists and is not a folder")
+    if out == Path(os.getcwd()) or out in Path(os.getcwd()).parents or out.parent == out:
+        raise OutputError(f"--out {out}: is the current folder or holds it; give a folder of its own, e.g. out/run1")
+    if out.is_dir():
+        foreign = _not_ours(out)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise OutputError(f"--out {out}: holds files growthsim did not write ({shown}); a run replaces the "
+                              "whole folder, so give a new or empty one")
+    ancestor = out
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK) or (
+            out.exists() and not os.access(out.parent, os.W_OK | os.X_OK)):
+        raise OutputError(f"--out {out}: cannot write in {ancestor if not out.exists() else out.parent}")
+
+
+def _not_ours(folder: Path) -> list[str]:
+    foreign = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() and not entry.is_symlink():
+            ok = _RUN_FOLDER.fullmatch(entry.name) and not _not_ours(entry) or _OUR_TEMPORARY.fullmatch(entry.name)
+        else:
+            ok = entry.name in OUTPUT_FILES or _OUR_TEMPORARY.fullmatch(entry.name)
+        if not ok:
+            foreign.append(entry.name + ("/" if entry.is_dir() else ""))
+    return foreign
+
+
+@contextmanager
+def replacing_folder(out: Path) -> Iterator[Path]:
+    """Yields a new, empty folder beside `out`; when the block ends, that folder takes
+    `out`'s place in one step. If the block fails, `out` is as it was."""
+    out = Path(os.path.abspath(out))
+    check_output_folder(out)
+    existed = out.exists()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _recover(out)
+        new = Path(tempfile.mkdtemp(prefix=f".{out.name}.growthsim-new-", dir=out.parent))
+    except OSError as error:
+        raise WriteError(f"could not write {out}: {error.strerror or error}") from None
+    try:
+        yield new
+        os.chmod(new, 0o777 & ~_umask())
+        _fsync(new)
+        _swap_in(new, out)
+    except OSError as error:
+        shutil.rmtree(new, ignore_errors=True)
+        unchanged = "the files that were there are unchanged" if existed else "nothing was written"
+        raise WriteError(f"could not write {out}: {error.strerror or error}; {unchanged}") from None
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(new, out)
+    elif _exchange(new, out):
+        shutil.rmtree(new, ignore_errors=True)   # it holds the old files now
+    else:
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.growthsim-old-", dir=out.parent))
+        os.rename(out, old / "folder")
+        os.rename(new, out)   # a kill right before this leaves .NAME.growthsim-old-*/folder: see _recover
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync(out.parent)
+
+
+def _recover(out: Path) -> None:
+    """Undo what a killed replacement left: put a folder renamed aside back if `out` is
+    missing; remove what is left of finished replacements (and, after an hour, of
+    unfinished ones: a run killed while writing)."""
+    leftovers = sorted(out.parent.glob(f".{glob_escape(out.name)}.growthsim-*"), key=lambda p: p.stat().st_mtime)
+    for path in leftovers:
+        aside = path / "folder"
+        if "-old-" in path.name and aside.is_dir() and not out.exists():
+            os.rename(aside, out)
+        if "-old-" in path.name or time.time() - path.stat().st_mtime > 3600:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+_RENAME_EXCHANGE, _AT_FDCWD = 2, -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2); False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):   # not glibc 2.28+ (or musl 1.2.4+)
+        return False
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):   # a file system without it
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _fsync(folder: Path) -> None:
+    """The folder's entries on disk (a no-op where folders cannot be opened, as on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:
@@ -43,13 +211,17 @@ def _format(values: np.ndarray) -> list[str]:
 
 
 def write_csv(path: Path, tables: list[dict[str, np.ndarray]]) -> None:
-    """Rows of several tables with the same columns, one after another."""
+    """Rows of several tables with the same columns, one after another; formatted a
+    block of rows at a time, so writing takes little memory beside the tables."""
     def write(handle) -> None:
         header = list(tables[0]) if tables else []
         handle.write(",".join(header) + "\n")
         for table in tables:
-            columns = [_format(np.asarray(table[name])) for name in header]
-            handle.writelines(",".join(row) + "\n" for row in zip(*columns))
+            arrays = [np.asarray(table[name]) for name in header]
+            rows = len(arrays[0]) if arrays else 0
+            for start in range(0, rows, CSV_ROWS_AT_ONCE):
+                columns = [_format(values[start: start + CSV_ROWS_AT_ONCE]) for values in arrays]
+                handle.writelines(",".join(row) + "\n" for row in zip(*columns))
     write_atomically(path, write)
 
 
@@ -72,12 +244,18 @@ def with_replication(replication: int, table: dict[str, np.ndarray]) -> dict[str
 
 
 def write_run(result: Replications, out: Path, *, scenario_yaml: str | None = None) -> list[Path]:
-    """Write every output file of a run into `out`; returns the paths written."""
-    out = Path(out)
+    """Write every output file of a run, replacing the folder `out` whole (see above);
+    returns the paths written."""
+    with replacing_folder(out) as folder:
+        names = _write_run_files(result, folder, scenario_yaml)
+    return [Path(out) / name for name in names]
+
+
+def _write_run_files(result: Replications, out: Path, scenario_yaml: str | None) -> list[str]:
     written = []
 
     def emit(name: str, writer) -> None:
-        written.append(out / name)
+        written.append(name)
         writer(out / name)
 
     emit("summary.json", lambda p: write_atomically(p, lambda h: h.write(json.dumps(summary(result), indent=2) + "\n")))

@@ -2,6 +2,12 @@
 
 Replication `k` always uses seed stream `k` (simulation.random_streams), so the numbers
 do not depend on how many processes ran them or in which order they finished.
+
+Before anything starts, `simulation.limits.check_run` refuses a run that would not fit
+in memory or would never end, and lowers the number of processes to what fits. Worker
+processes ignore Ctrl+C (they are started with SIGINT ignored, which survives their
+start); the main process takes it, and `worker_pool` then ends every worker at once, so
+an interrupted run leaves no process behind (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -10,15 +16,18 @@ import math
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 from scipy import stats
 
 from simulation.engine import RunResult, simulate
+from simulation.limits import check_run
 from simulation.metrics import KPI_NAMES
 from simulation.scenario import Scenario
 
@@ -84,6 +93,7 @@ _progress_queue = None
 def _init_worker(progress_queue) -> None:
     global _progress_queue
     _progress_queue = progress_queue
+    ignore_interrupts()
 
 
 def _run_one(scenario: Scenario, replication: int, transactions: bool) -> RunResult:
@@ -110,6 +120,7 @@ def _run(scenario: Scenario, replications: int | None, jobs: int | None, transac
          progress: Progress | None) -> Replications:
     count = replications or scenario.replications
     jobs = max(1, min(jobs or os.cpu_count() or 1, count))
+    jobs = check_run(scenario, count, jobs, transactions=transactions)   # LimitError if it cannot run at all
     if jobs == 1:
         runs = []
         for k in range(count):
@@ -120,14 +131,68 @@ def _run(scenario: Scenario, replications: int | None, jobs: int | None, transac
     progress_queue = context.Queue() if progress else None
     drain = _ProgressDrain(progress_queue, progress) if progress else None
     try:
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(progress_queue,)) as pool:
-            futures = [pool.submit(_run_one, scenario, k, transactions) for k in range(count)]
+        with worker_pool(jobs, initializer=_init_worker, initargs=(progress_queue,)) as pool:
+            with interrupts_held_back():   # the workers start now, and inherit "ignore Ctrl+C"
+                futures = [pool.submit(_run_one, scenario, k, transactions) for k in range(count)]
             runs = [future.result() for future in futures]
     finally:
         if drain:
             drain.stop()
     return Replications(scenario, runs)
+
+
+# --- worker processes that end with the run, whatever ends it ------------------------------
+
+
+def ignore_interrupts() -> None:
+    """In a worker: Ctrl+C is the main process's to handle (it ends the workers)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def interrupts_held_back() -> Iterator[None]:
+    """Processes started in here ignore SIGINT from their first instruction: an ignored
+    signal stays ignored across exec, and Python keeps it so. (A handler would not
+    survive exec, and a worker importing its modules when the terminal's Ctrl+C reaches
+    its process group would print a traceback.) Start workers in here, briefly: a Ctrl+C
+    in this moment is lost, and the next one stops the run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def worker_pool(jobs: int, initializer=ignore_interrupts, initargs: tuple = ()) -> Iterator[ProcessPoolExecutor]:
+    """A process pool (spawn: the same on every platform) whose workers are ended, not
+    waited for, when the block is left by an exception (Ctrl+C, a failed task)."""
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=initializer, initargs=initargs)
+    try:
+        yield pool
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def stop_pool(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """End a pool now: queued tasks cancelled, running ones' processes terminated."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(grace)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 class _ProgressDrain(threading.Thread):

@@ -6,6 +6,11 @@ runs. Every point uses the scenario's seed, so points differ only where their le
 do (common random numbers). A task is (scenario, replication) and returns the KPIs,
 never big arrays, so it ships to a process pool or a Dask cluster alike, and the same
 seed gives the same numbers on either.
+
+A sweep that is stopped (Ctrl+C, a killed process) keeps every point finished so far:
+each is its own file, written atomically the moment its replications are done, and
+`sweep.csv` is rewritten with what is done when a sweep is interrupted. `--resume` runs
+the rest. Local workers ignore Ctrl+C and are ended by the main process.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ import numpy as np
 from scipy.stats import qmc
 
 from simulation.engine import simulate
+from simulation.limits import LimitError, check_run, work_problems
 from simulation.loading import ScenarioError, load_scenario, resolved_yaml
 from simulation.metrics import KPI_NAMES
 from simulation.outputs import write_atomically
-from simulation.replicate import Interval
+from simulation.replicate import Interval, ignore_interrupts, interrupts_held_back, stop_pool
 from simulation.scenario import Scenario
 
 
@@ -97,6 +103,23 @@ class Sweep:
         self.base = base
         self.id = fingerprint(base, self.replications) + "-" + hashlib.sha256(json.dumps(design).encode()).hexdigest()[:8]
 
+    def check_limits(self, jobs: int | None, local: bool = True) -> int:
+        """Refuse points that would never end or (run on this machine) not fit in memory;
+        returns the local processes to use. Every point is checked before any runs."""
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(self.points) * self.replications))
+        problems, fitting = [], jobs
+        for point in self.points:
+            try:
+                if local:   # a task returns KPIs only: the main process keeps no replication's arrays
+                    fitting = min(fitting, check_run(point.scenario, 0, fitting))
+                elif work := work_problems(point.scenario):
+                    raise LimitError("\n".join(work))
+            except LimitError as error:
+                problems.append(f"point {point.index} ({' '.join(point.overrides)}): {error}")
+        if problems:
+            raise LimitError("\n".join(problems))
+        return fitting
+
     # --- files --------------------------------------------------------------------
 
     def manifest(self) -> dict:
@@ -157,12 +180,9 @@ class Sweep:
             on_task: Callable[[], None] | None = None, on_point: Callable[[Point], None] | None = None) -> list[Point]:
         todo = self.prepare(resume)
         pending: dict[Future, tuple[Point, int]] = {}
-        for point in todo:
-            point.kpis = [None] * self.replications
-            for replication in range(self.replications):
-                pending[executor.submit(_kpis_of, point.scenario, replication)] = (point, replication)
         remaining = {point.index: self.replications for point in todo}
-        for future in executor.as_completed(list(pending)):
+
+        def collect(future: Future) -> None:
             point, replication = pending.pop(future)
             try:
                 point.kpis[replication] = future.result()
@@ -172,11 +192,32 @@ class Sweep:
             if on_task:
                 on_task()
             if remaining[point.index] == 0:
-                self.save_point(point)
+                self.save_point(point)   # on disk the moment it is done: what --resume keeps
                 if on_point:
                     on_point(point)
+
+        try:
+            for point in todo:
+                point.kpis = [None] * self.replications
+                for replication in range(self.replications):
+                    future = executor.submit(_kpis_of, point.scenario, replication)
+                    pending[future] = (point, replication)
+                    if isinstance(executor, InlineExecutor):   # it ran already: save points as they finish
+                        collect(future)
+            for future in executor.as_completed(list(pending)):
+                collect(future)
+        except BaseException:   # interrupted: sweep.csv shows the points done, the rest "not run"
+            for point in todo:
+                if remaining[point.index]:
+                    point.kpis, point.error = [], None
+            self.write_summary()
+            raise
         self.write_summary()
         return self.points
+
+    def finished(self) -> int:
+        return sum(1 for point in self.points if point.kpis and point.error is None
+                   and all(k is not None for k in point.kpis))
 
 
 def _jsonable(value):
@@ -216,18 +257,28 @@ class InlineExecutor(Executor):
 
 
 class ProcessExecutor(Executor):
+    """Local processes. They ignore Ctrl+C; `close` ends them at once if tasks are left."""
+
     def __init__(self, jobs: int | None = None) -> None:
         import multiprocessing
-        self.pool = ProcessPoolExecutor(jobs or os.cpu_count(), mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ProcessPoolExecutor(jobs or os.cpu_count(), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=ignore_interrupts)
+        self.futures: list[Future] = []
 
     def submit(self, function, *args) -> Future:
-        return self.pool.submit(function, *args)
+        with interrupts_held_back():   # a worker started now inherits "ignore Ctrl+C"
+            future = self.pool.submit(function, *args)
+        self.futures.append(future)
+        return future
 
     def as_completed(self, futures: list):
         return as_completed(futures)
 
     def close(self) -> None:
-        self.pool.shutdown(cancel_futures=True)
+        if all(future.done() for future in self.futures):
+            self.pool.shutdown(wait=True)
+        else:   # interrupted or failed: do not wait for the running tasks
+            stop_pool(self.pool)
 
 
 class DaskExecutor(Executor):
@@ -240,8 +291,9 @@ class DaskExecutor(Executor):
             raise SweepError("--executor dask needs Dask: pip install 'growthsim[dask]'") from None
         self.cluster = None
         if scheduler is None:
-            self.cluster = LocalCluster(n_workers=jobs or os.cpu_count(), threads_per_worker=1,
-                                        processes=True, dashboard_address=None)
+            with interrupts_held_back():   # its worker processes leave Ctrl+C to this one
+                self.cluster = LocalCluster(n_workers=jobs or os.cpu_count(), threads_per_worker=1,
+                                            processes=True, dashboard_address=None)
             scheduler = self.cluster.scheduler_address
         self.client = Client(scheduler)
 
