@@ -1,7 +1,9 @@
 """The `growthsim` command (DESIGN.md §7).
 
 Exit codes: 0 done, 1 a check failed, 2 bad input (a message naming the file, the key
-and what is wrong), 130 interrupted.
+and what is wrong) or a run refused by its limits, 3 could not finish (outputs that
+could not be written, a crash: the message says where the details are), 130
+interrupted. No input prints a traceback (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -9,18 +11,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+
 
 from rich.console import Console
 from rich.table import Table
 
-from growthsim import compare_command, history_command, report_command, sweep_command
-from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput,  # noqa: F401
-                                 non_negative_int, positive_int)
+from growthsim import check_command, compare_command, history_command, report_command, sweep_command
+from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK,  # noqa: F401
+                                 BadInput, crash_report, non_negative_int, positive_int)
 from growthsim.console import format_interval, format_number, progress_bar
+from simulation.limits import LimitError
+from simulation.policies import PolicyError
 from simulation.loading import ScenarioError, load_scenario, resolved_yaml
 from simulation.history import History
-from simulation.outputs import summary, write_run
+from simulation.outputs import OutputError, WriteError, check_output_folder, summary, write_run
 from simulation.replicate import Replications, run_replications
 from simulation.scenario import Scenario
 
@@ -29,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="growthsim", description=__doc__.split("\n")[0] + " Simulate e-commerce growth and retention strategies.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = commands.add_parser("run", help="simulate a scenario and report its KPIs with 95 % confidence intervals")
+    run = commands.add_parser("run", help="simulate a scenario and report its KPIs with 95 %% confidence intervals")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a dotted scenario key, e.g. strategies.service_quality.agents=4 (repeatable)")
@@ -44,29 +50,77 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", type=Path, nargs="+", metavar="FILE")
 
     commands.add_parser("schema", help="print the scenario JSON Schema (for editor completion)")
+
+    app = commands.add_parser("app", help="the terminal app on the bundled scenarios and these folders (the default)")
+    _app_arguments(app)
+    serve = commands.add_parser("serve", help="the terminal app in a web page, for a classroom (textual-serve)")
+    _app_arguments(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a room)")
+    serve.add_argument("--port", type=positive_int, default=8000, help="port (default 8000)")
     compare_command.add_parser(commands)
+    check_command.add_parser(commands)
     history_command.add_parser(commands)
     sweep_command.add_parser(commands)
     report_command.add_parser(commands)
     return parser
 
 
+def _app_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folders", type=Path, nargs="*", metavar="FOLDER",
+                        help="more folders (or files) of scenarios, beside the bundled scenarios/")
+    parser.add_argument("--lessons", type=Path, help="folder of lessons (default: the bundled lessons/)")
+    parser.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (Ctrl+T switches)")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run a command; every way it can end is an exit code and a message, never a traceback."""
     console = Console(stderr=True)
-    if args.command is None:
-        parser.print_help()
-        print("\nThe terminal app is not built yet; try: growthsim run scenarios/baseline.yaml")
-        return EXIT_OK
+
+    def error(message: str) -> None:
+        console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+
     try:
-        return COMMANDS[args.command](args)
-    except (ScenarioError, BadInput) as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+        return _main(argv)
+    except (ScenarioError, BadInput, LimitError, OutputError) as problem:
+        error(str(problem))
         return EXIT_BAD_INPUT
+    except PolicyError as problem:   # a value a policy set while running that the schema refuses
+        error(f"{problem}. Policies change scenario keys as a run goes: check their multiply_by, add and to.")
+        return EXIT_BAD_INPUT
+    except WriteError as problem:
+        error(str(problem))
+        return EXIT_ERROR
     except KeyboardInterrupt:
         console.print("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenProcessPool:
+        error("a worker process died (killed by the system, perhaps for want of memory); nothing was written. "
+              "Try fewer --jobs or a smaller market.size.")
+        return EXIT_ERROR
+    except MemoryError:
+        error("out of memory; nothing was written. Try fewer --jobs, fewer replications or a smaller market.size.")
+        return EXIT_ERROR
+    except Exception as crash:   # a bug: say so, and keep the details for the report
+        error(f"growthsim failed: {type(crash).__name__}: {crash}\n{crash_report(crash)}")
+        return EXIT_ERROR
+
+
+def _main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("app", "serve") and not argv[0].startswith("-")
+                    and Path(argv[0]).exists()):
+        argv = ["app", *argv]     # `growthsim` and `growthsim FOLDER...` open the app
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    if args.command in ("app", "serve"):
+        missing = [str(f) for f in args.folders if not f.exists()]
+        if missing:
+            console.print(f"[bold red]error:[/] not found: {', '.join(missing)}", highlight=False)
+            return EXIT_BAD_INPUT
+        from tui import commands as app_command   # Textual is imported only when the app is asked for
+        return app_command.command_app(args) if args.command == "app" else app_command.command_serve(args)
+    return COMMANDS[args.command](args)
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -74,20 +128,26 @@ def command_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
     replications = args.replications or scenario.replications
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise BadInput(f"--out {args.out}: exists and is not a folder")
-    result = simulate_with_progress(scenario, replications, args.jobs, args.transactions)
     if args.out is not None:
-        write_run(result, args.out, scenario_yaml=resolved_yaml(scenario))
+        check_output_folder(args.out)   # before the run, not after it
+    result = simulate_with_progress(scenario, replications, args.jobs, args.transactions)
+    not_written = None
+    if args.out is not None:
+        try:
+            write_run(result, args.out, scenario_yaml=resolved_yaml(scenario))
+        except WriteError as error:   # still record and show the KPIs: the run is not lost
+            not_written = error
     History().record("run", scenario.name, [{"path": str(args.scenario), "yaml": resolved_yaml(scenario)}],
                      summary(result), seed=scenario.seed, replications=replications,
-                     out_dir=str(args.out.resolve()) if args.out else None)
+                     out_dir=str(args.out.resolve()) if args.out and not not_written else None)
     if args.json:
         print(json.dumps(summary(result), indent=2))
     else:
         Console().print(kpi_table(result))
-        if args.out is not None:
+        if args.out is not None and not not_written:
             Console().print(f"wrote {args.out}/")
+    if not_written:
+        raise not_written
     return EXIT_OK
 
 
@@ -126,6 +186,7 @@ def command_schema(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": command_run, "validate": command_validate, "schema": command_schema,
+            "check": check_command.command_check,
             "compare": compare_command.command_compare, "history": history_command.command_history,
             "sweep": sweep_command.command_sweep, "report": report_command.command_report}
 

@@ -1,0 +1,135 @@
+"""Editor: forms from the schema, errors where they are, nothing invalid saved, saving
+a minimal diff."""
+
+from pathlib import Path
+
+from textual.widgets import Input, OptionList
+
+from simulation.loading import load_scenario
+from tui.editor import EditorScreen
+from tui.run import RunScreen
+from tui.widgets import AskDialog
+
+SIZE = (100, 30)
+
+
+async def open_editor(app, pilot, name="more_agents.yaml") -> EditorScreen:
+    await app.open_editor(Path("lib") / name)
+    await pilot.pause()
+    return app.screen
+
+
+async def settle(pilot):
+    """Let the editor's check run: it runs once after a burst of changes."""
+    for _ in range(3):
+        await pilot.pause()
+
+
+async def type_into(pilot, screen, key, text):
+    field = (await screen.focus_field(key)).widget
+    await pilot.pause()
+    field.value = ""
+    await pilot.press(*text)
+    await settle(pilot)
+
+
+async def test_forms_show_the_files_values_with_units(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        assert screen.row("horizon_days").widget.value == "45"         # inherited from base.yaml
+        await screen.show_section("strategy-service_quality")
+        assert screen.row("strategies.service_quality.agents").widget.value == "3"
+        assert "≥ 0" in str(screen.row("strategies.service_quality.agents").query_one(".unit").render())
+        options = screen.query_one("#sections", OptionList)
+        titles = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert {"Strategy: service quality", "Strategy: logistics"} <= set(titles), repr(titles)
+
+
+async def test_an_invalid_value_is_shown_on_its_row_and_not_saved(make_app, library):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        before = (library / "more_agents.yaml").read_text()
+        await type_into(pilot, screen, "strategies.service_quality.agents", "-2")
+        row = screen.row("strategies.service_quality.agents")
+        assert row.has_class("-invalid")
+        assert "greater than or equal to 0" in str(row.query_one(".error").render())
+        assert "✗1" in str(screen.query_one("#sections", OptionList).get_option_at_index(
+            next(i for i, s in enumerate(screen.sections) if s.id == "strategy-service_quality")).prompt)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert (library / "more_agents.yaml").read_text() == before
+        await pilot.press("ctrl+r")                                   # nor run
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen)
+        await type_into(pilot, screen, "strategies.service_quality.agents", "4")
+        assert not row.has_class("-invalid") and row.has_class("-changed")
+
+
+async def test_a_cross_field_error_lands_on_its_field(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        await type_into(pilot, screen, "market.initial_shoppers", "999999")
+        assert screen.row("market.initial_shoppers").has_class("-invalid")
+
+
+async def test_save_writes_only_the_difference_keeping_comments(make_app, library):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        await type_into(pilot, screen, "strategies.service_quality.agents", "5")
+        await type_into(pilot, screen, "strategies.logistics.capacity_per_day", "900")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        text = (library / "more_agents.yaml").read_text()
+        assert "agents: 5   # the lever" in text and "capacity_per_day: 900" in text
+        assert "extends: base.yaml" in text and "market" not in text
+        assert load_scenario(library / "more_agents.yaml").strategies.logistics.capacity_per_day == 900
+        assert not screen.dirty
+
+
+async def test_save_as_new_extends_the_open_file(make_app, library):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot, "base.yaml")
+        await type_into(pilot, screen, "strategies.service_quality.chatbot_deflection", "0.4")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, AskDialog)
+        app.screen.query_one(Input).value = "chatbot"
+        await pilot.press("enter")
+        await pilot.pause()
+        text = (library / "chatbot.yaml").read_text()
+        assert "extends: base.yaml" in text and "chatbot_deflection: 0.4" in text and "name: chatbot" in text
+        assert screen.path == library / "chatbot.yaml"
+
+
+async def test_run_from_the_editor(make_app):
+    app = make_app(results_after_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        await type_into(pilot, screen, "horizon_days", "30")
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+        assert app.screen.outcome.result.scenario.horizon_days == 30
+
+
+async def test_lists_are_edited_as_yaml(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        await screen.show_section("lists")
+        area = screen.row("calendar").widget
+        area.text = "- {nonsense: 1}\n"
+        await settle(pilot)
+        assert screen.row("calendar").has_class("-invalid")
+        area.text = "- [unclosed\n"
+        await settle(pilot)
+        assert "not YAML" in str(screen.row("calendar").query_one(".error").render())
+        area.text = "[]\n"
+        await settle(pilot)
+        assert screen.scenario is not None

@@ -1,0 +1,56 @@
+"""The strategist's journey end to end, with the keyboard only: pick a scenario, change
+a lever, save it as a what-if, run it, read the results, compare it with its parent."""
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input
+
+from simulation.loading import load_scenario
+from tui.compare import CompareScreen
+from tui.editor import EditorScreen
+from tui.results import ResultsScreen
+from tui.widgets import AskDialog, KpiCard
+
+
+async def settle(pilot, times=3):
+    await pilot.app.workers.wait_for_complete()
+    for _ in range(times):
+        await pilot.pause()
+
+
+async def test_pick_edit_save_run_results_compare(make_app, library):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")                                   # pick base.yaml: the editor
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        # Down the section list to the service desk, Enter into its first field.
+        index = next(i for i, s in enumerate(editor.sections) if s.id == "strategy-service_quality")
+        await pilot.press(*["down"] * index, "enter")
+        await settle(pilot)
+        agents = editor.row("strategies.service_quality.agents").widget
+        while app.focused is not agents:
+            await pilot.press("tab")
+        await pilot.press("end", "backspace", "4")                   # one agent -> four
+        await settle(pilot)
+        assert editor.row("strategies.service_quality.agents").changed
+        await pilot.press("ctrl+n")                                  # save as a what-if
+        await settle(pilot)
+        assert isinstance(app.screen, AskDialog)
+        app.screen.query_one(Input).value = "four_agents"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert load_scenario(library / "four_agents.yaml").strategies.service_quality.agents == 4
+        await pilot.press("ctrl+r")                                  # run it
+        await settle(pilot, 5)
+        results = app.screen
+        assert isinstance(results, ResultsScreen)
+        assert results.outcome.scenario.name == "four_agents"
+        assert results.query_one("#kpi-service_wait_mean_min", KpiCard).mean is not None
+        await pilot.press("c")                                       # compare with base.yaml
+        await settle(pilot, 5)
+        compare = app.screen
+        assert isinstance(compare, CompareScreen)
+        assert compare.comparison.names == ["base", "four_agents"]
+        assert str(compare.query_one("#kpi-table", DataTable).get_row("service_wait_mean_min")[3]).endswith("*")

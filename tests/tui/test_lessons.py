@@ -1,0 +1,76 @@
+"""Lessons: one per strategy, in order, each a pair of scenario files that load; a
+lesson plays its before/after comparison with its KPIs marked."""
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Markdown, OptionList
+
+from simulation.loading import load_scenario
+from strategies import Strategies
+from tui.app import BUNDLED_LESSONS
+from tui.compare import CompareScreen
+from tui.editor import EditorScreen
+from tui.lessons import find_lessons, read_extends_chain
+from tui.lessons_screen import LessonsScreen
+
+SIZE = (100, 30)
+SECTIONS = ("## The tactic", "## The mechanism in the model", "## What to look at", "## Ask the class")
+
+
+def test_bundled_lessons_are_complete_and_their_scenarios_load():
+    lessons, problems = find_lessons(BUNDLED_LESSONS)
+    assert not problems
+    assert lessons
+    for lesson in lessons:
+        for heading in SECTIONS:
+            assert heading in lesson.body, (lesson.slug, heading)
+        before, after = load_scenario(lesson.before), load_scenario(lesson.after)
+        assert read_extends_chain(lesson.after)[0] == lesson.before.resolve()
+        assert before != after
+        assert lesson.strategy in Strategies.model_fields
+
+
+def test_a_lesson_for_each_strategy():
+    taught = [lesson.strategy for lesson in find_lessons(BUNDLED_LESSONS)[0]]
+    assert set(taught) == set(Strategies.model_fields)
+
+
+async def test_play_a_lesson_in_order(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonsScreen)
+        assert screen.lesson.title == "Agents in a hurry"
+        await pilot.press("a")                                # open the "after" file in the editor
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen) and app.screen.path.name == "after.yaml"
+        await pilot.press("f7", "ctrl+r")
+        await app.workers.wait_for_complete()
+        for _ in range(3):
+            await pilot.pause()
+        compare = app.screen
+        assert isinstance(compare, CompareScreen)
+        assert compare.comparison.names == ["before", "after"]
+        assert str(compare.query_one("#kpi-table", DataTable).get_row("nps")[0]).startswith("▶")
+        assert compare.query_one("#series").value == "satisfaction_mean"
+
+
+async def test_the_bundled_lessons_walk_in_order(library):
+    from textual.clock import MockClock
+
+    from tui.app import create_app
+    app = create_app([library], clock=MockClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        screen = app.screen
+        count = len(screen.lessons)
+        assert screen.query_one("#lesson-list", OptionList).option_count == count
+        for index in range(count - 1):
+            await pilot.press("n")
+            await pilot.pause()
+            assert screen.index == index + 1
+        await pilot.press("p")
+        assert screen.index == max(0, count - 2)

@@ -1,0 +1,93 @@
+"""Library: scenarios with descriptions and last results; open, run, duplicate, delete."""
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from tui.editor import EditorScreen
+from tui.library import LibraryScreen
+from tui.widgets import ConfirmDialog
+
+SIZE = (100, 30)
+
+
+async def test_lists_scenarios_with_descriptions(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        assert [e.name for e in screen.entries] == ["base", "more_agents"]
+        assert screen.query_one(DataTable).row_count == 2
+        assert "A small platform" in str(screen.query_one("#detail-text", Static).render())
+        await pilot.press("down")
+        assert "extends base.yaml" in str(screen.query_one("#detail-text", Static).render())
+
+
+async def test_enter_opens_the_editor(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen)
+        assert app.screen.path == Path("lib/more_agents.yaml")
+
+
+async def test_duplicate_then_delete_after_confirming(make_app, library):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "d")
+        await pilot.pause()
+        assert (library / "more_agents-copy.yaml").exists()
+        screen = app.screen
+        assert screen.selected.path.name == "more_agents-copy.yaml"
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")                          # no: nothing deleted
+        await pilot.pause()
+        assert (library / "more_agents-copy.yaml").exists()
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await pilot.pause()
+        assert not (library / "more_agents-copy.yaml").exists()
+        assert [e.name for e in screen.entries] == ["base", "more_agents"]
+
+
+async def test_deleting_a_parent_warns_of_its_children(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        assert "more_agents.yaml" in str(app.screen.query_one("#question", Static).render())
+
+
+async def test_last_results_show_after_a_run(make_app):
+    app = make_app(results_after_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.entries[0].last_run is not None
+        row = screen.query_one(DataTable).get_row_at(0)
+        assert row[2] != "never"
+        assert "Last run" in str(screen.query_one("#detail-text", Static).render())
+
+
+async def test_a_broken_file_is_shown_not_run(make_app, library):
+    (library / "broken.yaml").write_text("market:\n  size: -1\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        names = [e.path.name for e in screen.entries]
+        screen.query_one(DataTable).move_cursor(row=names.index("broken.yaml"))
+        await pilot.pause()
+        assert "problems" in str(screen.query_one("#detail-text", Static).render())
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen)

@@ -1,0 +1,153 @@
+"""Run and Results: progress by day and replication, live charts, cancel, results
+with KPI cards, charts, cohorts, funnel, growth, costs, policy log; export."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent
+
+from simulation.loading import load_scenario
+from simulation.replicate import run_replications
+from tui.results import ResultsScreen
+from tui.run import RunFinished, RunProgress, RunScreen, RunStopped
+from tui.widgets import AskDialog, KpiCard, LinePlot
+
+SIZE = (100, 30)
+
+
+async def test_run_reports_days_and_replications_and_draws_live(make_app):
+    seen = []
+    app = make_app(results_after_run=False)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await pilot.press("r")                                   # base.yaml: 3 x 45 days
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        progress = [m.progress for m in seen if isinstance(m, RunProgress)]
+        assert {p.replication for p in progress} == {0, 1, 2}
+        assert progress[-1].day == 44 and progress[-1].fraction == 1.0
+        assert screen.progress_seen >= 1
+        assert any(isinstance(m, RunFinished) for m in seen)
+        plot = screen.query_one("#live-cumulative_shoppers", LinePlot)
+        assert "mean" in plot.lines and len(plot.lines["mean"]) == 45
+        assert screen.query_one(ProgressBar).percentage == 1.0
+        assert "done, 3 replications" in str(screen.query_one("#status", Static).render())
+
+
+async def test_progress_messages_replace_each_other():
+    from tui.runner import Progress
+    a = RunProgress(Progress("x", 0, 1, 0, 1, 0, 10, {}))
+    b = RunProgress(Progress("x", 0, 1, 0, 1, 1, 10, {}))
+    assert b.can_replace(a)
+    assert not RunStopped().can_replace(a)
+
+
+async def test_the_ui_answers_while_a_run_goes_on_and_cancel_stops_it(make_app, library):
+    long = library / "long.yaml"
+    long.write_text("extends: base.yaml\nname: long\nhorizon_days: 3000\nreplications: 50\n")
+    seen = []
+    app = make_app(results_after_run=False, progress_interval=0.02)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await app.run_file(long)
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if any(isinstance(m, RunProgress) for m in seen):
+                break
+        screen = app.screen
+        assert screen.running
+        await pilot.press("f2")                                  # the app still answers
+        assert app.current_mode == "library"
+        await pilot.press("f4", "escape")                        # cancel
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.running
+        assert any(isinstance(m, RunStopped) for m in seen)
+        assert "Cancelled" in str(screen.query_one("#status", Static).render())
+        last = [m.progress for m in seen if isinstance(m, RunProgress)][-1]
+        assert last.fraction < 0.5
+
+
+async def test_results_show_every_view_with_the_runs_numbers(make_app, library):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        for _ in range(3):
+            await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        expected = run_replications(load_scenario(library / "base.yaml"), jobs=1).kpis()
+        card = screen.query_one("#kpi-orders", KpiCard)
+        assert card.mean == expected["orders"].mean and card.low == expected["orders"].ci_low
+        assert not screen.query_one("#kpi-roi", KpiCard).display         # no baseline: no ROI
+        tabs = screen.query_one(TabbedContent)
+        for tab in ("tab-charts", "tab-cohorts", "tab-funnel", "tab-growth", "tab-costs", "tab-policies"):
+            tabs.active = tab
+            await pilot.pause()
+        assert len(screen.query_one("#series-plot", LinePlot).lines["mean"]) == 45
+        assert screen.heatmap.title.startswith("Cohort retention") and screen.heatmap.row_count >= 1
+        funnel = screen.query_one("#funnel-table", DataTable)
+        assert funnel.row_count == 5 and funnel.get_row_at(0)[0] == "visits"
+        assert screen.query_one("#growth-table", DataTable).row_count == 1     # one complete month
+        costs = screen.query_one("#costs-table", DataTable)
+        assert [costs.get_row_at(i)[0] for i in range(costs.row_count)][:2] == ["service quality", "logistics"]
+        assert "No policy" in str(screen.query_one("#policy-table", DataTable).get_row_at(0)[0])
+
+
+async def test_the_policy_log_lists_changes(make_app, library):
+    (library / "policy.yaml").write_text(
+        "extends: base.yaml\nname: policy\npolicies:\n  - {name: more agents, metric: service_wait_mean_min, above: 0.0,"
+        " set: strategies.service_quality.agents, add: 1, cooldown_days: 10}\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        try:
+            load_scenario(library / "policy.yaml")
+        except Exception:
+            import pytest
+            pytest.skip("policy syntax changed")
+        await app.run_file(library / "policy.yaml")
+        await app.workers.wait_for_complete()
+        for _ in range(3):
+            await pilot.pause()
+        table = app.screen.query_one("#policy-table", DataTable)
+        assert table.row_count >= 1 and "more agents" in [str(c) for c in table.get_row_at(0)]
+
+
+async def test_export_writes_the_run_files_and_the_report(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        for _ in range(3):
+            await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, AskDialog)
+        app.screen.query_one(Input).value = "out/base-run"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        folder = Path("out/base-run")
+        for name in ("summary.json", "timeseries.csv", "cohorts.csv", "growth_accounting.csv", "scenario.yaml",
+                     "report.html"):
+            assert (folder / name).exists(), name
+        summary = json.loads((folder / "summary.json").read_text())
+        assert summary["scenario"] == "base" and summary["replications"] == 3
+        assert app.last_export == folder / "report.html"
+
+
+async def test_a_failing_run_shows_an_error_not_a_crash(make_app, monkeypatch):
+    import tui.run as run_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine broke")
+
+    monkeypatch.setattr(run_module, "run_scenario", broken)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "engine broke" in str(app.screen.query_one("#message", Static).render())

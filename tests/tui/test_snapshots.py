@@ -1,0 +1,78 @@
+"""Snapshots of the main screens at 100 x 30 (readable on a small terminal), in the
+dark theme and one in the light theme. Update with `pytest tests/tui --snapshot-update`
+after a deliberate change, and look at the SVGs in __snapshots__/ before committing."""
+
+from pathlib import Path
+
+SIZE = (100, 30)
+
+
+async def settle(pilot):
+    await pilot.app.workers.wait_for_complete()
+    for _ in range(3):
+        await pilot.pause()
+
+
+def test_library(snap_compare, make_app):
+    async def before(pilot):
+        await pilot.pause()
+        await pilot.press("down")
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_library_light(snap_compare, make_app):
+    async def before(pilot):
+        await pilot.pause()
+    assert snap_compare(make_app(theme="light"), terminal_size=SIZE, run_before=before)
+
+
+def test_editor_with_an_invalid_value(snap_compare, make_app):
+    async def before(pilot):
+        await pilot.pause()
+        app = pilot.app
+        await app.open_editor(Path("lib/more_agents.yaml"))
+        await pilot.pause()
+        row = await app.screen.focus_field("strategies.service_quality.agents")
+        row.widget.value = "-1"
+        await settle(pilot)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_run_finished(snap_compare, make_app):
+    async def before(pilot):
+        await pilot.pause()
+        await pilot.press("r")
+        await settle(pilot)
+    assert snap_compare(make_app(results_after_run=False), terminal_size=SIZE, run_before=before)
+
+
+def test_results_kpis(snap_compare, make_app):
+    async def before(pilot):
+        await pilot.pause()
+        await pilot.press("r")
+        await settle(pilot)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_compare_table(snap_compare, make_app):
+    async def before(pilot):
+        await pilot.pause()
+        await pilot.press("down", "c")
+        await settle(pilot)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_lessons(snap_compare, make_app):
+    async def before(pilot):
+        await pilot.pause()
+        await pilot.press("f7")
+        await pilot.pause()
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_help(snap_compare, make_app):
+    async def before(pilot):
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)

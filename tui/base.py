@@ -1,0 +1,55 @@
+"""What every screen of the app shares: the bar of modes at the top and the footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+if TYPE_CHECKING:
+    from tui.app import GrowthsimApp
+
+MODES = (("library", "F2 Library"), ("editor", "F3 Editor"), ("run", "F4 Run"), ("results", "F5 Results"),
+         ("compare", "F6 Compare"), ("lessons", "F7 Lessons"))
+
+
+class ModeBar(Static):
+    """The app's name and its modes, the current one highlighted; each one clickable."""
+
+    DEFAULT_CSS = """
+    ModeBar { height: 1; background: $panel; color: $foreground; }
+    """
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def render(self) -> Text:
+        text = Text.assemble((" growthsim ", "bold reverse"), " ")
+        for mode, title in MODES:
+            style = "bold reverse" if mode == self.current else ""
+            text.append(Text.from_markup(f"[@click=app.go('{mode}')] {title} [/]", style=style))
+            text.append(" ")
+        text.append(Text.from_markup("[@click=app.help] F1 Help [/]"))
+        return text
+
+
+class ModeScreen(Screen):
+    """A screen that is the base of one of the app's modes."""
+
+    MODE = ""
+
+    @property
+    def gs(self) -> "GrowthsimApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield ModeBar(self.MODE)
+        yield from self.body()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        yield from ()

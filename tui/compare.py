@@ -1,0 +1,454 @@
+"""Compare: two or more scenarios (files, or past runs from the history) run with the
+same seeds; the KPI table with each difference to the first, its paired 95 % interval
+and a mark where it excludes zero; overlaid charts; sweep results over the swept lever."""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.table import Table
+from rich.text import Text
+from ruamel.yaml import YAML
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import (Button, DataTable, Input, Label, ProgressBar, Select, SelectionList, Static,
+                             TabbedContent, TabPane)
+from textual.widgets.selection_list import Selection
+from textual.worker import Worker, WorkerState
+from textual_plotext import PlotextPlot
+
+from simulation.compare import Comparison
+from simulation.history import History
+from simulation.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.metrics import KPI_NAMES
+from simulation.scenario import Scenario
+from tui.base import ModeScreen
+from tui.kpis import KPI_INFO, SERIES_INFO, fmt, fmt_interval, label
+from tui.runner import Cancelled, Progress, Stopper, run_comparison
+from tui.scenario_files import find_scenarios
+from tui.widgets import COLOURS, ErrorDialog, LinePlot, retention_colour
+
+SIGNIFICANT = "*"
+
+
+class CompareProgress(Message):
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CompareProgress)
+
+
+class CompareFinished(Message):
+    def __init__(self, comparison: Comparison, labels: list[str]) -> None:
+        super().__init__()
+        self.comparison, self.labels = comparison, labels
+
+
+class CompareStopped(Message):
+    pass
+
+
+def sweep_levers(rows: list[dict]) -> list[str]:
+    fixed = {"point", "status"}
+    return [k for k in rows[0] if k not in fixed and not any(k.startswith(f"{kpi}_") for kpi in KPI_NAMES)]
+
+
+def read_sweep_csv(path: Path) -> list[dict]:
+    path = path / "sweep.csv" if path.is_dir() else path
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        for key, value in row.items():
+            if key.endswith(("_mean", "_ci_low", "_ci_high")):
+                row[key] = float(value) if value not in ("", None) else None
+    return rows
+
+
+def _as_number(text) -> float | str:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return str(text)
+
+
+class CompareScreen(ModeScreen):
+    MODE = "compare"
+    BINDINGS = [
+        Binding("ctrl+r", "start", "Compare", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    DEFAULT_CSS = """
+    CompareScreen #status { height: 1; padding: 0 1; }
+    CompareScreen #bar-row { height: 1; padding: 0 1; }
+    CompareScreen ProgressBar, CompareScreen ProgressBar Bar { width: 1fr; }
+    CompareScreen TabbedContent { height: 1fr; }
+    CompareScreen #choices { height: 1fr; }
+    CompareScreen #pick-row { height: 1; margin-top: 1; }
+    CompareScreen #pick-row Label { padding: 0 1; }
+    CompareScreen #replications { width: 10; }
+    CompareScreen #pick-row Button { margin-left: 2; }
+    CompareScreen .note { height: auto; padding: 0 1; color: $text-muted; }
+    CompareScreen #kpi-table { height: 1fr; }
+    CompareScreen #series-row, CompareScreen #sweep-row { height: 1; }
+    CompareScreen #series, CompareScreen #sweep-kpi { width: 36; }
+    CompareScreen #sweeps { width: 1fr; }
+    CompareScreen #sweep-grid { height: auto; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.comparison: Comparison | None = None
+        self.labels: list[str] = []
+        self.focus_kpis: list[str] = []
+        self.stopper: Stopper | None = None
+        self.running = False
+        self.sweep_rows: list[dict] = []
+        self.progress_seen = 0
+        self._order: list[str] = []
+        self.sweep_title = ""
+
+    def body(self) -> ComposeResult:
+        yield Static("Pick two or more scenarios (the first picked is the reference), then Compare (Ctrl+R).",
+                     id="status")
+        with Horizontal(id="bar-row"):
+            yield ProgressBar(total=1.0, show_eta=False, id="bar", clock=self.gs.clock)
+        with TabbedContent(id="tabs"):
+            with TabPane("Pick", id="tab-pick"):
+                yield SelectionList[str](id="choices")
+                with Horizontal(id="pick-row"):
+                    yield Label("replications")
+                    yield Input("", id="replications", compact=True, type="integer",
+                                tooltip="Paired replications per scenario (empty: the first scenario's)")
+                    yield Button("Compare", id="start", variant="success", compact=True,
+                                 tooltip="Run every picked scenario with the same seeds (Ctrl+R)")
+                    yield Button("Clear", id="clear", compact=True, tooltip="Unpick everything")
+            with TabPane("KPI table", id="tab-table"):
+                yield Static(f"Difference to the reference with its 95 % paired interval; {SIGNIFICANT} where the "
+                             "interval excludes 0 (a real difference, not noise).", classes="note")
+                yield DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Charts", id="tab-charts"):
+                with Horizontal(id="series-row"):
+                    yield Select([(title, name) for name, title in SERIES_INFO.items()], value="active_shoppers",
+                                 allow_blank=False, id="series", compact=True)
+                    yield Static("  mean over replications, one line per scenario", classes="note")
+                yield LinePlot("", id="overlay")
+            with TabPane("Sweep", id="tab-sweep"):
+                with Horizontal(id="sweep-row"):
+                    yield Select([], prompt="a sweep from the history", id="sweeps", compact=True)
+                    yield Select([(label(k), k) for k in KPI_NAMES], value="contribution", allow_blank=False,
+                                 id="sweep-kpi", compact=True)
+                yield Input(placeholder="or the folder (or sweep.csv) of a `growthsim sweep --out`, then Enter",
+                            id="sweep-path", compact=True)
+                yield Static("", id="sweep-note", classes="note")
+                yield PlotextPlot(id="sweep-plot")
+                yield VerticalScroll(Static(id="sweep-grid"))
+
+    def on_mount(self) -> None:
+        self.refresh_choices()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_choices()
+
+    # --- picking ---------------------------------------------------------------------------
+
+    def refresh_choices(self) -> None:
+        choices = self.query_one("#choices", SelectionList)
+        picked = list(choices.selected)
+        choices.clear_options()
+        options = []
+        for entry in find_scenarios(self.gs.folders):
+            if entry.valid:
+                value = f"file:{entry.path.resolve()}"
+                options.append(Selection(f"{entry.name}  [dim]{entry.path.name}[/]", value, value in picked))
+        for record in History().list(limit=30):
+            if record.kind == "run" and record.scenarios:
+                value = f"history:{record.id}"
+                options.append(Selection(f"history #{record.id} {record.name}  [dim]{record.created[:16]} · "
+                                         f"{record.replications} reps[/]", value, value in picked))
+        choices.add_options(options)
+        self._order = [v for v in picked if v in {o.value for o in options}]
+        sweeps = [(f"#{r.id} {r.name} {r.created[:16]}", r.id) for r in History().list(limit=50) if r.kind == "sweep"]
+        self.query_one("#sweeps", Select).set_options(sweeps)
+
+    def pick(self, paths: list[Path], focus: list[str] | None = None) -> None:
+        """Pick these files, in this order (the first is the reference)."""
+        self.refresh_choices()
+        choices = self.query_one("#choices", SelectionList)
+        choices.deselect_all()
+        self._order = []
+        for path in paths:
+            value = f"file:{Path(path).resolve()}"
+            try:
+                choices.select(value)
+            except Exception:
+                continue
+            self._order.append(value)
+        self.focus_kpis = list(focus or [])
+        self.query_one(TabbedContent).active = "tab-pick"
+
+    @on(SelectionList.SelectedChanged, "#choices")
+    def picked_changed(self) -> None:
+        selected = list(self.query_one("#choices", SelectionList).selected)
+        self._order = [v for v in self._order if v in selected] + [v for v in selected if v not in self._order]
+        if not self.running:
+            names = [self._label(v) for v in self._order]
+            if names:
+                self.query_one("#status", Static).update(
+                    f"Reference: [b]{names[0]}[/]" + (f"; against {', '.join(names[1:])}" if names[1:] else
+                                                       "; pick at least one more"))
+
+    def _label(self, value: str) -> str:
+        kind, _, rest = value.partition(":")
+        return Path(rest).stem if kind == "file" else f"history #{rest}"
+
+    def _scenario(self, value: str) -> Scenario:
+        kind, _, rest = value.partition(":")
+        if kind == "file":
+            return load_scenario(rest)
+        record = History().get(int(rest))
+        if record is None:
+            raise ScenarioError([])
+        data = YAML(typ="safe", pure=True).load(record.scenarios[0]["yaml"])
+        data["baseline"] = None
+        scenario = Scenario.model_validate(data)
+        return scenario.model_copy(update={"name": f"{scenario.name}#{record.id}"})
+
+    # --- running ---------------------------------------------------------------------------
+
+    def action_start(self) -> None:
+        if self.running:
+            return
+        if len(self._order) < 2:
+            self.notify("Pick at least two scenarios to compare.", severity="warning")
+            return
+        try:
+            scenarios = [self._scenario(v) for v in self._order]
+        except (ScenarioError, ValueError) as error:
+            self.app.push_screen(ErrorDialog("Cannot compare", str(error)))
+            return
+        text = self.query_one("#replications", Input).value.strip()
+        replications = int(text) if text.isdigit() and int(text) >= 2 else max(2, scenarios[0].replications)
+        self.running = True
+        self.stopper = Stopper()
+        self.progress_seen = 0
+        self.query_one(ProgressBar).update(total=1.0, progress=0)
+        self.query_one("#status", Static).update(f"Comparing {len(scenarios)} scenarios, {replications} paired "
+                                                 "replications each... (Esc cancels)")
+        self.compare(scenarios, [self._label(v) for v in self._order], replications, self.stopper)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
+    def compare(self, scenarios: list[Scenario], labels: list[str], replications: int, stopper: Stopper) -> None:
+        last = 0.0
+
+        def report(progress: Progress) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= self.gs.progress_interval:
+                last = now
+                self.post_message(CompareProgress(progress))
+
+        try:
+            comparison = run_comparison(scenarios, replications=replications, report=report, stopper=stopper)
+        except Cancelled:
+            self.post_message(CompareStopped())
+            return
+        try:
+            History().record("compare", " vs ".join(comparison.names),
+                             [{"path": label, "yaml": resolved_yaml(s)} for label, s in zip(labels, scenarios)],
+                             {"rows": comparison.rows()}, seed=comparison.results[0].scenario.seed,
+                             replications=replications)
+        except Exception:
+            pass
+        self.post_message(CompareFinished(comparison, labels))
+
+    def action_cancel(self) -> None:
+        if self.running and self.stopper:
+            self.stopper.stop()
+
+    def on_compare_progress(self, message: CompareProgress) -> None:
+        p = message.progress
+        self.progress_seen += 1
+        self.query_one(ProgressBar).update(progress=p.fraction)
+        self.query_one("#status", Static).update(
+            f"[b]{p.label}[/] ({p.stage + 1}/{p.stages}): replication {p.replication + 1}/{p.replications}, "
+            f"day {p.day + 1}/{p.horizon} · Esc cancels")
+
+    def on_compare_stopped(self, message: CompareStopped) -> None:
+        self.running = False
+        self.query_one("#status", Static).update("Comparison cancelled.")
+
+    def on_compare_finished(self, message: CompareFinished) -> None:
+        self.running = False
+        self.comparison, self.labels = message.comparison, message.labels
+        self.query_one(ProgressBar).update(progress=1.0)
+        n = len(self.comparison.results[0].runs)
+        self.query_one("#status", Static).update(
+            f"[b]{' vs '.join(self.comparison.names)}[/]: {n} paired replications, "
+            f"seed {self.comparison.results[0].scenario.seed}")
+        self.fill_table()
+        self.draw_overlay()
+        self.query_one(TabbedContent).active = "tab-table"
+        self.query_one("#kpi-table", DataTable).focus()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group == "compare":
+            self.running = False
+            self.query_one("#status", Static).update("The comparison failed.")
+            self.app.push_screen(ErrorDialog("The comparison failed", f"{type(event.worker.error).__name__}: "
+                                                                      f"{event.worker.error}"))
+
+    # --- showing ---------------------------------------------------------------------------
+
+    def fill_table(self) -> None:
+        comparison = self.comparison
+        table = self.query_one("#kpi-table", DataTable)
+        table.clear(columns=True)
+        names = comparison.names
+        table.add_column("KPI", key="kpi")
+        table.add_column(names[0], key="ref")
+        for index, name in enumerate(names[1:], start=1):
+            table.add_column(name, key=f"value-{index}")
+            table.add_column(f"{name} - {names[0]}", key=f"diff-{index}")
+        for kpi in KPI_NAMES:
+            if kpi == "roi":
+                continue
+            mark = "▶ " if kpi in self.focus_kpis else ""
+            cells: list = [Text(mark + label(kpi), style="bold" if mark else "")]
+            cells.append(fmt(comparison.interval(0, kpi).mean, kpi))
+            for index in range(1, len(names)):
+                cells.append(fmt(comparison.interval(index, kpi).mean, kpi))
+                difference = comparison.difference(index, kpi)
+                i = difference.interval
+                kind = KPI_INFO[kpi][1]
+
+                def show(v: float, kind=kind) -> str:
+                    if not math.isfinite(v):
+                        return "-"
+                    return f"{100 * v:+.1f} pt" if kind == "share" else ("+" if v > 0 else "") + fmt(v)
+                text = show(i.mean) if math.isfinite(i.mean) else "-"
+                if i.replications >= 2 and math.isfinite(i.ci_low):
+                    text += f" [{show(i.ci_low)}, {show(i.ci_high)}]"
+                if difference.significant:
+                    cells.append(Text(f"{text} {SIGNIFICANT}", style="bold"))
+                else:
+                    cells.append(Text(text, style="dim"))
+            table.add_row(*cells, key=kpi)
+        roi = ["ROI vs reference", "-"]
+        for index in range(1, len(names)):
+            i = comparison.roi(index)
+            roi += [fmt(i.mean), fmt_interval(i.ci_low, i.ci_high) or "-"]
+        table.add_row(*roi, key="roi")
+
+    @on(Select.Changed, "#series")
+    def draw_overlay(self) -> None:
+        if self.comparison is None:
+            return
+        name = self.query_one("#series", Select).value
+        lines = {}
+        for result in self.comparison.results:
+            lines[result.scenario.name] = np.mean([run.daily[name] for run in result.runs], axis=0)
+        self.query_one("#overlay", LinePlot).show(lines, title=SERIES_INFO.get(name, name))
+
+    # --- sweeps ----------------------------------------------------------------------------
+
+    @on(Select.Changed, "#sweeps")
+    def sweep_from_history(self, event: Select.Changed) -> None:
+        if event.value is Select.BLANK or event.value is None:
+            return
+        record = History().get(int(event.value))
+        if record is not None:
+            self.show_sweep(record.results.get("rows", []), f"sweep #{record.id} {record.name}")
+
+    @on(Input.Submitted, "#sweep-path")
+    def sweep_from_path(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        try:
+            rows = read_sweep_csv(path)
+        except OSError as error:
+            self.notify(f"Cannot read {path}: {error.strerror}", severity="error")
+            return
+        self.show_sweep(rows, str(path))
+
+    @on(Select.Changed, "#sweep-kpi")
+    def _kpi_changed(self) -> None:
+        if self.sweep_rows:
+            self.draw_sweep()
+
+    def show_sweep(self, rows: list[dict], title: str) -> None:
+        self.sweep_rows = [r for r in rows if r.get("status", "done") == "done"]
+        self.sweep_title = title
+        self.draw_sweep()
+
+    def draw_sweep(self) -> None:
+        rows, kpi = self.sweep_rows, self.query_one("#sweep-kpi", Select).value
+        note, grid, plot = self.query_one("#sweep-note", Static), self.query_one("#sweep-grid", Static), \
+            self.query_one("#sweep-plot", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        if not rows:
+            note.update("This sweep has no finished point.")
+            plot.refresh()
+            return
+        levers = sweep_levers(rows)
+        if len(levers) == 1:
+            lever = levers[0]
+            points = sorted(((_as_number(r[lever]), r) for r in rows), key=lambda p: p[0])
+            xs = [p for p, _ in points]
+            numeric = all(isinstance(x, float) for x in xs)
+            x = xs if numeric else list(range(len(xs)))
+            for part, colour in (("mean", "cyan"), ("ci_low", "gray"), ("ci_high", "gray")):
+                ys = [r.get(f"{kpi}_{part}") for _, r in points]
+                ys = [float(y) if y is not None else float("nan") for y in ys]
+                plt.plot(x, ys, color=colour, marker="braille", label=part if part == "mean" else None)
+            if not numeric:
+                plt.xticks(x, [str(v) for v in xs])
+            plt.title(f"{label(kpi)} over {lever}")
+            plt.xlabel(lever)
+            plot.display = True
+            grid.update("")
+            note.update(f"{self.sweep_title}: {label(kpi)} (mean, with its 95 % interval in grey) over the swept "
+                        "lever")
+        elif len(levers) >= 2:
+            plot.display = False
+            a, b = levers[0], levers[1]
+            values_a = sorted({_as_number(r[a]) for r in rows}, key=lambda v: (isinstance(v, str), v))
+            values_b = sorted({_as_number(r[b]) for r in rows}, key=lambda v: (isinstance(v, str), v))
+            cells = {(_as_number(r[a]), _as_number(r[b])): r.get(f"{kpi}_mean") for r in rows}
+            finite = [v for v in cells.values() if v is not None and math.isfinite(v)]
+            low, high = (min(finite), max(finite)) if finite else (0, 1)
+            table = Table(title=f"{label(kpi)}: {a} (rows) x {b} (columns)", title_justify="left", box=None)
+            table.add_column(a.split(".")[-1], justify="right")
+            for vb in values_b:
+                table.add_column(str(vb), justify="right", min_width=9)
+            for va in values_a:
+                row: list = [str(va)]
+                for vb in values_b:
+                    v = cells.get((va, vb))
+                    if v is None:
+                        row.append("")
+                    else:
+                        share = (v - low) / (high - low) if high > low else 0.5
+                        row.append(Text(f"{fmt(v, kpi):>9}", style=f"black on {retention_colour(share)}"))
+                table.add_row(*row)
+            grid.update(table)
+            extra = f" (first two of {len(levers)} levers)" if len(levers) > 2 else ""
+            note.update(f"{self.sweep_title}: darker is higher{extra}")
+        plot.refresh()
+
+    @on(Button.Pressed)
+    def button(self, event: Button.Pressed) -> None:
+        if event.button.id == "clear":
+            self.query_one("#choices", SelectionList).deselect_all()
+            self._order = []
+        else:
+            self.run_action(event.button.id or "")

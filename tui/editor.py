@@ -1,0 +1,322 @@
+"""Editor: a scenario as forms, one per section of the schema (general, the platform,
+each strategy, calendar and policies). Invalid values are shown on their row and never
+saved; saving writes only what differs from the parent, keeping the file's comments."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from pathlib import Path
+
+from pydantic import ValidationError
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, ContentSwitcher, Input, OptionList, Select, Static, Switch, TextArea
+from textual.widgets.option_list import Option
+
+from simulation.loading import ScenarioError
+from simulation.scenario import Scenario
+from tui.base import ModeScreen
+from tui.forms import FieldRow, SectionForm
+from tui.scenario_files import SaveError, dump, free_name, raw_scenario, read_extends, save_as_child, save_in_place
+from tui.schema import sections
+from tui.widgets import AskDialog, ConfirmDialog, ErrorDialog
+
+
+class EditorScreen(ModeScreen):
+    MODE = "editor"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+n", "save_as", "Save as new", priority=True),
+        Binding("ctrl+r", "run", "Run", priority=True),
+        Binding("ctrl+down", "section(1)", "Next section", show=False, priority=True),
+        Binding("ctrl+up", "section(-1)", "Previous section", show=False, priority=True),
+    ]
+    DEFAULT_CSS = """
+    EditorScreen #file { height: auto; padding: 0 1; }
+    EditorScreen #status { height: auto; padding: 0 1; }
+    EditorScreen #status.-invalid { color: $error; text-style: bold; }
+    EditorScreen #panes { height: 1fr; }
+    EditorScreen #sections { width: 30; height: 1fr; }
+    EditorScreen #forms { width: 1fr; height: 1fr; }
+    EditorScreen #buttons { height: 1; padding: 0 1; }
+    EditorScreen #buttons Button { margin-right: 1; }
+    EditorScreen #empty { padding: 1 2; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections = sections()
+        self.path: Path | None = None
+        self.parent_file: str | None = None
+        self.original: dict = {}
+        self.scenario: Scenario | None = None     # the form's values, when valid
+        self.problems: dict[tuple, str] = {}
+        self.loading = False
+        self._pending_section = None
+        self._mounting = asyncio.Lock()
+        self._rows: dict[tuple, FieldRow] = {}
+
+    def body(self) -> ComposeResult:
+        yield Static("No scenario open: pick one in the Library (F2) and press Enter.", id="file")
+        yield Static("", id="status")
+        with Horizontal(id="panes"):
+            yield OptionList(*(Option(s.title, id=s.id) for s in self.sections), id="sections")
+            # Forms are mounted when their section is first shown: every strategy's
+            # fields at once would be a thousand widgets to lay out.
+            yield ContentSwitcher(id="forms")
+        with Horizontal(id="buttons"):
+            yield Button("Save", id="save", variant="primary", tooltip="Only what differs from the parent (Ctrl+S)", compact=True)
+            yield Button("Save as new", id="save_as", tooltip="A new file that extends this one (Ctrl+N)", compact=True)
+            yield Button("Run", id="run", variant="success", tooltip="Run the scenario as it is in the form (Ctrl+R)", compact=True)
+            yield Button("Revert", id="revert", tooltip="Back to the file as saved", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#panes").display = False
+        self.query_one("#buttons").display = False
+
+    # --- loading -----------------------------------------------------------------------
+
+    def load(self, path: Path) -> None:
+        if self.dirty and path != self.path:
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._load(path)
+            self.app.push_screen(ConfirmDialog(f"Discard the changes to {self.path.name}?", yes="Discard"), answer)
+            return
+        self._load(path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            scenario = raw_scenario(path)
+        except ScenarioError as error:
+            self.app.push_screen(ErrorDialog(f"{path} cannot be opened in the form",
+                                             f"{error}\n\nFix it in a text editor; the library shows it with ✗."))
+            return
+        self.path = Path(path)
+        self.parent_file = read_extends(self.path)
+        self.original = dump(scenario)
+        for form in self.query(SectionForm):
+            form.load_model(self.original)
+        extends = f"  [dim]extends {self.parent_file}[/]" if self.parent_file else "  [dim](extends nothing)[/]"
+        self.query_one("#file", Static).update(f"[b]{scenario.name}[/]  {self.path}{extends}")
+        self.query_one("#panes").display = True
+        self.query_one("#buttons").display = True
+        if not self.query(SectionForm):
+            self.call_later(self.open_section, self.sections[0].id)
+        self.validate()
+        self.query_one("#sections", OptionList).focus()
+
+    @property
+    def rows(self) -> dict[tuple, FieldRow]:
+        """The rows of the sections shown so far (the others cannot have changed)."""
+        return self._rows
+
+    async def open_section(self, section_id: str) -> SectionForm:
+        """Show a section, mounting its form with the file's values the first time."""
+        switcher = self.query_one(ContentSwitcher)
+        async with self._mounting:          # a form is mounted once, whoever asks first
+            found = self.query(f"#form-{section_id}")
+            if found:
+                form = found.first(SectionForm)
+            else:
+                form = SectionForm(next(s for s in self.sections if s.id == section_id))
+                await switcher.mount(form)
+                form.load_model(self.original)
+                self._rows.update({row.spec.path: row for row in form.rows})
+        switcher.current = form.id
+        return form
+
+    @property
+    def dirty(self) -> bool:
+        return self.path is not None and any(row.changed for row in self.rows.values())
+
+    # --- checking --------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Switch.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    def changed(self) -> None:
+        """Check the whole scenario at every change: errors show as they are typed."""
+        if self.path is not None:
+            self.validate()
+
+    def data(self) -> tuple[dict, dict[tuple, str]]:
+        data = copy.deepcopy(self.original)
+        problems: dict[tuple, str] = {}
+        for form in self.query(SectionForm):
+            problems |= form.write_into(data)
+        return data, problems
+
+    def to_model(self) -> Scenario:
+        """The scenario in the forms; raises ValueError listing the problems if invalid."""
+        self.validate()
+        if self.scenario is None:
+            raise ValueError("\n".join(f"{'.'.join(map(str, k)) or 'scenario'}: {m}" for k, m in self.problems.items()))
+        return self.scenario
+
+    def validate(self) -> None:
+        data, problems = self.data()
+        self.scenario = None
+        if not problems:
+            try:
+                self.scenario = Scenario.model_validate(data)
+            except ValidationError as error:
+                for detail in error.errors():
+                    message = detail["msg"].removeprefix("Value error, ")
+                    problems.setdefault(tuple(detail["loc"]), message)
+        self.problems = problems
+        self._show(problems)
+
+    def _show(self, problems: dict[tuple, str]) -> None:
+        rows = self.rows
+        fields = {spec.path for section in self.sections for spec in section.fields}
+        shown: dict[tuple, str] = {}
+        general = []
+        for loc, message in problems.items():
+            path = tuple(str(k) for k in loc)
+            target = next((path[:n] for n in range(len(path), 0, -1) if path[:n] in fields), None)
+            if target is None:
+                general.append(f"{'.'.join(path) or 'scenario'}: {message}")
+            else:
+                extra = f" (at {'.'.join(path[len(target):])})" if len(path) > len(target) else ""
+                shown.setdefault(target, message + extra)
+        changed = {path for path, row in rows.items() if row.changed}
+        for path, row in list(rows.items()):
+            row.show_error(shown.get(path))
+            row.set_class(path in changed, "-changed")
+        options = self.query_one("#sections", OptionList)
+        for index, section in enumerate(self.sections):
+            bad = sum(1 for spec in section.fields if spec.path in shown)
+            edits = sum(1 for spec in section.fields if spec.path in changed)
+            title = Text(section.title)
+            if edits:
+                title.append(f" •{edits}", style="yellow")
+            if bad:
+                title.append(f" ✗{bad}", style="bold red")
+            if str(options.get_option_at_index(index).prompt) != str(title):
+                options.replace_option_prompt_at_index(index, title)
+        status = self.query_one("#status", Static)
+        count = len(shown) + len(general)
+        changes = len(changed)
+        if count:
+            status.update(f"✗ {count} problem{'s' if count > 1 else ''}: fix the fields marked in red; "
+                          "nothing is saved or run until they are fixed." + "".join("\n" + g for g in general))
+        else:
+            status.update(f"✓ valid · {changes} change{'s' if changes != 1 else ''} from the file")
+        status.set_class(bool(count), "-invalid")
+
+    # --- navigating --------------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#sections")
+    def section_chosen(self, event: OptionList.OptionHighlighted) -> None:
+        """Show the highlighted section once the highlight rests (a form is built the
+        first time it is shown; arrowing past sections should not build them all)."""
+        if self.path is None:
+            return
+        if self._pending_section is not None:
+            self._pending_section.stop()
+        section_id = event.option.id
+        self._pending_section = self.set_timer(0.15, lambda: self.run_worker(self.open_section(section_id),
+                                                                             group="sections"))
+
+    @on(OptionList.OptionSelected, "#sections")
+    async def section_entered(self, event: OptionList.OptionSelected) -> None:
+        if self._pending_section is not None:
+            self._pending_section.stop()
+        form = await self.open_section(event.option.id)
+        rows = form.rows
+        if rows:
+            rows[0].widget.focus()
+
+    def action_section(self, step: int) -> None:
+        options = self.query_one("#sections", OptionList)
+        options.highlighted = ((options.highlighted or 0) + step) % len(self.sections)
+
+    async def show_section(self, section_id: str) -> SectionForm:
+        index = next(i for i, s in enumerate(self.sections) if s.id == section_id)
+        self.query_one("#sections", OptionList).highlighted = index
+        form = await self.open_section(section_id)
+        if self._pending_section is not None:
+            self._pending_section.stop()
+        return form
+
+    # --- saving and running ---------------------------------------------------------------
+
+    def _refuse(self, what: str) -> bool:
+        if self.path is None:
+            return True
+        self.validate()
+        if self.scenario is None:
+            self.notify(f"Not {what}: {len(self.problems)} problem(s) marked in red.", severity="error")
+            return True
+        return False
+
+    def action_save(self) -> None:
+        if self._refuse("saved"):
+            return
+        try:
+            save_in_place(self.path, self.scenario)
+        except (SaveError, ScenarioError, OSError) as error:
+            self.app.push_screen(ErrorDialog("Not saved", str(error)))
+            return
+        self.notify(f"Saved {self.path.name}")
+        self._load(self.path)
+
+    def action_save_as(self) -> None:
+        if self._refuse("saved"):
+            return
+        suggestion = free_name(self.path.parent, f"{self.path.stem}-what-if").name
+
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            target = self.path.parent / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
+            scenario = self.scenario
+            if scenario.name == self.original.get("name"):
+                scenario = scenario.model_copy(update={"name": target.stem})
+            try:
+                save_as_child(self.path, target, scenario)
+            except (SaveError, ScenarioError, OSError) as error:
+                self.app.push_screen(ErrorDialog("Not saved", str(error)))
+                return
+            self.notify(f"Saved {target.name}: extends {self.path.name}")
+            self._load(target)
+
+        self.app.push_screen(AskDialog(f"Name of the new scenario (beside {self.path.name}, extending it):",
+                                       suggestion, ok="Save"), chosen)
+
+    async def action_run(self) -> None:
+        if self._refuse("run"):
+            return
+        scenario = self.scenario
+        if scenario.baseline:
+            scenario = scenario.model_copy(update={"baseline": str(self.path.parent / scenario.baseline)})
+        await self.gs.run_scenario(scenario, self.path if not self.dirty else None)
+
+    def action_revert(self) -> None:
+        if self.path is not None:
+            self._load(self.path)
+
+    @on(Button.Pressed)
+    async def button(self, event: Button.Pressed) -> None:
+        await self.run_action(event.button.id or "")
+
+    # --- for tests and lessons ------------------------------------------------------------
+
+    def row(self, key: str) -> FieldRow:
+        return self.rows[tuple(key.split("."))]
+
+    async def focus_field(self, key: str) -> FieldRow:
+        """Show the section of a field (a dotted key) and put the cursor in it."""
+        path = tuple(key.split("."))
+        section = next(s for s in self.sections if any(spec.path == path for spec in s.fields))
+        await self.show_section(section.id)
+        row = self.rows[path]
+        row.widget.focus()
+        row.scroll_visible(animate=False)
+        return row

@@ -1,0 +1,64 @@
+"""Help: what the app is for, how to move around, and every key of every screen."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+INTRO = ("[b]growthsim[/] simulates every shopper of an e-commerce platform, day by day, under a scenario. "
+         "Pick a scenario in the [b]Library[/], change a lever in the [b]Editor[/], [b]Run[/] it and watch it "
+         "unfold, read its [b]Results[/], and [b]Compare[/] it with the scenario it extends. [b]Lessons[/] walk a "
+         "class through each tactic. Everything works with the mouse too: click the modes at the top, the "
+         "buttons, the tabs; hover over a field or a KPI for what it means. Ctrl+P searches every action.")
+
+
+def key_name(key: str) -> str:
+    names = {"escape": "Esc", "enter": "Enter", "delete": "Del", "ctrl": "Ctrl", "shift": "Shift", "up": "Up",
+             "down": "Down"}
+    return "+".join(names.get(part, part.upper()) for part in key.split("+"))
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical { width: 96; height: 28; max-height: 100%; border: thick $primary;
+                            background: $surface; padding: 0 1; }
+    HelpScreen #intro { height: auto; margin-bottom: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            with VerticalScroll(id="keys-scroll"):
+                yield Static(INTRO, id="intro")
+                yield Static(self.key_map(), id="keys")
+            yield Static(Text("Esc closes · Ctrl+P: command palette · Ctrl+T: light/dark", style="dim"))
+
+    def key_map(self) -> Table:
+        app = self.app
+        table = Table(title="Key map", title_justify="left", box=None, show_header=True, pad_edge=False)
+        table.add_column("where", style="bold")
+        table.add_column("key", style="bold cyan", no_wrap=True)
+        table.add_column("does")
+        seen = set()
+        for binding in app.BINDINGS:
+            keys = binding.key.split(",")
+            table.add_row("anywhere", " ".join(key_name(k) for k in keys), binding.description)
+        table.add_row("anywhere", "Ctrl+P", "Command palette: every action, searchable")
+        for mode, screen in app.MODE_SCREENS.items():
+            for binding in screen.BINDINGS:
+                if isinstance(binding, tuple):
+                    binding = Binding(*binding)
+                keys = " ".join(key_name(k) for k in binding.key.split(","))
+                if (mode, keys) in seen or not binding.description:
+                    continue
+                seen.add((mode, keys))
+                table.add_row(mode, keys, binding.description)
+        table.add_row("everywhere", "Tab / Shift+Tab", "Move between fields, lists and buttons")
+        table.add_row("forms", "Enter", "In the section list: go to the section's first field")
+        return table

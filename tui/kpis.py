@@ -1,0 +1,86 @@
+"""What the app says about each KPI and time series: a label, a unit, a one-line meaning
+(the definitions of docs/metrics.md, shortened), and how to print a number."""
+
+from __future__ import annotations
+
+import math
+
+# name -> (label, kind, one line). kind: count, money, share (0-1), score, minutes, ratio
+KPI_INFO: dict[str, tuple[str, str, str]] = {
+    "shoppers_total": ("Shoppers acquired", "count", "Shoppers acquired by the end, initial shoppers included."),
+    "active_shoppers_end": ("Active at end", "count", "Shoppers who joined or ordered within the churn window, on the last day."),
+    "orders": ("Orders", "count", "Orders placed during the run."),
+    "gmv": ("GMV", "money", "Sum of order values, before discounts and refunds."),
+    "revenue": ("Revenue", "money", "GMV less discounts and refunds."),
+    "retention_d30": ("Retention d30-59", "share", "Share of shoppers who ordered between their 30th and 59th day."),
+    "retention_d90": ("Retention d90-119", "share", "Share of shoppers who ordered between their 90th and 119th day."),
+    "repeat_purchase_rate": ("Repeat purchase", "share", "Of the customers, the share with two or more orders."),
+    "churn_rate_monthly": ("Monthly churn", "share", "Shoppers who lapse per active shopper-month."),
+    "clv_365": ("CLV, first year", "money", "Gross margin per shopper over its first 365 days (needs a 365-day run)."),
+    "nps": ("NPS", "score", "Net Promoter Score of the customers on the last day, -100 to +100."),
+    "service_wait_mean_min": ("Wait, mean min", "minutes", "Mean minutes a ticket waits for an agent."),
+    "service_wait_p90_min": ("Wait, p90 min", "minutes", "90 % of tickets wait less than this, minutes."),
+    "on_time_rate": ("On-time delivery", "share", "Share of orders delivered within the promise."),
+    "quick_ratio": ("Quick ratio", "ratio", "(New + resurrected buyers) / churned buyers per month; above 1 grows."),
+    "marketing_cost": ("Marketing cost", "money", "Acquisition and retention marketing spent."),
+    "operations_cost": ("Operations cost", "money", "Warehouse, shipping, returns and service agents."),
+    "contribution": ("Contribution", "money", "Gross margin less discounts, marketing and operations cost."),
+    "cac": ("CAC", "money", "Acquisition spend per shopper acquired."),
+    "ltv_cac": ("LTV / CAC", "ratio", "First-year CLV over CAC."),
+    "k_factor": ("Viral k-factor", "ratio", "Shoppers won by word of mouth or referral per shopper."),
+    "return_rate": ("Return rate", "share", "Returned orders over delivered orders."),
+    "roi": ("ROI vs baseline", "ratio", "Incremental contribution over incremental cost, against the scenario's baseline."),
+}
+
+# The headline KPIs, shown first.
+HEADLINE = ("shoppers_total", "active_shoppers_end", "orders", "revenue", "contribution", "retention_d30",
+            "churn_rate_monthly", "nps")
+
+SERIES_INFO: dict[str, str] = {
+    "cumulative_shoppers": "Shoppers acquired",
+    "active_shoppers": "Active shoppers",
+    "orders": "Orders per day",
+    "revenue": "Revenue per day",
+    "new_shoppers": "New shoppers per day",
+    "churned": "Churned per day",
+    "nps": "NPS",
+    "satisfaction_mean": "Mean satisfaction",
+    "service_wait_mean_min": "Service wait (min)",
+    "on_time_rate": "On-time delivery rate",
+    "backlog": "Warehouse backlog",
+    "contribution": "Contribution per day",
+    "tickets": "Tickets per day",
+    "returns": "Returns per day",
+}
+LIVE_SERIES = ("cumulative_shoppers", "active_shoppers", "orders", "revenue")
+
+
+def label(kpi: str) -> str:
+    return KPI_INFO.get(kpi, (kpi, "", ""))[0]
+
+
+def meaning(kpi: str) -> str:
+    return KPI_INFO.get(kpi, (kpi, "", ""))[2]
+
+
+def fmt(value: float | None, kpi: str | None = None) -> str:
+    """A number as a person reads it: thousands separated, shares as %, no NaN."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    kind = KPI_INFO.get(kpi, ("", "", ""))[1] if kpi else ""
+    if kind == "share":
+        return f"{100 * value:.1f} %"
+    magnitude = abs(value)
+    if magnitude >= 1_000_000:
+        return f"{value / 1_000_000:,.2f} M"
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3f}" if magnitude else "0"
+
+
+def fmt_interval(low: float | None, high: float | None, kpi: str | None = None) -> str:
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return ""
+    return f"{fmt(low, kpi)} .. {fmt(high, kpi)}"

@@ -1,0 +1,121 @@
+"""Lessons: a guided walk through each tactic, in order; each plays its before/after
+pair as a comparison, with the KPIs to look at marked."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.base import ModeScreen
+from tui.kpis import label
+from tui.lessons import Lesson, find_lessons
+
+
+class LessonsScreen(ModeScreen):
+    MODE = "lessons"
+    BINDINGS = [
+        Binding("ctrl+r", "play", "Play before/after", priority=True),
+        Binding("n", "next", "Next"),
+        Binding("p", "previous", "Previous"),
+        Binding("b", "open('before')", "Open before", show=False),
+        Binding("a", "open('after')", "Open after", show=False),
+    ]
+    DEFAULT_CSS = """
+    LessonsScreen #panes { height: 1fr; }
+    LessonsScreen #lesson-list { width: 30; height: 1fr; }
+    LessonsScreen #lesson { width: 1fr; height: 1fr; }
+    LessonsScreen #lesson-text { height: 1fr; padding: 0 1; }
+    LessonsScreen #files { height: auto; padding: 0 1; color: $text-muted; }
+    LessonsScreen #buttons { height: 1; padding: 0 1; }
+    LessonsScreen #buttons Button { margin-right: 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lessons: list[Lesson] = []
+        self.problems: list[str] = []
+        self.index = 0
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield OptionList(id="lesson-list")
+            with Vertical(id="lesson"):
+                yield Markdown("", id="lesson-text")
+                yield Static("", id="files")
+        with Horizontal(id="buttons"):
+            yield Button("Play before/after", id="play", variant="success", compact=True,
+                         tooltip="Compare the two scenarios with the same seeds (Ctrl+R)")
+            yield Button("Open before", id="before", compact=True, tooltip="The platform without the tactic (B)")
+            yield Button("Open after", id="after", compact=True, tooltip="The tactic switched on (A)")
+            yield Button("Previous", id="previous", compact=True, tooltip="P")
+            yield Button("Next", id="next", compact=True, tooltip="N")
+
+    def on_mount(self) -> None:
+        self.lessons, self.problems = find_lessons(self.gs.lessons_dir)
+        options = self.query_one("#lesson-list", OptionList)
+        for index, lesson in enumerate(self.lessons, start=1):
+            options.add_option(Option(f"{index}. {lesson.title}", id=lesson.slug))
+        if self.lessons:
+            options.highlighted = 0
+            self.show(0)
+        else:
+            self.query_one("#lesson-text", Markdown).update(
+                "# No lessons\n\n" + "\n".join(f"- {p}" for p in self.problems))
+        options.focus()
+
+    @on(OptionList.OptionHighlighted, "#lesson-list")
+    def chosen(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != self.index:
+            self.show(event.option_index)
+
+    def show(self, index: int) -> None:
+        self.index = index
+        lesson = self.lessons[index]
+        header = f"# {index + 1}. {lesson.title}\n\n*Strategy: {lesson.strategy.replace('_', ' ')}*\n\n"
+        self.query_one("#lesson-text", Markdown).update(header + lesson.body)
+        self.query_one("#lesson-text", Markdown).scroll_home(animate=False)
+        watch = ", ".join(label(k) for k in lesson.watch)
+        self.query_one("#files", Static).update(
+            f"before: {lesson.before}\nafter:  {lesson.after}" + (f"\nwatch:  {watch}" if watch else ""))
+
+    @property
+    def lesson(self) -> Lesson | None:
+        return self.lessons[self.index] if self.lessons else None
+
+    def _move(self, step: int) -> None:
+        if self.lessons:
+            index = max(0, min(len(self.lessons) - 1, self.index + step))
+            self.query_one("#lesson-list", OptionList).highlighted = index
+            self.show(index)
+
+    def action_next(self) -> None:
+        self._move(1)
+
+    def action_previous(self) -> None:
+        self._move(-1)
+
+    async def action_play(self) -> None:
+        lesson = self.lesson
+        if lesson is not None:
+            await self.gs.open_compare([lesson.before, lesson.after], start=True, focus=lesson.watch)
+            compare = self.app.screen
+            if hasattr(compare, "query_one") and lesson.chart:
+                from textual.widgets import Select
+                try:
+                    compare.query_one("#series", Select).value = lesson.chart
+                except Exception:
+                    pass
+
+    async def action_open(self, which: str) -> None:
+        lesson = self.lesson
+        if lesson is not None:
+            await self.gs.open_editor(lesson.before if which == "before" else lesson.after)
+
+    @on(Button.Pressed)
+    async def button(self, event: Button.Pressed) -> None:
+        name = event.button.id or ""
+        await self.run_action(f"open('{name}')" if name in ("before", "after") else name)

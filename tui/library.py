@@ -1,0 +1,180 @@
+"""Library: the scenarios of the bundled folder and of folders named on the command
+line, each with its description and last results; open, run, duplicate, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Static
+
+from tui.base import ModeScreen
+from tui.kpis import fmt
+from tui.scenario_files import ScenarioEntry, children_of, delete, duplicate, find_scenarios
+from tui.widgets import ConfirmDialog
+
+SHOWN = ("shoppers_total", "retention_d30", "contribution")
+
+
+class LibraryScreen(ModeScreen):
+    MODE = "library"
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=True),
+        Binding("r", "run", "Run"),
+        Binding("c", "compare", "Compare"),
+        Binding("d", "duplicate", "Duplicate"),
+        Binding("delete,x", "delete", "Delete"),
+        Binding("ctrl+l", "reload", "Reload"),
+    ]
+    DEFAULT_CSS = """
+    LibraryScreen #intro { height: auto; padding: 0 1; color: $text-muted; }
+    LibraryScreen #panes { height: 1fr; }
+    LibraryScreen #scenarios { width: 2fr; height: 1fr; }
+    LibraryScreen #detail { width: 1fr; height: 1fr; border-left: solid $primary 40%; padding: 0 1; }
+    LibraryScreen #detail-text { height: auto; }
+    LibraryScreen #buttons { height: auto; grid-size: 2; grid-gutter: 1 1; grid-rows: 1; margin-top: 1; }
+    LibraryScreen #buttons Button { width: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[ScenarioEntry] = []
+
+    def body(self) -> ComposeResult:
+        yield Static("Scenario library. Pick a scenario: [b]Enter[/] opens it in the editor, [b]R[/] runs it, "
+                     "[b]C[/] compares it with the scenario it extends.", id="intro")
+        with Horizontal(id="panes"):
+            yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="detail"):
+                with VerticalScroll():
+                    yield Static(id="detail-text")
+                with Grid(id="buttons"):
+                    yield Button("Open", id="open", variant="primary", tooltip="Edit its levers (Enter)", compact=True)
+                    yield Button("Run", id="run", variant="success", tooltip="Simulate it and watch it unfold (R)", compact=True)
+                    yield Button("Compare", id="compare", tooltip="Against the scenario it extends (C)", compact=True)
+                    yield Button("Duplicate", id="duplicate", tooltip="A copy beside it, to change (D)", compact=True)
+                    yield Button("Delete", id="delete", variant="error", tooltip="Delete the file, after asking (X)", compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("scenario", "days", "last run", *("shoppers", "ret.d30", "contrib."))
+        self.reload()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.entries:
+            self.reload()
+
+    def reload(self, select: Path | None = None) -> None:
+        table = self.query_one(DataTable)
+        current = select or (self.selected.path if self.selected else None)
+        self.entries = find_scenarios(self.gs.folders)
+        table.clear()
+        for entry in self.entries:
+            kpis = entry.last_run.results.get("kpis", {}) if entry.last_run else {}
+            shown = [fmt((kpis.get(k) or {}).get("mean"), k) if kpis else "" for k in SHOWN]
+            name = Text(entry.name) if entry.valid else Text(f"✗ {entry.path.name}", style="red")
+            table.add_row(name, str(entry.horizon_days or ""),
+                          entry.last_run.created[5:16].replace("T", " ") if entry.last_run else "never",
+                          *shown, key=str(entry.path))
+        if current is not None:
+            for index, entry in enumerate(self.entries):
+                if entry.path.resolve() == Path(current).resolve():
+                    table.move_cursor(row=index)
+        self.show_detail()
+
+    @property
+    def selected(self) -> ScenarioEntry | None:
+        table = self.query_one(DataTable)
+        if not self.entries or table.cursor_row is None or not 0 <= table.cursor_row < len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    @on(DataTable.RowHighlighted)
+    def show_detail(self) -> None:
+        entry = self.selected
+        detail = self.query_one("#detail-text", Static)
+        if entry is None:
+            detail.update("No scenario files found in " + ", ".join(map(str, self.gs.folders)))
+            return
+        text = Text()
+        text.append(entry.name + "\n", style="bold")
+        text.append(f"{entry.path}\n", style="dim")
+        if entry.extends:
+            text.append(f"extends {entry.extends}\n", style="dim")
+        if entry.error:
+            text.append("\nThis file has problems:\n", style="bold red")
+            text.append(entry.error + "\n", style="red")
+        else:
+            text.append(f"{entry.horizon_days} days, {entry.replications} replications\n\n", style="dim")
+            text.append((entry.description or "(no description)") + "\n")
+        if entry.last_run:
+            text.append(f"\nLast run {entry.last_run.created[:16].replace('T', ' ')} UTC, "
+                        f"{entry.last_run.replications} replications:\n", style="bold")
+            for name, interval in list(entry.last_run.results.get("kpis", {}).items())[:8]:
+                text.append(f"  {name:<22} {fmt(interval.get('mean'), name):>12}\n")
+        detail.update(text)
+
+    @on(DataTable.RowSelected)
+    async def row_selected(self) -> None:
+        await self.action_open()
+
+    @on(Button.Pressed)
+    def button(self, event: Button.Pressed) -> None:
+        self.run_action(event.button.id or "")
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    async def action_open(self) -> None:
+        if self.selected:
+            await self.gs.open_editor(self.selected.path)
+
+    async def action_run(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        if entry.error:
+            self.notify("Fix the file's problems first (open it in the editor).", severity="error")
+            return
+        await self.gs.run_file(entry.path)
+
+    async def action_compare(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        if not entry.extends:
+            await self.gs.open_compare([entry.path])
+            self.notify("Pick the scenarios to compare it with.")
+            return
+        await self.gs.open_compare([(entry.path.parent / entry.extends), entry.path], start=True)
+
+    def action_duplicate(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        target = duplicate(entry.path)
+        self.notify(f"Duplicated as {target.name}")
+        self.reload(select=target)
+
+    def action_delete(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        children = children_of(entry.path, self.entries)
+        warning = ""
+        if children:
+            warning = ("\n\nThese scenarios extend it and will no longer load: "
+                       + ", ".join(c.path.name for c in children))
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                delete(entry.path)
+                self.notify(f"Deleted {entry.path.name}")
+                self.reload()
+
+        self.app.push_screen(ConfirmDialog(f"Delete {entry.path}?{warning}", yes="Delete"), done)

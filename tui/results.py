@@ -1,0 +1,242 @@
+"""Results of a finished run: KPI cards with intervals, time series, the cohort
+heatmap, the funnel, growth accounting, costs by strategy, the policy log; export to
+the files of `growthsim run --out` and the HTML report."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Select, Static, TabbedContent, TabPane
+
+from simulation.loading import resolved_yaml
+from simulation.metrics import KPI_NAMES
+from simulation.outputs import write_run
+from simulation.report import write_report
+from strategies import STRATEGY_NAMES
+from tui.base import ModeScreen
+from tui.kpis import HEADLINE, SERIES_INFO, fmt
+from tui.run import Outcome
+from tui.widgets import AskDialog, BarPlot, ErrorDialog, KpiCard, LinePlot, cohort_heatmap
+
+FUNNEL = ("visits", "browse", "cart", "checkout", "orders")
+
+
+def band(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean over replications with the 2.5 and 97.5 percentiles."""
+    lines = {"mean": np.nanmean(values, axis=0)}
+    if values.shape[0] > 1:
+        low, high = np.nanpercentile(values, [2.5, 97.5], axis=0)
+        lines = {"_low": low, "_high": high, **lines}
+    return lines
+
+
+class ResultsScreen(ModeScreen):
+    MODE = "results"
+    BINDINGS = [
+        Binding("e", "export", "Export files"),
+        Binding("h", "report", "HTML report"),
+        Binding("c", "compare", "Compare"),
+    ]
+    DEFAULT_CSS = """
+    ResultsScreen #title { height: 1; padding: 0 1; }
+    ResultsScreen #cards { grid-size: 4; grid-gutter: 0 1; grid-rows: 4; height: auto; padding: 0 1; }
+    ResultsScreen TabbedContent { height: 1fr; }
+    ResultsScreen TabPane { padding: 0; }
+    ResultsScreen #series-row { height: 3; }
+    ResultsScreen #series { width: 40; }
+    ResultsScreen #actions { height: 1; padding: 0 1; }
+    ResultsScreen #actions Button { margin-right: 2; }
+    ResultsScreen .note { padding: 0 1; color: $text-muted; height: auto; }
+    ResultsScreen #funnel-table, ResultsScreen #growth-table, ResultsScreen #costs-table { height: auto; max-height: 10; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outcome: Outcome | None = None
+
+    def body(self) -> ComposeResult:
+        yield Static("No results yet: run a scenario first (Library, R).", id="title")
+        with TabbedContent(id="tabs"):
+            with TabPane("KPIs", id="tab-kpis"):
+                with VerticalScroll(id="cards-scroll"):
+                    with Grid(id="cards"):
+                        for name in list(HEADLINE) + [k for k in KPI_NAMES if k not in HEADLINE]:
+                            yield KpiCard(name, None, None, None, id=f"kpi-{name}")
+            with TabPane("Charts", id="tab-charts"):
+                with Horizontal(id="series-row"):
+                    yield Select([(title, name) for name, title in SERIES_INFO.items()], value="active_shoppers",
+                                 allow_blank=False, id="series", tooltip="Which time series to show")
+                    yield Static("  mean over replications, with the 2.5-97.5 % band in grey", classes="note")
+                yield LinePlot("", id="series-plot")
+            with TabPane("Cohorts", id="tab-cohorts"):
+                yield VerticalScroll(Static(id="heatmap"))
+            with TabPane("Funnel", id="tab-funnel"):
+                yield DataTable(id="funnel-table", cursor_type="none")
+                yield BarPlot(id="funnel-plot")
+            with TabPane("Growth", id="tab-growth"):
+                yield Static("Buyers per 30-day month: new (first order), retained (ordered last month too), "
+                             "resurrected (back after a gap), churned (ordered last month, not this one).",
+                             classes="note")
+                yield DataTable(id="growth-table", cursor_type="none")
+                yield BarPlot(id="growth-plot")
+            with TabPane("Costs", id="tab-costs"):
+                yield DataTable(id="costs-table", cursor_type="none")
+                yield BarPlot(id="costs-plot")
+            with TabPane("Policy log", id="tab-policies"):
+                yield DataTable(id="policy-table", cursor_type="row")
+        with Horizontal(id="actions"):
+            yield Button("Export files", id="export", tooltip="summary.json, timeseries.csv, cohorts.csv... (E)", compact=True)
+            yield Button("HTML report", id="report", tooltip="A self-contained report.html with charts (H)", compact=True)
+            yield Button("Compare", id="compare", tooltip="Against the scenario it extends (C)", compact=True)
+
+    def on_mount(self) -> None:
+        if self.gs.last_outcome is not None:
+            self.show(self.gs.last_outcome)
+
+    def show(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        result = outcome.result
+        sc = result.scenario
+        where = f" ({outcome.path.name})" if outcome.path else ""
+        self.query_one("#title", Static).update(
+            f"[b]{sc.name}[/]{where}: {len(result.runs)} replications, seed {sc.seed}, {sc.horizon_days} days")
+        self._cards()
+        self._series()
+        self.heatmap = cohort_heatmap([run.cohorts for run in result.runs])
+        self.query_one("#heatmap", Static).update(self.heatmap)
+        self._funnel()
+        self._growth()
+        self._costs()
+        self._policies()
+
+    def _cards(self) -> None:
+        kpis = self.outcome.result.kpis()
+        for card in self.query(KpiCard):
+            i = kpis[card.kpi]
+            card.set_values(i.mean, i.ci_low, i.ci_high)
+            card.display = card.kpi != "roi" or self.outcome.result.baseline is not None
+
+    @on(Select.Changed, "#series")
+    def _series(self) -> None:
+        if self.outcome is None:
+            return
+        name = self.query_one("#series", Select).value
+        values = np.vstack([run.daily[name] for run in self.outcome.result.runs])
+        self.query_one("#series-plot", LinePlot).show(band(values), title=SERIES_INFO.get(name, name))
+
+    def _funnel(self) -> None:
+        runs = self.outcome.result.runs
+        totals = [float(np.mean([run.daily[stage].sum() for run in runs])) for stage in FUNNEL]
+        table = self.query_one("#funnel-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns("stage", "per replication", "of previous stage", "of visits")
+        for index, (stage, total) in enumerate(zip(FUNNEL, totals)):
+            step = total / totals[index - 1] if index and totals[index - 1] else float("nan")
+            share = total / totals[0] if totals[0] else float("nan")
+            table.add_row(stage, fmt(total), f"{100 * step:.1f} %" if index else "", f"{100 * share:.2f} %")
+        self.query_one("#funnel-plot", BarPlot).show(
+            list(FUNNEL), [np.log10(max(t, 1)) for t in totals], title="Funnel (log10 of count per replication)")
+
+    def _growth(self) -> None:
+        runs = self.outcome.result.runs
+        keys = ("new", "retained", "resurrected", "churned")
+        periods = min(len(run.growth["period"]) for run in runs)
+        mean = {k: np.mean([run.growth[k][:periods] for run in runs], axis=0) for k in keys}
+        table = self.query_one("#growth-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns("month", *keys, "quick ratio")
+        for p in range(periods):
+            quick = (mean["new"][p] + mean["resurrected"][p]) / mean["churned"][p] if mean["churned"][p] else float("nan")
+            table.add_row(str(p), *(fmt(float(mean[k][p])) for k in keys), fmt(float(quick)))
+        self.query_one("#growth-plot", BarPlot).show(
+            [str(p) for p in range(periods)], {k: mean[k].tolist() for k in ("retained", "new", "resurrected")},
+            title="Buyers per month")
+
+    def _costs(self) -> None:
+        runs = self.outcome.result.runs
+        names = [n for n in (*STRATEGY_NAMES, "calendar") if f"cost_{n}" in runs[0].daily]
+        totals = {n: float(np.mean([run.daily[f"cost_{n}"].sum() for run in runs])) for n in names}
+        discounts = float(np.mean([run.daily["discounts"].sum() for run in runs]))
+        table = self.query_one("#costs-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns("strategy", "cost over the run", "per day")
+        days = self.outcome.result.scenario.horizon_days
+        spent = {n: v for n, v in totals.items() if v}
+        for name, value in spent.items():
+            table.add_row(name.replace("_", " "), fmt(value), fmt(value / days))
+        table.add_row("discounts given", fmt(discounts), fmt(discounts / days))
+        if spent:
+            self.query_one("#costs-plot", BarPlot).show([n.replace("_", " ") for n in spent], list(spent.values()),
+                                                        title="Cost by strategy over the run")
+
+    def _policies(self) -> None:
+        table = self.query_one("#policy-table", DataTable)
+        table.clear(columns=True)
+        entries = [entry for run in self.outcome.result.runs for entry in run.policy_log]
+        if not entries:
+            table.add_column("")
+            table.add_row("No policy changed a lever in this run (policies are set in the scenario's "
+                          "policies: list).")
+            return
+        columns = list(entries[0])
+        table.add_columns(*columns)
+        for run in self.outcome.result.runs:
+            for entry in run.policy_log:
+                table.add_row(*(fmt(v) if isinstance(v, float) else str(v) for v in entry.values()))
+
+    # --- actions -----------------------------------------------------------------------
+
+    def default_folder(self) -> Path:
+        sc = self.outcome.result.scenario
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        return self.gs.out_dir / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', sc.name)}-{stamp}"
+
+    def action_export(self) -> None:
+        if self.outcome is None:
+            return
+
+        def chosen(folder: str | None) -> None:
+            if folder:
+                self.export(Path(folder), report=False)
+
+        self.app.push_screen(AskDialog("Write the run's files (as `growthsim run --out`) into the folder:",
+                                       str(self.default_folder()), ok="Export"), chosen)
+
+    def action_report(self) -> None:
+        if self.outcome is None:
+            return
+
+        def chosen(folder: str | None) -> None:
+            if folder:
+                self.export(Path(folder), report=True)
+
+        self.app.push_screen(AskDialog("Write the run's files and report.html into the folder:",
+                                       str(self.default_folder()), ok="Write report"), chosen)
+
+    @work(thread=True, exit_on_error=False, group="export")
+    def export(self, folder: Path, report: bool) -> None:
+        try:
+            if folder.exists() and not folder.is_dir():
+                raise OSError(f"{folder} exists and is not a folder")
+            write_run(self.outcome.result, folder, scenario_yaml=resolved_yaml(self.outcome.scenario))
+            written = write_report(folder) if report else folder
+        except Exception as error:
+            self.app.call_from_thread(self.app.push_screen, ErrorDialog("Not exported", str(error)))
+            return
+        self.app.call_from_thread(self.notify, f"Wrote {written}")
+        self.gs.last_export = Path(written)
+
+    async def action_compare(self) -> None:
+        if self.outcome is not None and self.outcome.path is not None:
+            await self.gs.compare_with_parent(self.outcome.path)
+
+    @on(Button.Pressed)
+    async def button(self, event: Button.Pressed) -> None:
+        await self.run_action(event.button.id or "")
