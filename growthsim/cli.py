@@ -9,6 +9,7 @@ interrupted. No input prints a traceback (docs/reliability.md).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from concurrent.futures.process import BrokenProcessPool
@@ -74,6 +75,7 @@ def _app_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a command; every way it can end is an exit code and a message, never a traceback."""
+    _escape_unprintable_output()
     console = Console(stderr=True)
 
     def error(message: str) -> None:
@@ -101,8 +103,20 @@ def main(argv: list[str] | None = None) -> int:
         error("out of memory; nothing was written. Try fewer --jobs, fewer replications or a smaller market.size.")
         return EXIT_ERROR
     except Exception as crash:   # a bug: say so, and keep the details for the report
+        if isinstance(crash, OSError) and crash.errno == errno.ENAMETOOLONG:   # a name no file system takes
+            error(f"{str(crash.filename)[:60]}...: file name too long")
+            return EXIT_BAD_INPUT
         error(f"growthsim failed: {type(crash).__name__}: {crash}\n{crash_report(crash)}")
         return EXIT_ERROR
+
+
+def _escape_unprintable_output() -> None:
+    """A file name that is not valid UTF-8 (it reaches us with surrogate escapes) is shown
+    as backslash escapes in messages and tables instead of failing to print."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def _main(argv: list[str] | None = None) -> int:

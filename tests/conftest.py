@@ -1,6 +1,15 @@
+import os
+
 import pytest
+from hypothesis import settings
 
 from simulation.scenario import Scenario
+
+# In CI the property tests try the same examples on every run, so a verdict does not
+# depend on the draw; locally they explore anew each time and remember what failed.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def scenario(**sections) -> Scenario:
