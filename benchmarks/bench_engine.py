@@ -1,10 +1,12 @@
 """How fast the vectorised engine simulates shoppers, and how much faster than the reference.
 
     python benchmarks/bench_engine.py [--sizes 10000,100000,1000000] [--days 365] [--json]
+    python benchmarks/bench_engine.py --scenario scenarios/combined.yaml --sizes 1000000
 
-Each size runs the baseline scenario (Scenario() defaults) with market.size = N and
-market.initial_shoppers = N, so N shoppers are simulated from day 0, one
-replication. The defaults size the warehouse and the desk for the baseline's 20,000
+Each size runs the baseline scenario (Scenario() defaults), or the scenario file given
+with --scenario, with market.size = N and market.initial_shoppers = N, so N shoppers
+are simulated from day 0, one replication (a strategy's set-up, such as a social graph
+over the market, counts in the wall time). The defaults size the warehouse and the desk for the baseline's 20,000
 shoppers: far above that they are overloaded, the backlog grows, satisfaction
 collapses and shoppers visit less, so the engine has less to do per shopper-day
 (see the visits column). --scale-operations scales warehouse capacity and agents by
@@ -29,9 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 MEMORY_METHOD = "peak RSS of a fresh child process (getrusage RUSAGE_SELF ru_maxrss)"
 
 
-def child(implementation: str, shoppers: int, days: int, scale_operations: bool) -> None:
+def child(implementation: str, shoppers: int, days: int, scale_operations: bool, scenario_file: str | None) -> None:
     """Run one replication and print its figures as one JSON line."""
     sys.path.insert(0, str(ROOT))
+    from simulation.loading import load_scenario
     from simulation.scenario import Scenario
     if implementation == "engine":
         from simulation.engine import simulate
@@ -39,8 +42,12 @@ def child(implementation: str, shoppers: int, days: int, scale_operations: bool)
     else:
         from simulation.reference import simulate_reference
         run = lambda scenario: simulate_reference(scenario, replication=0)  # noqa: E731
-    scenario = Scenario.model_validate(
-        {"horizon_days": days, "replications": 1, "market": {"size": shoppers, "initial_shoppers": shoppers}})
+    size = {"horizon_days": days, "replications": 1, "market": {"size": shoppers, "initial_shoppers": shoppers}}
+    if scenario_file:
+        scenario = load_scenario(scenario_file, [f"horizon_days={days}", "replications=1", f"market.size={shoppers}",
+                                                 f"market.initial_shoppers={shoppers}"])
+    else:
+        scenario = Scenario.model_validate(size)
     if scale_operations:
         scale = shoppers / Scenario().market.initial_shoppers
         ops = scenario.strategies
@@ -57,8 +64,9 @@ def child(implementation: str, shoppers: int, days: int, scale_operations: bool)
     }))
 
 
-def measure(implementation: str, shoppers: int, days: int, scale_operations: bool) -> dict:
+def measure(implementation: str, shoppers: int, days: int, scale_operations: bool, scenario_file: str | None) -> dict:
     flags = ["--scale-operations"] if scale_operations else []
+    flags += ["--scenario", scenario_file] if scenario_file else []
     out = subprocess.run([sys.executable, __file__, "--child", implementation, str(shoppers), str(days), *flags],
                          check=True, capture_output=True, text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -72,30 +80,38 @@ def main() -> None:
     parser.add_argument("--reference-days", type=int, default=365)
     parser.add_argument("--scale-operations", action="store_true",
                         help="scale warehouse capacity and agents with N (default: Scenario() defaults)")
+    parser.add_argument("--scenario", help="a scenario file to measure instead of the baseline defaults")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference (one SimPy process per shopper)")
     parser.add_argument("--json", action="store_true", help="print machine-readable figures")
     parser.add_argument("--child", nargs=3, metavar=("IMPL", "N", "DAYS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], int(args.child[1]), int(args.child[2]), args.scale_operations)
+        child(args.child[0], int(args.child[1]), int(args.child[2]), args.scale_operations, args.scenario)
         return
 
-    reference = measure("reference", args.reference_shoppers, args.reference_days, args.scale_operations)
-    engine = [measure("engine", int(size), args.days, args.scale_operations) for size in args.sizes.split(",")]
-    for run in engine:
-        run["speedup_vs_reference"] = run["shopper_days_per_second"] / reference["shopper_days_per_second"]
+    engine = [measure("engine", int(size), args.days, args.scale_operations, args.scenario)
+              for size in args.sizes.split(",")]
+    reference = None
+    if not args.no_reference:   # the reference knows the baseline rules only
+        reference = measure("reference", args.reference_shoppers, args.reference_days, args.scale_operations, None)
+        for run in engine:
+            run["speedup_vs_reference"] = run["shopper_days_per_second"] / reference["shopper_days_per_second"]
 
     if args.json:
         print(json.dumps({"memory": MEMORY_METHOD, "scale_operations": args.scale_operations,
-                          "engine": engine, "reference": reference}, indent=2))
+                          "scenario": args.scenario or "baseline defaults", "engine": engine, "reference": reference},
+                         indent=2))
         return
+    print(f"scenario: {args.scenario or 'baseline defaults (Scenario())'}")
     print(f"memory: {MEMORY_METHOD}")
     print(f"operations: {'scaled with N' if args.scale_operations else 'Scenario() defaults'}")
     header = (f"{'run':>10} {'shoppers':>10} {'days':>5} {'wall s':>9} {'shopper-days/s':>15} {'visits/shopper-day':>19}"
               f" {'peak RSS MiB':>13} {'(baseline)':>10} {'x reference':>12}")
     print(header)
     print("-" * len(header))
-    for run in [reference, *engine]:
-        speedup = f"{run['speedup_vs_reference']:.0f}" if "speedup_vs_reference" in run else "1"
+    for run in [reference, *engine] if reference else engine:
+        speedup = (f"{run['speedup_vs_reference']:.0f}" if "speedup_vs_reference" in run
+                   else "1" if run is reference else "-")
         print(f"{run['implementation']:>10} {run['shoppers']:>10,} {run['days']:>5} {run['seconds']:>9.2f} "
               f"{run['shopper_days_per_second']:>15,.0f} {run['visits'] / (run['shoppers'] * run['days']):>19.3f} {run['peak_rss_mib']:>13.0f} {run['baseline_rss_mib']:>10.0f} {speedup:>12}")
     print("x reference: engine shopper-days per second over the reference's (one SimPy process per shopper).")
