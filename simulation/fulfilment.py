@@ -9,6 +9,8 @@ proactive notices, a shopper whose order will be late is told when it ships.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from simulation.experiences import Experiences
@@ -31,7 +33,10 @@ class Fulfilment:
         # Carriers draw from a stream of their own, so a carrier mix leaves the
         # warehouse's other draws (tickets, returns) as they were.
         self.carrier_rng = rng.spawn(1)[0]
-        self.backlog = {name: np.empty(0) for name in ("shopper", "time", "refund", "return_probability")}
+        # Orders waiting to ship, oldest first: one chunk of columns per day's orders, so
+        # that a day ships from the front without copying the whole (growing) backlog.
+        self.backlog: deque[dict[str, np.ndarray]] = deque()
+        self.backlog_size = 0
         self.deliveries = DayBuckets(("shopper", "delivery_days", "refund", "return_probability", "notified"))
 
     @property
@@ -78,12 +83,10 @@ class Fulfilment:
 
     def _ship(self, day: int, orders: OrderBatch, today: dict[str, float]) -> None:
         logistics, service = self.logistics, self.service
-        queue = {"shopper": orders.shopper, "time": orders.time, "refund": orders.value - orders.discount,
-                 "return_probability": orders.return_probability}
-        queue = {name: np.concatenate([self.backlog[name], values]) for name, values in queue.items()}
-        ships = min(logistics.capacity_per_day, len(queue["time"]))
-        shipped = {name: values[:ships] for name, values in queue.items()}
-        self.backlog = {name: values[ships:] for name, values in queue.items()}
+        self._queue({"shopper": orders.shopper, "time": orders.time, "refund": orders.value - orders.discount,
+                     "return_probability": orders.return_probability})
+        ships = min(logistics.capacity_per_day, self.backlog_size)
+        shipped = self._take(ships)
         transit, carrier_cost = self.carry(ships)
         delivered = (day + 1.0) + transit
         deadline = shipped["time"] + logistics.promised_days
@@ -104,6 +107,31 @@ class Fulfilment:
         today["shipped"] = ships
         today["late_notices"] = int(np.count_nonzero(notified))
 
+    def _queue(self, orders: dict[str, np.ndarray]) -> None:
+        """Orders join the back of the backlog (as floats, shopper indices included)."""
+        if len(orders["time"]):
+            self.backlog.append({name: values.astype(np.float64) for name, values in orders.items()})
+            self.backlog_size += len(orders["time"])
+
+    def _take(self, count: int) -> dict[str, np.ndarray]:
+        """The `count` oldest orders of the backlog, first in first out."""
+        parts = []
+        self.backlog_size -= count
+        while count:
+            chunk = self.backlog[0]
+            size = len(chunk["time"])
+            if size <= count:
+                parts.append(self.backlog.popleft())
+                count -= size
+            else:
+                parts.append({name: values[:count] for name, values in chunk.items()})
+                self.backlog[0] = {name: values[count:] for name, values in chunk.items()}
+                count = 0
+        columns = ("shopper", "time", "refund", "return_probability")
+        if len(parts) == 1:
+            return parts[0]
+        return {name: np.concatenate([np.empty(0), *(part[name] for part in parts)]) for name in columns}
+
     def _deliver(self, day: int, today: dict[str, float]) -> None:
         arrived = self.deliveries.take(day)
         shopper, delivery_days = arrived["shopper"].astype(np.int64), arrived["delivery_days"]
@@ -122,4 +150,4 @@ class Fulfilment:
         today["on_time_rate"] = float(on_time.mean()) if len(shopper) else float("nan")
         today["delivery_days_mean"] = float(delivery_days.mean()) if len(shopper) else float("nan")
         today["returns"] = returns
-        today["backlog"] = len(self.backlog["time"])
+        today["backlog"] = self.backlog_size

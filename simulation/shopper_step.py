@@ -78,7 +78,13 @@ class ShopperStep:
             stages.append(np.minimum(1.0, probability))
         if all(np.ndim(p) == 0 for p in stages):
             return np.cumprod(stages)[:, None]
-        return np.cumprod(np.vstack([np.broadcast_to(p, who.shape) for p in stages]), axis=0)
+        # The running product, row by row (what cumprod over the stacked stages gives,
+        # without stacking them first).
+        thresholds = np.empty((len(stages), who.size), dtype=np.result_type(*stages))
+        thresholds[0] = stages[0]
+        for row, probability in enumerate(stages[1:], start=1):
+            np.multiply(thresholds[row - 1], probability, out=thresholds[row])
+        return thresholds
 
     # --- the day -------------------------------------------------------------------
 

@@ -104,14 +104,16 @@ def quintile_scores(values: np.ndarray, higher_is_better: bool = True) -> np.nda
 
     floor(5 s / m) >= k exactly when at least j = ceil(k m / 5) values are worse, that is
     when the value beats the j-th worst one; so four order statistics score every value
-    with four comparisons (no search of a million values in a million)."""
+    with four comparisons (no search of a million values in a million). The four order
+    statistics come from a partial sort (np.partition), not a full one."""
     m = values.size
     if m == 0:
         return np.zeros(0, dtype=np.int8)
     j = -(-np.arange(1, 5) * m // 5)                       # ceil(k m / 5), k = 1..4
-    ordered = np.sort(values)
+    ranks = j - 1 if higher_is_better else m - j
+    cuts = np.partition(values, ranks)[ranks]
     score = np.ones(m, dtype=np.int8)
-    for cut in (ordered[j - 1] if higher_is_better else ordered[m - j]):
+    for cut in cuts:
         score += (values > cut) if higher_is_better else (values < cut)
     return score
 
