@@ -23,7 +23,10 @@ FUNNEL_STAGES = ("browse", "cart", "checkout", "order")
 def product_of(factors) -> np.ndarray | float:
     total = 1.0
     for factor in factors:
-        total = total * factor
+        if type(total) is float and total == 1.0 and isinstance(factor, np.ndarray) and factor.dtype.kind == "f":
+            total = factor   # 1.0 x a float array: the same values and dtype, without the copy
+        else:
+            total = total * factor
     return total
 
 
@@ -107,15 +110,16 @@ class ShopperStep:
                 raise visit_rounds_exceeded(day, rounds - 1, visitors.size)   # a rate gone out of bounds: stop
             times = s.next_visit[visitors]
             reached = self.visits_rng.random(visitors.size) < self.stage_thresholds(visitors)  # stages x visitors
-            funnel_counts += [visitors.size, *np.count_nonzero(reached, axis=1)]
+            funnel_counts += [visitors.size, *(np.count_nonzero(stage) for stage in reached)]
             ordered = reached[-1]
             abandoned = reached[1] & ~ordered
             if abandoned.any():
                 for strategy in self.strategies:
                     strategy.carts_abandoned(day, visitors[abandoned], times[abandoned])
             buyers = visitors[ordered]
-            batches.append(self._place_orders(day, buyers, times[ordered], today))
-            self._drop_out(buyers)
+            if buyers.size:   # (with none, nothing is drawn and no strategy acts)
+                batches.append(self._place_orders(day, buyers, times[ordered], today))
+                self._drop_out(buyers)
             still_visiting = s.alive[visitors]
             visitors, times = visitors[still_visiting], times[still_visiting]
             self.draw_next_visit(visitors, times)
