@@ -60,9 +60,12 @@ class ShopperStep:
         rate *= product_of(strategy.visit_factor(who) for strategy in self.strategies)
         return rate * (self.levers.visit_rate_multiplier / self.scenario.behavior.funnel.conversion())
 
-    def draw_next_visit(self, who: np.ndarray, after: np.ndarray | float) -> None:
+    def draw_next_visit(self, who: np.ndarray, after: np.ndarray | float) -> np.ndarray:
+        """Draw and keep these shoppers' next visit times; returns them."""
         gaps = self.visits_rng.standard_exponential(len(who)) / self.visit_rate(who)
-        self.shoppers.next_visit[who] = after + gaps
+        next_visit = after + gaps
+        self.shoppers.next_visit[who] = next_visit
+        return next_visit
 
     def redraw_visits(self, who: np.ndarray, day: int) -> None:
         """A shopper's rate changed during `day`: memorylessness lets the next visit be redrawn."""
@@ -114,16 +117,16 @@ class ShopperStep:
             ordered = reached[-1]
             abandoned = reached[1] & ~ordered
             if abandoned.any():
+                abandoners, abandoned_at = visitors[abandoned], times[abandoned]
                 for strategy in self.strategies:
-                    strategy.carts_abandoned(day, visitors[abandoned], times[abandoned])
+                    strategy.carts_abandoned(day, abandoners, abandoned_at)
             buyers = visitors[ordered]
             if buyers.size:   # (with none, nothing is drawn and no strategy acts)
                 batches.append(self._place_orders(day, buyers, times[ordered], today))
                 self._drop_out(buyers)
             still_visiting = s.alive[visitors]
             visitors, times = visitors[still_visiting], times[still_visiting]
-            self.draw_next_visit(visitors, times)
-            visitors = visitors[s.next_visit[visitors] < end_of_day]
+            visitors = visitors[self.draw_next_visit(visitors, times) < end_of_day]
         for name, count in zip(("visits", *FUNNEL_STAGES), funnel_counts):
             today[name if name != "order" else "orders"] = int(count)
         if not batches:

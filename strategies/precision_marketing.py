@@ -363,15 +363,20 @@ class PrecisionMarketingStrategy(Strategy):
         factors = {}
         order = 1.0
         if self.scheduled:
-            extra = self.recall_time[who] == now
-            if extra.any():   # browsing and add-to-cart are done: it came for the product
-                factors["browse"] = factors["cart"] = np.where(extra, FORCED, 1.0)
-                cart = extra & (self.recall_kind[who] == CART)
-                order = np.where(cart, self.config.retargeting.return_conversion_lift, 1.0)
+            extra = np.flatnonzero(self.recall_time[who] == now)   # few: positions in `who`
+            if extra.size:   # browsing and add-to-cart are done: it came for the product
+                forced = np.ones(who.size)
+                forced[extra] = FORCED
+                factors["browse"] = factors["cart"] = forced
+                order = np.ones(who.size)
+                order[extra[self.recall_kind[who[extra]] == CART]] = self.config.retargeting.return_conversion_lift
         if self.coupons_out and self.config.coupons.conversion_lift != 1.0:
             holding = self.coupon_until[who] > now          # a used coupon's validity is cleared
             if holding.any():
-                order = order * np.where(holding, self.config.coupons.conversion_lift, 1.0)
+                if np.ndim(order):
+                    order[holding] *= self.config.coupons.conversion_lift
+                else:
+                    order = np.where(holding, self.config.coupons.conversion_lift, 1.0)
         if np.ndim(order):
             factors["order"] = order
         return factors
