@@ -446,9 +446,9 @@ class CompareScreen(ModeScreen):
         plot.refresh()
 
     @on(Button.Pressed)
-    def button(self, event: Button.Pressed) -> None:
+    async def button(self, event: Button.Pressed) -> None:
         if event.button.id == "clear":
             self.query_one("#choices", SelectionList).deselect_all()
             self._order = []
         else:
-            self.run_action(event.button.id or "")
+            await self.run_action(event.button.id or "")

@@ -28,6 +28,10 @@ from tui.widgets import AskDialog, ConfirmDialog, ErrorDialog
 
 class EditorScreen(ModeScreen):
     MODE = "editor"
+    # Nothing is focused before a scenario is loaded: the section list is hidden then, and
+    # Textual's auto focus would still pick it (focusable ignores `display`), where PageUp
+    # or PageDown on a list never laid out raised KeyError. `_load` focuses the list.
+    AUTO_FOCUS = ""
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+n", "save_as", "Save as new", priority=True),

@@ -124,8 +124,8 @@ class LibraryScreen(ModeScreen):
         await self.action_open()
 
     @on(Button.Pressed)
-    def button(self, event: Button.Pressed) -> None:
-        self.run_action(event.button.id or "")
+    async def button(self, event: Button.Pressed) -> None:
+        await self.run_action(event.button.id or "")
 
     def action_reload(self) -> None:
         self.reload()

@@ -111,3 +111,16 @@ async def test_sweeps_show_as_a_line_or_a_heatmap(make_app, tmp_path):
         await pilot.press("enter")
         await pilot.pause()
         assert screen.sweep_title == str(folder) and len(screen.sweep_rows) == 2
+
+
+async def test_the_compare_button_starts_the_comparison(make_app, library):
+    """The Compare button as Ctrl+R (it once did nothing: its action was never awaited)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.open_compare([library / "base.yaml", library / "more_agents.yaml"])
+        await pilot.pause()
+        await pilot.click("#start")
+        await wait(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and screen.comparison is not None
+        assert screen.comparison.names == ["base", "more_agents"]

@@ -91,3 +91,19 @@ async def test_a_broken_file_is_shown_not_run(make_app, library):
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, LibraryScreen)
+
+
+async def test_the_buttons_do_what_their_keys_do(make_app, library):
+    """Clicking Duplicate, then Run: each button runs its action (they once did nothing,
+    their action never awaited; found by tests/tui/test_random_keys.py)."""
+    from tui.run import RunScreen
+    app = make_app(results_after_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click("#duplicate")
+        await pilot.pause()
+        assert (library / "base-copy.yaml").exists()
+        await pilot.click("#run")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen) and app.screen.outcome is not None
