@@ -58,12 +58,14 @@ class ShopperStep:
         rate = s.purchase_rate[who].astype(np.float64)
         rate *= feedback.purchase_rate_multiplier(s.satisfaction[who], self.scenario.feedback)
         rate *= product_of(strategy.visit_factor(who) for strategy in self.strategies)
-        return rate * (self.levers.visit_rate_multiplier / self.scenario.behavior.funnel.conversion())
+        rate *= self.levers.visit_rate_multiplier / self.scenario.behavior.funnel.conversion()
+        return rate
 
     def draw_next_visit(self, who: np.ndarray, after: np.ndarray | float) -> np.ndarray:
         """Draw and keep these shoppers' next visit times; returns them."""
-        gaps = self.visits_rng.standard_exponential(len(who)) / self.visit_rate(who)
-        next_visit = after + gaps
+        next_visit = self.visits_rng.standard_exponential(len(who))
+        next_visit /= self.visit_rate(who)   # the gaps
+        next_visit += after
         self.shoppers.next_visit[who] = next_visit
         return next_visit
 
@@ -81,7 +83,7 @@ class ShopperStep:
         for stage in FUNNEL_STAGES:
             probability = getattr(funnel, stage) * self.levers.stage_multipliers.get(stage, 1.0)
             probability = probability * product_of(f[stage] for f in per_strategy if stage in f)
-            stages.append(np.minimum(1.0, probability))
+            stages.append(np.minimum(probability, 1.0, out=probability if np.ndim(probability) else None))
         if all(np.ndim(p) == 0 for p in stages):
             return np.cumprod(stages)[:, None]
         # The running product, row by row (what cumprod over the stacked stages gives,

@@ -291,17 +291,18 @@ class CrossChannelStrategy(Strategy):
         channel = s.channel[who]
         visit = self.channel_visit[channel]
         omni = POPCOUNT[self.channels_used[who]] >= 2 if self.omnichannel_shoppers else None
+        # (Multiplications `where=` a mask: in place, only there, without gathering the subset.)
         if omni is not None:
-            visit[omni] *= np.float32(config.visit_multiplier)
+            np.multiply(visit, np.float32(config.visit_multiplier), out=visit, where=omni)
         boosted = self.boost_until[who] >= day
-        visit[boosted] *= 1.0 + self.boost_lift[who[boosted]]
+        np.multiply(visit, 1.0 + self.boost_lift[who], out=visit, where=boosted)
         self.visit_multiplier[who] = visit
         if not self.acts_on_visits:
             self.acts_on_visits = bool(np.any(visit != 1.0))
         if dropout_too:
             dropout = self.channel_dropout[channel]
             if omni is not None:
-                dropout[omni] *= np.float32(config.dropout_multiplier)
+                np.multiply(dropout, np.float32(config.dropout_multiplier), out=dropout, where=omni)
             self.dropout_multiplier[who] = dropout
             if not self.acts_on_dropout:
                 self.acts_on_dropout = bool(np.any(dropout != 1.0))

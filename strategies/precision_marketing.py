@@ -374,7 +374,7 @@ class PrecisionMarketingStrategy(Strategy):
             holding = self.coupon_until[who] > now          # a used coupon's validity is cleared
             if holding.any():
                 if np.ndim(order):
-                    order[holding] *= self.config.coupons.conversion_lift
+                    np.multiply(order, self.config.coupons.conversion_lift, out=order, where=holding)
                 else:
                     order = np.where(holding, self.config.coupons.conversion_lift, 1.0)
         if np.ndim(order):
