@@ -38,7 +38,7 @@ from simulation.golden import (GOLDEN_SUFFIX, Golden, KpiRecord, golden_path, is
                                read_golden, write_golden)
 from simulation.loading import Problem, ScenarioError, load_scenario
 from simulation.limits import check_run
-from simulation.replicate import Interval, Replications, worker_pool
+from simulation.replicate import Interval, Replications, interrupts_held_back, worker_pool
 from simulation.scenario import Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -215,7 +215,8 @@ def _run_all(scenarios: list[Scenario], jobs: int | None,
                 progress(done, total)
         return results
     with worker_pool(jobs) as pool:     # on Ctrl+C or a failure, its workers are ended, not waited for
-        futures = {pool.submit(_simulate, scenario, k): (key, k) for (key, k), scenario in tasks.items()}
+        with interrupts_held_back():    # the workers start now, and ignore Ctrl+C from their first instruction
+            futures = {pool.submit(_simulate, scenario, k): (key, k) for (key, k), scenario in tasks.items()}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             done += 1

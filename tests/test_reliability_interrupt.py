@@ -1,5 +1,6 @@
-"""Issue 7, item 4: Ctrl+C stops a run or a sweep cleanly: exit code 130, no traceback,
-no worker process left, and a sweep's finished points stay on disk for --resume.
+"""Issue 7, item 4: Ctrl+C stops a run, a sweep or a check cleanly: exit code 130, no
+traceback, no worker process left, a sweep's finished points stay on disk for --resume,
+and a check writes no golden or JUnit file, whole or in part.
 
 Real `growthsim` processes: SIGINT to the main process alone (as `kill -INT` does), and
 to the whole process group (as a terminal's Ctrl+C does, workers included)."""
@@ -84,3 +85,60 @@ def test_ctrl_c_stops_a_sweep_that_resume_then_finishes_keeping_its_points(tmp_p
     done = {p.name: p.stat().st_mtime_ns for p in (out / "points").glob("point-*.json")}
     assert len(done) == 4 and all(done[name] == kept[name] for name in kept)   # finished points were not rerun
     assert "not run" not in (out / "sweep.csv").read_text()
+
+
+# --- growthsim check -------------------------------------------------------------------------
+
+SLOW = "name: {name}\nseed: {seed}\nhorizon_days: 365\nreplications: 3\nmarket:\n  size: 2000000\n  initial_shoppers: 100000\n"
+QUICK = "name: {name}\nseed: {seed}\nhorizon_days: 30\nreplications: 2\nmarket:\n  size: 20000\n  initial_shoppers: 2000\n"
+
+
+def scenarios(folder: Path, text: str) -> Path:
+    """Two scenarios with seeds of their own (so six runs, not three shared), for `check`."""
+    folder.mkdir(exist_ok=True)
+    for name, seed in (("a", 1), ("b", 2)):
+        (folder / f"{name}.yaml").write_text(text.format(name=name, seed=seed))
+    return folder
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file in the folder, hidden ones (write_atomically's temporaries) included."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize("whole_group", [False, True], ids=["main-process", "process-group"])
+def test_ctrl_c_stops_a_check_writing_no_golden_and_no_junit(tmp_path, whole_group):
+    folder = scenarios(tmp_path / "scenarios", SLOW)
+    junit = tmp_path / "reports" / "check.xml"
+    process = start(tmp_path, "check", str(folder), "--update", "--junit", str(junit), "--jobs", "2")
+    children = workers(process, 2)
+    # The group case at once: while the workers import (a worker that did not ignore
+    # Ctrl+C from its first instruction printed a traceback then).
+    time.sleep(0.1 if whole_group else 1.5)
+    if whole_group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
+    assert "interrupted" in stopped(process, children)
+    assert sorted(files(folder)) == ["a.yaml", "b.yaml"]           # no golden, whole or in part
+    assert not junit.exists() and not (junit.parent.exists() and list(junit.parent.iterdir()))
+
+
+def test_ctrl_c_during_check_update_leaves_the_old_goldens_and_junit_as_they_were(tmp_path):
+    folder = scenarios(tmp_path / "scenarios", QUICK)
+    junit = tmp_path / "check.xml"
+    first = start(tmp_path, "check", str(folder), "--update", "--junit", str(junit), "--jobs", "1")
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    before, junit_before = files(folder), junit.read_bytes()
+    assert {"a.golden.json", "b.golden.json"} <= set(before)
+
+    scenarios(folder, SLOW)                  # the scenarios change: --update would rewrite both goldens
+    before = files(folder)
+    process = start(tmp_path, "check", str(folder), "--update", "--junit", str(junit), "--jobs", "2")
+    children = workers(process, 2)
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGINT)   # Ctrl+C in a terminal: the whole group
+    assert "interrupted" in stopped(process, children)
+    assert files(folder) == before           # the old goldens, byte for byte, and no temporary beside them
+    assert junit.read_bytes() == junit_before and [p.name for p in tmp_path.glob(".check.xml*")] == []
