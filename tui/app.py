@@ -142,7 +142,7 @@ class GrowthsimApp(App):
             ("editor", "save", "Save the scenario", "Only what differs from its parent (Editor: Ctrl+S)"),
             ("editor", "save_as", "Save as a new scenario", "A new file that extends this one (Editor: Ctrl+N)"),
             ("editor", "run", "Run the edited scenario", "Editor: Ctrl+R"),
-            ("editor", "revert", "Revert the editor's changes", "Back to the file (Editor: Ctrl+Z)"),
+            ("editor", "revert", "Revert the editor's changes", "Back to the file as saved (Editor: the Revert button)"),
             ("run", "cancel", "Cancel the run", "Run: Esc"),
             ("run", "again", "Run the same scenario again", "Run: Ctrl+R"),
             ("results", "export", "Export the run's files", "As growthsim run --out (Results: E)"),
