@@ -69,7 +69,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from strategies.base import Config, OrderBatch, Strategy, StrategyConfig
+from strategies.base import Config, OrderBatch, Strategy, StrategyConfig, factor_where
 
 # Orders beyond this share the relevance of this many (the curves are flat by then).
 HISTORY_CAP = 256
@@ -195,7 +195,7 @@ class ContentStrategy(Strategy):
         c = self.config
         if c.quality == 1.0 or c.audience_share <= 0:
             return 1.0
-        return np.where(self.follows[who], c.quality, 1.0)
+        return factor_where(self.follows[who], c.quality)
 
     def stage_factors(self, who: np.ndarray):
         if not self.recommends or self.config.cart_uplift == 0:

@@ -99,7 +99,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from strategies.base import Config, OrderBatch, Strategy, StrategyConfig
+from strategies.base import Config, OrderBatch, Strategy, StrategyConfig, factor_where
 
 WINDOW_DAYS = 365     # the rolling window of "spend in the last 365 days"
 MAX_TIERS = 4         # members_tier_1 .. members_tier_4 in the time series
@@ -348,16 +348,16 @@ class MembershipStrategy(Strategy):
             return 1.0
         factor = self.visit_mult[who]
         if traffic != 1.0:
-            factor = factor * np.where(self.is_member(who), traffic, 1.0)
+            factor = factor * factor_where(self.is_member(who), traffic)
         return factor
 
     def stage_factors(self, who: np.ndarray):
         paid, event = self.config.paid, self._member_day()
         order = 1.0
         if paid.enabled and paid.free_shipping and paid.free_shipping_conversion != 1.0 and self.paid_count:
-            order = np.where(self.paid[who], paid.free_shipping_conversion, 1.0)
+            order = factor_where(self.paid[who], paid.free_shipping_conversion)
         if event is not None and event.conversion != 1.0:
-            order = order * np.where(self.is_member(who), event.conversion, 1.0)
+            order = order * factor_where(self.is_member(who), event.conversion)
         return {} if np.ndim(order) == 0 else {"order": order}
 
     def dropout_factor(self, who: np.ndarray):

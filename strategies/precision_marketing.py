@@ -88,7 +88,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from strategies.base import Config, OrderBatch, Strategy, StrategyConfig
+from strategies.base import Config, OrderBatch, Strategy, StrategyConfig, factor_where
 
 SEGMENTS = ("champions", "loyal", "new", "needs_attention", "at_risk", "hibernating")   # codes 1..6; 0: no order yet
 PROSPECTS = "prospects"   # active shoppers with no order yet (joined within the churn window): a targetable group
@@ -373,10 +373,7 @@ class PrecisionMarketingStrategy(Strategy):
         if self.coupons_out and self.config.coupons.conversion_lift != 1.0:
             holding = self.coupon_until[who] > now          # a used coupon's validity is cleared
             if holding.any():
-                if np.ndim(order):
-                    np.multiply(order, self.config.coupons.conversion_lift, out=order, where=holding)
-                else:
-                    order = np.where(holding, self.config.coupons.conversion_lift, 1.0)
+                order = order * factor_where(holding, self.config.coupons.conversion_lift)
         if np.ndim(order):
             factors["order"] = order
         return factors
