@@ -220,6 +220,7 @@ class PrecisionMarketingStrategy(Strategy):
     coupon_until = ShopperColumn("coupon_until")
     recall_time = ShopperColumn("recall_time")
     recall_kind = ShopperColumn("recall_kind")
+    recall_due = ShopperColumn("recall_due")
     campaign_group = ShopperColumn("coupon_campaign_group")
     campaign_end = ShopperColumn("coupon_campaign_end")
 
@@ -232,6 +233,10 @@ class PrecisionMarketingStrategy(Strategy):
         s.register_column("coupon_until", np.float64, -np.inf)   # valid at times before this
         s.register_column("recall_time", np.float64, np.inf)       # an extra visit, scheduled
         s.register_column("recall_kind", np.int8, 0)
+        # Marks the shoppers with an extra visit due today (so that a visit looks up its
+        # extra-visit time only for them); cleared the next morning.
+        s.register_column("recall_due", np.bool_, False)
+        self.due_today = np.empty(0, dtype=np.int64)
         self.recalls: dict[int, list[np.ndarray]] = {}    # day -> shoppers with an extra visit that day
         # The latest coupon campaign of each shopper: 1 got a coupon, 2 held out; orders in its window.
         s.register_column("coupon_campaign_group", np.int8, 0)
@@ -287,6 +292,8 @@ class PrecisionMarketingStrategy(Strategy):
     # --- each day ------------------------------------------------------------------------
 
     def start_day(self, day: int) -> None:
+        self.recall_due[self.due_today] = False
+        self.due_today = np.empty(0, dtype=np.int64)
         due = self.recalls.pop(day, None)
         if not due:
             return
@@ -295,6 +302,9 @@ class PrecisionMarketingStrategy(Strategy):
         when = self.recall_time[who]
         who = who[(when >= day) & (when < day + 1) & s.alive[who]]   # not replaced by a later one
         s.next_visit[who] = np.minimum(s.next_visit[who], self.recall_time[who])
+        # Extra visits are scheduled from tomorrow on, and only the alive visit: today's are these.
+        self.recall_due[who] = True
+        self.due_today = who
 
     def end_day(self, day: int) -> None:
         c, s = self.config, self.platform.shoppers
@@ -363,7 +373,8 @@ class PrecisionMarketingStrategy(Strategy):
         factors = {}
         order = 1.0
         if self.scheduled:
-            extra = np.flatnonzero(self.recall_time[who] == now)   # few: positions in `who`
+            due = np.flatnonzero(self.recall_due[who])   # few: positions in `who`
+            extra = due[self.recall_time[who[due]] == now[due]]
             if extra.size:   # browsing and add-to-cart are done: it came for the product
                 forced = np.ones(who.size)
                 forced[extra] = FORCED
