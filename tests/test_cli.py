@@ -94,6 +94,23 @@ def test_bad_arguments_exit_2():
     assert stop.value.code == 2
 
 
+@pytest.mark.parametrize("name, shown", [
+    ("caf\udce9.yaml", "caf\\udce9.yaml"),   # how Python passes a name whose bytes are not UTF-8
+    ("x" * 300, "x" * 60),                     # longer than any file system takes
+])
+def test_file_names_no_file_system_or_terminal_takes_are_bad_input(name, shown, tmp_path, capsys):
+    assert run("run", name, "--out", tmp_path / "out") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {shown}") and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+    try:                                          # `growthsim NAME`: an unknown command or the app's folder
+        code = run(name)
+    except SystemExit as usage_error:
+        code = usage_error.code
+    err = capsys.readouterr().err
+    assert code == 2 and shown in err and "Traceback" not in err
+
+
 def test_validate_accepts_the_bundled_scenarios():
     scenarios = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
     assert scenarios and run("validate", *scenarios) == 0
