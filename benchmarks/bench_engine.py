@@ -54,11 +54,12 @@ def child(implementation: str, shoppers: int, days: int, scale_operations: bool,
         ops.logistics.capacity_per_day = max(1, round(ops.logistics.capacity_per_day * scale))
         ops.service_quality.agents = max(1, round(ops.service_quality.agents * scale))
     baseline_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux: KiB
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     daily = run(scenario)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     print(json.dumps({
         "implementation": implementation, "shoppers": shoppers, "days": days, "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "shopper_days_per_second": shoppers * days / seconds, "visits": int(daily["visits"].sum()),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "baseline_rss_mib": baseline_mib,
     }))
@@ -105,7 +106,7 @@ def main() -> None:
     print(f"scenario: {args.scenario or 'baseline defaults (Scenario())'}")
     print(f"memory: {MEMORY_METHOD}")
     print(f"operations: {'scaled with N' if args.scale_operations else 'Scenario() defaults'}")
-    header = (f"{'run':>10} {'shoppers':>10} {'days':>5} {'wall s':>9} {'shopper-days/s':>15} {'visits/shopper-day':>19}"
+    header = (f"{'run':>10} {'shoppers':>10} {'days':>5} {'wall s':>9} {'cpu s':>7} {'shopper-days/s':>15} {'visits/shopper-day':>19}"
               f" {'peak RSS MiB':>13} {'(baseline)':>10} {'x reference':>12}")
     print(header)
     print("-" * len(header))
@@ -113,8 +114,10 @@ def main() -> None:
         speedup = (f"{run['speedup_vs_reference']:.0f}" if "speedup_vs_reference" in run
                    else "1" if run is reference else "-")
         print(f"{run['implementation']:>10} {run['shoppers']:>10,} {run['days']:>5} {run['seconds']:>9.2f} "
+              f"{run['cpu_seconds']:>7.2f} "
               f"{run['shopper_days_per_second']:>15,.0f} {run['visits'] / (run['shoppers'] * run['days']):>19.3f} {run['peak_rss_mib']:>13.0f} {run['baseline_rss_mib']:>10.0f} {speedup:>12}")
     print("x reference: engine shopper-days per second over the reference's (one SimPy process per shopper).")
+    print("cpu s: the run's own processor time; steadier than wall time on a shared machine.")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,17 @@ def factor_where(mask: np.ndarray, factor: float | np.ndarray) -> np.ndarray:
     return mask * factor + ~mask
 
 
+class ShopperColumn:
+    """A per-shopper column the strategy registered, looked up on the population at each
+    use: the population reallocates its arrays as shoppers join."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+
+    def __get__(self, strategy, owner=None) -> np.ndarray:
+        return getattr(strategy.platform.shoppers, self.column)
+
+
 @dataclass
 class Levers:
     """Scalar levers, reset to neutral at the start of each day and set by strategies

@@ -99,7 +99,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from strategies.base import Config, OrderBatch, Strategy, StrategyConfig, factor_where
+from strategies.base import Config, OrderBatch, ShopperColumn, Strategy, StrategyConfig, factor_where
 
 WINDOW_DAYS = 365     # the rolling window of "spend in the last 365 days"
 MAX_TIERS = 4         # members_tier_1 .. members_tier_4 in the time series
@@ -171,17 +171,6 @@ class Membership(StrategyConfig):
         if any(b <= a for a, b in zip(spends, spends[1:])):
             raise ValueError("tiers: min_spend_365d should rise from one tier to the next")
         return self
-
-
-class ShopperColumn:
-    """A per-shopper column the strategy registered, looked up on the population at each
-    use: the population reallocates its arrays as shoppers join."""
-
-    def __init__(self, column: str) -> None:
-        self.column = column
-
-    def __get__(self, strategy, owner=None) -> np.ndarray:
-        return getattr(strategy.platform.shoppers, self.column)
 
 
 class MembershipStrategy(Strategy):

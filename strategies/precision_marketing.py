@@ -88,7 +88,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from strategies.base import Config, OrderBatch, Strategy, StrategyConfig, factor_where
+from strategies.base import Config, OrderBatch, ShopperColumn, Strategy, StrategyConfig, factor_where
 
 SEGMENTS = ("champions", "loyal", "new", "needs_attention", "at_risk", "hibernating")   # codes 1..6; 0: no order yet
 PROSPECTS = "prospects"   # active shoppers with no order yet (joined within the churn window): a targetable group
@@ -199,17 +199,6 @@ class PrecisionMarketing(StrategyConfig):
 
 
 # --- the strategy -------------------------------------------------------------------------
-
-class ShopperColumn:
-    """A per-shopper column the strategy registered, looked up on the population at each
-    use: the population reallocates its arrays as shoppers join."""
-
-    def __init__(self, column: str) -> None:
-        self.column = column
-
-    def __get__(self, strategy, owner=None) -> np.ndarray:
-        return getattr(strategy.platform.shoppers, self.column)
-
 
 class PrecisionMarketingStrategy(Strategy):
     name: ClassVar[str] = "precision_marketing"
