@@ -45,14 +45,47 @@ class PairedDifference:
         return f"PairedDifference(mean={self.mean:.6g}, se={self.se:.3g}, n={len(self.differences)})"
 
 
+_runs: dict[tuple[str, int, bool], RunResult] = {}
+
+
+def run(scenario: Scenario, k: int, transactions: bool = False) -> RunResult:
+    """Replication k of `scenario`, simulated once per test session however often it is asked for
+    (the engine is deterministic, so a cached run is the run)."""
+    key = (scenario.model_dump_json(), k, transactions)
+    if key not in _runs:
+        _runs[key] = simulate(scenario, k, transactions=transactions)
+    return _runs[key]
+
+
 def paired(base: Scenario, changed: Scenario, measure: Callable[[RunResult], float] | str,
            replications: int = 6) -> PairedDifference:
     """changed - base, replication by replication; `measure` is a KPI name or a function of a run."""
-    if isinstance(measure, str):
-        name = measure
-        measure = lambda run: run.kpis[name]  # noqa: E731
-    return PairedDifference(np.array([measure(simulate(changed, k)) - measure(simulate(base, k))
-                                      for k in range(replications)]))
+    return paired_many(base, changed, {"measure": measure}, replications)["measure"]
+
+
+def paired_many(base: Scenario, changed: Scenario, measures: dict[str, Callable[[RunResult], float] | str],
+                replications: int = 6) -> dict[str, PairedDifference]:
+    """`paired` for several measures of the same pairs of runs."""
+    def of(measure):
+        return (lambda r: r.kpis[measure]) if isinstance(measure, str) else measure
+    pairs = [(run(base, k), run(changed, k)) for k in range(replications)]
+    return {name: PairedDifference(np.array([of(measure)(after) - of(measure)(before) for before, after in pairs]))
+            for name, measure in measures.items()}
+
+
+# Measures of a run, for `paired`.
+
+def total(column: str) -> Callable[[RunResult], float]:
+    """A daily column summed over the run (days without a value, NaN, left out)."""
+    return lambda r: float(np.nansum(r.daily[column]))
+
+
+def last(column: str) -> Callable[[RunResult], float]:
+    return lambda r: float(r.daily[column][-1])
+
+
+def ratio(numerator: str, denominator: str) -> Callable[[RunResult], float]:
+    return lambda r: r.daily[numerator].sum() / r.daily[denominator].sum()
 
 
 def with_changes(scenario: Scenario, **dotted: object) -> Scenario:

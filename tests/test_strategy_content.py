@@ -7,7 +7,7 @@ import pytest
 from simulation.engine import Replication, simulate
 from strategies.content import HISTORY_CAP, Content, ContentStrategy
 from tests.conftest import scenario
-from tests.paired import PairedDifference, paired, with_changes
+from tests.paired import paired, paired_many, ratio, total, with_changes
 
 REPLICATIONS = 8
 
@@ -20,25 +20,10 @@ def small(**content) -> object:
                     strategies={"content": {**NEUTRAL, **content}})
 
 
-def paired_many(base, changed, measures: dict, replications: int = REPLICATIONS) -> dict[str, PairedDifference]:
-    """Like tests.paired.paired for several measures of the same pairs of runs (each run once)."""
-    runs = [(simulate(base, k), simulate(changed, k)) for k in range(replications)]
-    return {name: PairedDifference(np.array([measure(after) - measure(before) for before, after in runs]))
-            for name, measure in measures.items()}
-
-
 def strategy(sc, **changes) -> ContentStrategy:
     """The content strategy of a replication of `sc` (with `changes` to its config), before it runs."""
     sc = with_changes(sc, **{f"strategies.content.{key}": value for key, value in changes.items()})
     return next(s for s in Replication(sc).strategies if isinstance(s, ContentStrategy))
-
-
-def total(column: str):
-    return lambda run: run.daily[column].sum()
-
-
-def ratio(numerator: str, denominator: str):
-    return lambda run: run.daily[numerator].sum() / run.daily[denominator].sum()
 
 
 def mean_order_value(run) -> float:
@@ -75,7 +60,7 @@ def test_content_budget_is_booked_as_acquisition_and_recommender_as_retention():
 def test_quality_content_brings_followers_back_more_often():
     base = small(audience_share=1.0)
     changes = paired_many(base, with_changes(base, **{"strategies.content.quality": 1.3}),
-                          {"orders": total("orders"), "visits": total("visits")})
+                          {"orders": total("orders"), "visits": total("visits")}, replications=REPLICATIONS)
     for name, change in changes.items():
         assert change.clearly_positive(), (name, change)
 
@@ -97,7 +82,7 @@ def test_a_recommender_raises_add_to_cart_and_basket_and_cuts_returns():
     # Returns: a larger effect, so that a return rate near 10 % moves beyond its noise.
     hybrid = with_changes(hybrid, **{"strategies.content.return_reduction": 1.0})
     changes = paired_many(base, hybrid, {"cart": ratio("cart", "browse"), "basket": mean_order_value,
-                                         "returns": lambda run: run.kpis["return_rate"]})
+                                         "returns": lambda run: run.kpis["return_rate"]}, replications=REPLICATIONS)
     assert changes["cart"].clearly_positive(), changes
     assert changes["basket"].clearly_positive(), changes
     assert changes["returns"].clearly_negative(), changes

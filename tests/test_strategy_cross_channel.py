@@ -11,7 +11,7 @@ from simulation.engine import simulate
 from simulation.population import CHANNELS
 from strategies.cross_channel import SHOPPING_CHANNELS, Channels, per_week, sent_today
 from tests.conftest import scenario
-from tests.paired import PairedDifference, paired, with_changes
+from tests.paired import PairedDifference, paired, paired_many, total, with_changes
 
 HORIZON = 120
 KEY = "strategies.cross_channel"
@@ -21,17 +21,6 @@ REPLICATIONS = 6      # one-sided t quantile at 1e-4 with 5 degrees of freedom: 
 def small(**cross_channel) -> "Scenario":  # noqa: F821
     return scenario(horizon_days=HORIZON, market={"size": 100_000, "initial_shoppers": 10_000},
                     strategies={"cross_channel": {"enabled": True, **cross_channel}})
-
-
-def total(column: str):
-    return lambda run: float(run.daily[column].sum())
-
-
-def paired_many(base, changed, **measures) -> dict[str, PairedDifference]:
-    """Several measures of the same paired runs (tests.paired.paired, one set of runs)."""
-    runs = [(simulate(base, k), simulate(changed, k)) for k in range(REPLICATIONS)]
-    return {name: PairedDifference(np.array([measure(b) - measure(a) for a, b in runs]))
-            for name, measure in measures.items()}
 
 
 def test_shopping_channels_are_acquisition_channels():
@@ -105,8 +94,9 @@ def test_omnichannel_integration_makes_shoppers_buy_more_and_costs_operations():
 def test_pick_up_in_store_adds_baskets_and_satisfaction():
     base = small()
     bopis = with_changes(base, **{f"{KEY}.bopis.share": 0.5})
-    diff = paired_many(base, bopis, gmv=lambda run: run.kpis["gmv"],
-                       satisfaction=lambda run: float(np.nanmean(run.daily["satisfaction_mean"][-30:])))
+    diff = paired_many(base, bopis, {"gmv": lambda run: run.kpis["gmv"],
+                                     "satisfaction": lambda run: float(np.nanmean(run.daily["satisfaction_mean"][-30:]))},
+                       replications=REPLICATIONS)
     print(diff)
     assert diff["gmv"].clearly_positive(), diff
     assert diff["satisfaction"].clearly_positive(), diff
@@ -132,8 +122,9 @@ def test_over_messaging_means_more_unsubscribes():
     """Required: 14 messages a week against 2, paired; and more per message, not only more messages."""
     two = small(crm={"messages_per_week": 2.0})
     fourteen = with_changes(two, **{f"{KEY}.crm.messages_per_week": 14.0})
-    diff = paired_many(two, fourteen, unsubscribes=total("unsubscribes"),
-                       per_message=lambda run: run.daily["unsubscribes"].sum() / run.daily["messages_sent"].sum())
+    diff = paired_many(two, fourteen, {"unsubscribes": total("unsubscribes"),
+                                       "per_message": lambda run: run.daily["unsubscribes"].sum() / run.daily["messages_sent"].sum()},
+                       replications=REPLICATIONS)
     print(diff)
     assert diff["unsubscribes"].clearly_positive(), diff
     assert diff["per_message"].clearly_positive(), diff

@@ -7,40 +7,17 @@ import pytest
 from pydantic import ValidationError
 from scipy import special
 
-from simulation.engine import RunResult, simulate
+from simulation.engine import RunResult
 from simulation.scenario import Scenario
 from strategies.logistics import Carrier, Logistics
 from tests.conftest import scenario
-from tests.paired import PairedDifference, with_changes
+from tests.paired import last, paired, run, total, with_changes
 
 LG = "strategies.logistics."
 
 # About 80 orders a day; the warehouse has room for them all unless a test says otherwise.
 SHOP = scenario(horizon_days=90, market={"size": 50_000, "initial_shoppers": 10_000},
                 strategies={"logistics": {"enabled": True, "capacity_per_day": 1000}})
-
-_runs: dict[tuple[str, int, bool], RunResult] = {}
-
-
-def run(sc: Scenario, k: int, transactions: bool = False) -> RunResult:
-    key = (sc.model_dump_json(), k, transactions)
-    if key not in _runs:
-        _runs[key] = simulate(sc, k, transactions=transactions)
-    return _runs[key]
-
-
-def paired(base: Scenario, changed: Scenario, measure, replications: int = 6) -> PairedDifference:
-    """tests.paired.paired, with each run simulated once however many measures are taken."""
-    return PairedDifference(np.array([measure(run(changed, k)) - measure(run(base, k)) for k in range(replications)]))
-
-
-def total(column: str):
-    return lambda r: float(np.nansum(r.daily[column]))
-
-
-def last(column: str):
-    return lambda r: float(r.daily[column][-1])
-
 
 def kpi(name: str):
     return lambda r: r.kpis[name]

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from simulation.engine import Replication, RunResult, simulate
+from simulation.engine import Replication
 from simulation.scenario import Scenario
 from simulation.service_desk import AgentQueue
 from tests.conftest import scenario
-from tests.paired import PairedDifference, with_changes
+from tests.paired import PairedDifference, last, paired, run, total, with_changes
 
 SQ = "strategies.service_quality."
 
@@ -21,29 +21,6 @@ DESK = scenario(horizon_days=90, market={"size": 50_000, "initial_shoppers": 10_
                 strategies={"service_quality": {"enabled": True, "agents": 1, "handle_minutes": 12,
                                                 "tickets_per_order": 0.5},
                             "logistics": {"late_ticket_probability": 0}})
-
-_runs: dict[tuple[str, int], RunResult] = {}
-
-
-def run(sc: Scenario, k: int) -> RunResult:
-    key = (sc.model_dump_json(), k)
-    if key not in _runs:
-        _runs[key] = simulate(sc, k)
-    return _runs[key]
-
-
-def paired(base: Scenario, changed: Scenario, measure, replications: int = 6) -> PairedDifference:
-    """tests.paired.paired, with each run simulated once however many measures are taken."""
-    return PairedDifference(np.array([measure(run(changed, k)) - measure(run(base, k)) for k in range(replications)]))
-
-
-def total(column: str):
-    return lambda r: float(np.nansum(r.daily[column]))
-
-
-def last(column: str):
-    return lambda r: float(r.daily[column][-1])
-
 
 def changed(sc: Scenario, **keys) -> Scenario:
     return with_changes(sc, **{SQ + key: value for key, value in keys.items()})

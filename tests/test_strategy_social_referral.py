@@ -11,7 +11,7 @@ from simulation.engine import Replication, simulate
 from simulation.population import CHANNELS
 from strategies.social_referral import SocialReferralStrategy, social_graph
 from tests.conftest import scenario
-from tests.paired import PairedDifference, paired, with_changes
+from tests.paired import paired, paired_many, ratio, total, with_changes
 
 REPLICATIONS = 8
 
@@ -23,21 +23,6 @@ NEUTRAL = {"enabled": True, "share_probability": 0.0, "referrer_reward": 0.0, "r
 def small(**social) -> object:
     return scenario(horizon_days=90, market={"size": 100_000, "initial_shoppers": 10_000},
                     strategies={"social_referral": {**NEUTRAL, **social}})
-
-
-def total(column: str):
-    return lambda run: run.daily[column].sum()
-
-
-def ratio(numerator: str, denominator: str):
-    return lambda run: run.daily[numerator].sum() / run.daily[denominator].sum()
-
-
-def paired_many(base, changed, measures: dict, replications: int = REPLICATIONS) -> dict[str, PairedDifference]:
-    """Like tests.paired.paired for several measures of the same pairs of runs (each run once)."""
-    runs = [(simulate(base, k), simulate(changed, k)) for k in range(replications)]
-    return {name: PairedDifference(np.array([measure(after) - measure(before) for before, after in runs]))
-            for name, measure in measures.items()}
 
 
 def finished(sc) -> tuple[Replication, SocialReferralStrategy]:
@@ -61,7 +46,7 @@ def test_a_referral_reward_a_higher_k_factor_and_a_higher_cost():
                                      "strategies.social_referral.referee_reward": 20.0})
     changes = paired_many(base, rewarded, {"k_factor": lambda run: run.kpis["k_factor"],
                                            "cost": total("cost_social_referral"),
-                                           "discounts": total("discounts")})   # the referee's first-order discount
+                                           "discounts": total("discounts")}, replications=REPLICATIONS)   # the referee's first-order discount
     for name, change in changes.items():
         assert change.clearly_positive(), (name, change)
 
@@ -95,7 +80,7 @@ def test_group_buys_convert_checkouts_and_cost_a_discount():
     group = with_changes(base, **{"strategies.social_referral.group_buy_discount": 0.15,
                                   "strategies.social_referral.group_buy_participation": 0.5})
     changes = paired_many(base, group, {"conversion": ratio("orders", "checkout"), "discounts": total("discounts"),
-                                        "invitations": total("new_shoppers_referral")})   # a group buy invites a friend
+                                        "invitations": total("new_shoppers_referral")}, replications=REPLICATIONS)   # a group buy invites a friend
     for name, change in changes.items():
         assert change.clearly_positive(), (name, change)
 
