@@ -1,8 +1,11 @@
 import os
+import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from simulation.loading import Problem, ScenarioError, load_scenario
 from simulation.scenario import Scenario
 
 # In CI the property tests try the same examples on every run, so a verdict does not
@@ -15,6 +18,20 @@ if os.environ.get("CI"):
 def scenario(**sections) -> Scenario:
     """A Scenario from nested keyword dicts, e.g. scenario(market={"size": 10})."""
     return Scenario.model_validate(sections)
+
+
+def write(path: str, text: str) -> str:
+    """A scenario file from indented text (dedented), its folders made; returns the path."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def problems(path: str, overrides=()) -> list[Problem]:
+    """The problems loading `path` reports (it must fail)."""
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, overrides)
+    return caught.value.problems
 
 
 @pytest.fixture(autouse=True)

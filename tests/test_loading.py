@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -10,23 +9,13 @@ import pytest
 from simulation.loading import Problem, ScenarioError, load_scenario, resolved_yaml, scenario_dict
 from simulation.scenario import Scenario
 
+from tests.conftest import problems, write
+
 
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path, monkeypatch):
     # Paths in messages are the paths as given, so run from tmp_path and give relative ones.
     monkeypatch.chdir(tmp_path)
-
-
-def write(path: str, text: str) -> str:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def problems(path: str, overrides=()) -> list[Problem]:
-    with pytest.raises(ScenarioError) as caught:
-        load_scenario(path, overrides)
-    return caught.value.problems
 
 
 def only(path: str, overrides=()) -> Problem:

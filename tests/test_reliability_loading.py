@@ -6,31 +6,20 @@ found auditing it, and the issue's list run through the command itself."""
 from __future__ import annotations
 
 import os
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
 from growthsim.cli import main
-from simulation.loading import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, Problem, ScenarioError, load_scenario
+from simulation.loading import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, ScenarioError, load_scenario
+
+from tests.conftest import problems, write
 
 
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-
-
-def write(path: str, text: str) -> str:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def problems(path: str, overrides=()) -> list[Problem]:
-    with pytest.raises(ScenarioError) as caught:
-        load_scenario(path, overrides)
-    return caught.value.problems
 
 
 # --- the issue's list, through `growthsim run`: exit 2, the place, no traceback ------------
