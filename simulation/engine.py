@@ -67,8 +67,7 @@ class Replication:
             if (cls := strategy_class(name)) is not None and getattr(sc.strategies, name).enabled
         ]
         self.tally = feedback.SatisfactionTally(sc.feedback)
-        self.step = ShopperStep(sc, self.shoppers, self.levers, self.strategies, self.tally, self.ledger,
-                                rng["visits"], rng["orders"])
+        self.step = ShopperStep(sc, self.shoppers, self.levers, self.strategies, self.tally, self.ledger, rng)
         self.experiences = Experiences(sc, self.shoppers, self.step, self.tally)
         tickets = DayBuckets(("shopper",))
         self.tickets = tickets

@@ -9,19 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.feedback import SatisfactionTally
-from simulation.population import Shoppers
+from simulation.population import Shoppers, sorted_unique
 from simulation.scenario import Scenario
 from simulation.shopper_step import ShopperStep
-
-
-def sorted_unique(values: np.ndarray) -> np.ndarray:
-    """np.unique(values), the distinct values in order, by sorting: np.unique's default
-    (hash-based) path is several times slower on shopper indices."""
-    ordered = np.sort(values)
-    first = np.empty(ordered.size, dtype=bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    return ordered[first]
 
 
 class Experiences:

@@ -59,10 +59,10 @@ class SatisfactionTally:
         self.talkers = 0.0   # Bass A(t): sum of word-of-mouth weights over the alive
 
     def _customers(self, satisfaction: np.ndarray, sign: int) -> None:
-        scores = nps_scores(satisfaction)
+        scaled = 11.0 * satisfaction   # nps_scores' floor(11 sat): a score >= 9 is scaled >= 9, <= 6 is < 7
         self.customers += sign * satisfaction.size
-        self.promoters += sign * int(np.count_nonzero(scores >= 9))
-        self.detractors += sign * int(np.count_nonzero(scores <= 6))
+        self.promoters += sign * int(np.count_nonzero(scaled >= 9.0))
+        self.detractors += sign * int(np.count_nonzero(scaled < 7.0))
         self.customer_satisfaction += sign * float(satisfaction.sum(dtype=np.float64))
 
     def _alive(self, satisfaction: np.ndarray, sign: int) -> None:

@@ -22,13 +22,13 @@ MemAvailable and the cgroup's room (containers). If the run does not fit with th
 processes asked for, fewer are used (the numbers do not depend on it); if it does not
 fit in one, it is refused.
 
-Work. The shopper step plays every visit of a day in rounds, one round per visit of
-the busiest shopper; visits come at the purchase rate divided by the funnel's
+Work. The shopper step plays every visit of a day, the busiest shopper's in blocks of
+visits drawn ahead; visits come at the purchase rate divided by the funnel's
 conversion. A scenario whose busiest shopper (the top one in `M`, from the Gamma
 purchase rate, at the highest satisfaction feedback and calendar traffic) would visit
 more than `MAX_VISITS_PER_SHOPPER_DAY` times a day is refused. Changes a scenario
 makes while it runs (policies, strategies' visit factors) are caught as they happen:
-a day that goes beyond `MAX_VISIT_ROUNDS_PER_DAY` rounds, or beyond
+a day where a shopper may have played more than `MAX_VISIT_DEPTH_PER_DAY` visits, or beyond
 `MAX_VISITS_PER_DAY_PER_SHOPPER` visits per shopper in all, stops with `visit_rounds_exceeded`.
 A churn window longer than `MAX_CHURN_WINDOW_DAYS` is refused too: the engine keeps
 one count per day of it and walks them every day.
@@ -49,9 +49,10 @@ MEMORY_VARIABLE = "GROWTHSIM_MEMORY"
 
 # A person who opens the shop every 90 seconds all day long, every day.
 MAX_VISITS_PER_SHOPPER_DAY = 1000
-# At run time, with room for the Poisson tail and strategies' factors: a day with more
-# rounds than this stops the run (the static check keeps ordinary scenarios far below).
-MAX_VISIT_ROUNDS_PER_DAY = 20 * MAX_VISITS_PER_SHOPPER_DAY
+# At run time, with room for the Poisson tail and strategies' factors: a day where one
+# shopper may have visited more than this stops the run (the static check keeps
+# ordinary scenarios far below).
+MAX_VISIT_DEPTH_PER_DAY = 20 * MAX_VISITS_PER_SHOPPER_DAY
 MAX_VISITS_PER_DAY_PER_SHOPPER = 2 * MAX_VISITS_PER_SHOPPER_DAY   # all of a day's visits over all its shoppers
 MAX_CHURN_WINDOW_DAYS = 36_500   # a hundred years
 
@@ -194,10 +195,10 @@ def work_problems(scenario: Scenario) -> list[str]:
     return problems
 
 
-def visit_rounds_exceeded(day: int, rounds: int, visitors: int) -> Exception:
+def visit_rounds_exceeded(day: int, visits: int, visitors: int) -> Exception:
     """The error for a day whose visits would not end (raised by the shopper step)."""
     return LimitError(
-        f"day {day}: {visitors:,} shoppers were still visiting after {rounds:,} visits each that day, or "
+        f"day {day}: {visitors:,} shoppers were still visiting after up to {visits:,} visits each that day, or "
         f"shoppers visited more than {MAX_VISITS_PER_DAY_PER_SHOPPER:,} times a day on average; "
         "the visit rate went out of bounds while running (a policy or strategy multiplied it, or "
         "lowered behavior.purchase_rate.rate or the funnel's probabilities). Stopped instead of running for ever.")

@@ -11,7 +11,7 @@ import numpy as np
 
 from strategies import STRATEGY_NAMES
 
-SUBSYSTEMS = ("acquisition", "traits", "visits", "orders", "fulfilment", "service", "satisfaction",
+SUBSYSTEMS = ("acquisition", "traits", "visits", "funnel", "dropout", "orders", "fulfilment", "service",
               *(f"strategy:{name}" for name in STRATEGY_NAMES))
 
 

@@ -93,6 +93,18 @@ class AgentQueue:
         return decided
 
 
+def percentile_90(values: np.ndarray) -> float:
+    """np.percentile(values, 90) (linear interpolation), NaN when empty: without its
+    overhead, which costs more than the day's queue on a small desk."""
+    if values.size == 0:
+        return math.nan
+    ordered = np.sort(values)
+    position = 0.9 * (ordered.size - 1)
+    low = int(position)
+    high = min(low + 1, ordered.size - 1)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+
+
 class ServiceDesk:
     def __init__(self, scenario: Scenario, experiences: Experiences, tickets: DayBuckets,
                  strategies: list[Strategy], rng: np.random.Generator) -> None:
@@ -201,7 +213,7 @@ class ServiceDesk:
         today["tickets_answered"] = int(answered.sum())
         today["tickets_abandoned"] = int((~answered).sum())
         today["service_wait_mean_min"] = float(served_waits.mean()) if served_waits.size else float("nan")
-        today["service_wait_p90_min"] = float(np.percentile(served_waits, 90)) if served_waits.size else float("nan")
+        today["service_wait_p90_min"] = percentile_90(served_waits)
         today["agent_hours"] = int(on_duty.sum())
         today["chatbot_failures"] = int(failed.sum())
         today["tickets_unresolved"] = int(unresolved.sum())

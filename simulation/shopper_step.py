@@ -1,19 +1,23 @@
 """The daily shopper step (docs/model.md §3), vectorised over every shopper.
 
 One call plays every visit of one day: each alive shopper's next visit time is kept,
-so a day costs one comparison over all shoppers plus work for those who visit.
-Multiple visits by one shopper in a day are played in rounds. Strategies act through
-their factors (strategies.base.Strategy); with none, this is BG/NBD.
+so a day costs one comparison over all shoppers plus work for those who visit. A
+visitor's visits for the rest of the day are drawn together, up to its first order
+(which may change its rates); buyers who come back the same day go again. Strategies
+act through their factors (strategies.base.Strategy); with none, this is BG/NBD.
 """
 
 from __future__ import annotations
+
+import itertools
+import operator
 
 import numpy as np
 
 from simulation import feedback
 from simulation.ledger import Ledger
-from simulation.limits import MAX_VISIT_ROUNDS_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visit_rounds_exceeded
-from simulation.population import PERIOD_DAYS, Shoppers
+from simulation.limits import MAX_VISIT_DEPTH_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visit_rounds_exceeded
+from simulation.population import PERIOD_DAYS, Shoppers, sorted_unique
 from simulation.scenario import Scenario
 from strategies.base import Levers, OrderBatch, Strategy
 
@@ -35,20 +39,24 @@ class ShopperStep:
 
     def __init__(self, scenario: Scenario, shoppers: Shoppers, levers: Levers, strategies: list[Strategy],
                  tally: feedback.SatisfactionTally, ledger: Ledger,
-                 visits_rng: np.random.Generator, orders_rng: np.random.Generator) -> None:
+                 rng: dict[str, np.random.Generator]) -> None:
         self.scenario = scenario
         self.shoppers = shoppers
         self.levers = levers
         self.strategies = strategies
         self.tally = tally
         self.ledger = ledger
-        self.visits_rng = visits_rng
-        self.orders_rng = orders_rng
+        # A stream each for the visit clock, the funnel, dropout and order values: a scenario
+        # that changes how many orders are placed leaves the others' draws in step
+        # (common random numbers).
+        self.visits_rng, self.funnel_rng = rng["visits"], rng["funnel"]
+        self.dropout_rng, self.orders_rng = rng["dropout"], rng["orders"]
         horizon, window = scenario.horizon_days, scenario.behavior.churn_window_days
         # Shoppers by last active day, from day -window (initial shoppers were last
         # seen before the run) to the horizon: index = day + window.
         self.last_active_count = np.zeros(window + horizon + 1, dtype=np.int64)
         self.revenue_by_age = np.zeros(horizon, dtype=np.float64)       # for CLV by age in days
+        self.visits_today = 0   # by the busiest shopper, at most (a bound on runaway rates)
 
     # --- rates ---------------------------------------------------------------------
 
@@ -74,18 +82,22 @@ class ShopperStep:
         alive = who[self.shoppers.alive[who]]
         self.draw_next_visit(alive, float(day + 1))
 
-    def stage_thresholds(self, who: np.ndarray) -> np.ndarray:
-        """Cumulative probability of reaching each funnel stage: stages x visitors
-        (stages x 1 when no strategy acts per shopper)."""
+    def stage_thresholds(self, who: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Cumulative probability of reaching each funnel stage on visits by `who` at times
+        `at`: stages x visits (stages x 1 when no strategy acts per shopper)."""
         funnel = self.scenario.behavior.funnel
-        per_strategy = [strategy.stage_factors(who) for strategy in self.strategies]
+        per_strategy = [strategy.stage_factors(who, at) for strategy in self.strategies]
         stages = []
         for stage in FUNNEL_STAGES:
             probability = getattr(funnel, stage) * self.levers.stage_multipliers.get(stage, 1.0)
-            probability = probability * product_of(f[stage] for f in per_strategy if stage in f)
-            stages.append(np.minimum(probability, 1.0, out=probability if np.ndim(probability) else None))
+            factors = [f[stage] for f in per_strategy if stage in f]
+            if factors:
+                probability = probability * product_of(factors)
+                stages.append(np.minimum(probability, 1.0, out=probability if np.ndim(probability) else None))
+            else:
+                stages.append(min(probability, 1.0))
         if all(np.ndim(p) == 0 for p in stages):
-            return np.cumprod(stages)[:, None]
+            return np.array(list(itertools.accumulate(stages, operator.mul)))[:, None]
         # The running product, row by row (what cumprod over the stacked stages gives,
         # without stacking them first).
         thresholds = np.empty((len(stages), who.size), dtype=np.result_type(*stages))
@@ -104,39 +116,89 @@ class ShopperStep:
         self.draw_next_visit(new, self.shoppers.join_time[new])
 
     def play_day(self, day: int, today: dict[str, float]) -> OrderBatch:
-        s, end_of_day = self.shoppers, day + 1.0
+        s = self.shoppers
         funnel_counts = np.zeros(len(FUNNEL_STAGES) + 1, dtype=np.int64)
         batches: list[OrderBatch] = []
-        visitors = np.flatnonzero(s.next_visit[: s.n] < end_of_day)
-        rounds = 0
+        visitors = np.flatnonzero(s.next_visit[: s.n] < day + 1.0)
+        self.visits_today = 0
         while visitors.size:
-            rounds += 1
-            if rounds > MAX_VISIT_ROUNDS_PER_DAY or funnel_counts[0] > MAX_VISITS_PER_DAY_PER_SHOPPER * s.n:
-                raise visit_rounds_exceeded(day, rounds - 1, visitors.size)   # a rate gone out of bounds: stop
-            times = s.next_visit[visitors]
-            reached = self.visits_rng.random(visitors.size) < self.stage_thresholds(visitors)  # stages x visitors
-            funnel_counts += [visitors.size, *(np.count_nonzero(stage) for stage in reached)]
-            ordered = reached[-1]
-            abandoned = reached[1] & ~ordered
-            if abandoned.any():
-                abandoners, abandoned_at = visitors[abandoned], times[abandoned]
-                for strategy in self.strategies:
-                    strategy.carts_abandoned(day, abandoners, abandoned_at)
-            buyers = visitors[ordered]
-            if buyers.size:   # (with none, nothing is drawn and no strategy acts)
-                batches.append(self._place_orders(day, buyers, times[ordered], today))
-                self._drop_out(buyers)
-            still_visiting = s.alive[visitors]
-            visitors, times = visitors[still_visiting], times[still_visiting]
-            visitors = visitors[self.draw_next_visit(visitors, times) < end_of_day]
+            visitors = self._play_until_orders(day, visitors, funnel_counts, batches)
+            if funnel_counts[0] > MAX_VISITS_PER_DAY_PER_SHOPPER * s.n:
+                raise visit_rounds_exceeded(day, self.visits_today, visitors.size)   # a rate gone out of bounds: stop
         for name, count in zip(("visits", *FUNNEL_STAGES), funnel_counts):
             today[name if name != "order" else "orders"] = int(count)
         if not batches:
             return OrderBatch.empty()
-        return OrderBatch(*(np.concatenate([getattr(b, f) for b in batches])
-                            for f in ("shopper", "time", "value", "discount", "return_probability")))
+        orders = OrderBatch.concatenate(batches)
+        orders = orders.take(np.argsort(orders.time, kind="stable"))   # the warehouse takes them in time order
+        self._record_orders(day, orders, today)
+        return orders
 
-    def _place_orders(self, day: int, buyers: np.ndarray, times: np.ndarray, today: dict[str, float]) -> OrderBatch:
+    def _play_until_orders(self, day: int, visitors: np.ndarray, funnel_counts: np.ndarray,
+                           batches: list[OrderBatch]) -> np.ndarray:
+        """Play each visitor's visits today up to its first order (after which its rates may
+        change); returns the shoppers with a visit still to come today."""
+        s = self.shoppers
+        row, visit, at = self._visits_today(day, visitors)
+        who = visitors[row]
+        u = self.funnel_rng.random(row.size)
+        thresholds = self.stage_thresholds(who, at)   # stages x visits
+        played = row.size
+        ordered = np.flatnonzero(u < thresholds[-1])
+        if ordered.size:
+            # A visitor's visits end at its first order: the later ones are not played (they
+            # reach no stage), and its next visit is drawn afresh.
+            first_order = ordered[np.unique(row[ordered], return_index=True)[1]]   # visits are by k, then row
+            last_visit = np.full(visitors.size, np.iinfo(visit.dtype).max, dtype=visit.dtype)
+            last_visit[row[first_order]] = visit[first_order]
+            not_played = visit > last_visit[row]
+            u[not_played] = np.inf
+            played -= np.count_nonzero(not_played)
+        reached = [u < threshold for threshold in thresholds]
+        funnel_counts += [played, *(np.count_nonzero(stage) for stage in reached)]
+        abandoned = reached[1] & ~reached[-1]
+        if abandoned.any():
+            for strategy in self.strategies:
+                strategy.carts_abandoned(day, who[abandoned], at[abandoned])
+        if not ordered.size:
+            return np.empty(0, dtype=visitors.dtype)
+        buyers, order_times = who[reached[-1]], at[reached[-1]]
+        batches.append(self._place_orders(day, buyers, order_times))
+        self._drop_out(buyers)
+        staying = s.alive[buyers]
+        buyers = buyers[staying]
+        return buyers[self.draw_next_visit(buyers, order_times[staying]) < day + 1.0]
+
+    def _visits_today(self, day: int, visitors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every visit of these visitors until the end of `day` at their current rates: the
+        visitor (a position in `visitors`), which visit of the visitor it is (0 the one
+        due) and its time, by visit then visitor. Keeps each visitor's first visit after today.
+
+        Between orders nothing a visit does changes a shopper's rates, so the Poisson
+        process of docs/model.md §3 runs on without playing each visit first."""
+        s, end_of_day = self.shoppers, day + 1.0
+        mean_gap = 1.0 / self.visit_rate(visitors)
+        latest = s.next_visit[visitors]            # each visitor's latest visit drawn; the visits due first
+        current = np.arange(visitors.size)         # visitors whose latest visit is today
+        rows, times = [current], [latest.copy()]
+        while True:
+            time = latest[current] + self.visits_rng.standard_exponential(current.size) * mean_gap[current]
+            latest[current] = time
+            today = time < end_of_day
+            current = current[today]
+            if not current.size:
+                break
+            rows.append(current)
+            times.append(time[today])
+            if len(rows) > MAX_VISIT_DEPTH_PER_DAY:
+                raise visit_rounds_exceeded(day, self.visits_today + len(rows), current.size)
+        s.next_visit[visitors] = latest   # the first visit after today
+        self.visits_today += len(rows)
+        visit = np.repeat(np.arange(len(rows), dtype=np.int32), [r.size for r in rows])
+        return np.concatenate(rows), visit, np.concatenate(times)
+
+    def _place_orders(self, day: int, buyers: np.ndarray, times: np.ndarray) -> OrderBatch:
+        """Orders by `buyers` (distinct) at `times`: their values and what strategies do to them."""
         s, levers = self.shoppers, self.levers
         values = self.orders_rng.standard_gamma(self.scenario.behavior.spend.p, buyers.size) / s.spend_rate[buyers]
         values *= levers.order_value_multiplier
@@ -144,26 +206,32 @@ class ShopperStep:
                            np.full(buyers.size, self.scenario.strategies.logistics.return_rate))
         for strategy in self.strategies:
             strategy.orders_placed(day, batch)
-        self.ledger.gmv += float(batch.value.sum())
-        self.ledger.discounts += float(batch.discount.sum())
-        s.orders[buyers] += 1
-        s.spend[buyers] += batch.value - batch.discount
+        s.orders[buyers] += 1   # at once: strategies tell a shopper's first order by it
+        return batch
+
+    def _record_orders(self, day: int, orders: OrderBatch, today: dict[str, float]) -> None:
+        """The day's orders in the books: money, spend, first orders, activity, cohorts.
+        A shopper may have ordered more than once today."""
+        s, window = self.shoppers, self.scenario.behavior.churn_window_days
+        paid = orders.value - orders.discount
+        self.ledger.gmv += float(orders.value.sum())
+        self.ledger.discounts += float(orders.discount.sum())
+        np.add.at(s.spend, orders.shopper, paid)
+        self.revenue_by_age += np.bincount(day - s.join_day[orders.shopper], weights=paid,
+                                           minlength=len(self.revenue_by_age))
+        buyers = sorted_unique(orders.shopper)
         first = buyers[s.first_order_day[buyers] < 0]
         s.first_order_day[first] = day
         self.tally.first_order(s.satisfaction[first])
         # Observed activity: move buyers out of their previous last-active day.
         previous = s.last_active_day[buyers]
         moved = previous != day
-        window = self.scenario.behavior.churn_window_days
-        today["reactivated"] = today.get("reactivated", 0) + int(np.count_nonzero(previous[moved] < day - window))
+        today["reactivated"] = int(np.count_nonzero(previous[moved] < day - window))
         self.last_active_count -= np.bincount(previous[moved] + window, minlength=len(self.last_active_count))
         self.last_active_count[day + window] += int(np.count_nonzero(moved))
         s.last_active_day[buyers] = day
-        age = day - s.join_day[buyers]
-        self.revenue_by_age += np.bincount(age, weights=batch.value - batch.discount, minlength=len(self.revenue_by_age))
-        s.set_period_bit(s.life_periods, buyers, age // PERIOD_DAYS)
+        s.set_period_bit(s.life_periods, buyers, (day - s.join_day[buyers]) // PERIOD_DAYS)
         s.set_period_bit(s.calendar_periods, buyers, day // PERIOD_DAYS)
-        return batch
 
     def _drop_out(self, buyers: np.ndarray) -> None:
         """BG/NBD: after each purchase, inactive for good with probability p (x feedback x levers x strategies)."""
@@ -171,7 +239,7 @@ class ShopperStep:
         probability = s.dropout_probability[buyers] * self.levers.dropout_multiplier
         probability = probability * feedback.dropout_multiplier(s.satisfaction[buyers], self.scenario.feedback)
         probability = probability * product_of(strategy.dropout_factor(buyers) for strategy in self.strategies)
-        leaving = buyers[self.visits_rng.random(buyers.size) < probability]
+        leaving = buyers[self.dropout_rng.random(buyers.size) < probability]
         s.alive[leaving] = False
         s.next_visit[leaving] = np.inf
         self.tally.dropped_out(s.satisfaction[leaving])

@@ -22,9 +22,8 @@ class DayBuckets:
         days = np.floor(time).astype(np.int64)
         order = np.argsort(days, kind="stable")
         days = days[order]
-        starts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]])
-        ends = np.r_[starts[1:], len(days)]
-        for start, end in zip(starts, ends):
+        bounds = [0, *(np.flatnonzero(days[1:] != days[:-1]) + 1).tolist(), len(days)]
+        for start, end in zip(bounds[:-1], bounds[1:]):
             rows = order[start:end]
             self._days[int(days[start])].append({"time": time[rows], **{k: v[rows] for k, v in columns.items()}})
 

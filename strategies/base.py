@@ -10,7 +10,7 @@ enabled strategy; it never asks which strategy set what.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
@@ -91,6 +91,13 @@ class OrderBatch:
     def __len__(self) -> int:
         return len(self.shopper)
 
+    @classmethod
+    def concatenate(cls, batches: list["OrderBatch"]) -> "OrderBatch":
+        return cls(*(np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(cls)))
+
+    def take(self, rows: np.ndarray) -> "OrderBatch":
+        return OrderBatch(*(getattr(self, f.name)[rows] for f in fields(self)))
+
 
 class Strategy:
     """A playbook strategy acting on one replication. Override the touchpoints it acts on."""
@@ -122,7 +129,9 @@ class Strategy:
     def visit_factor(self, who: np.ndarray) -> Factor:
         return 1.0
 
-    def stage_factors(self, who: np.ndarray) -> dict[str, Factor]:
+    def stage_factors(self, who: np.ndarray, at: np.ndarray) -> dict[str, Factor]:
+        """Multipliers of funnel stage probabilities on visits by `who` at times `at`
+        (a shopper may appear once per visit)."""
         return {}
 
     def dropout_factor(self, who: np.ndarray) -> Factor:
@@ -132,7 +141,8 @@ class Strategy:
         """Adjust order values, discounts, return chances; book variable costs."""
 
     def carts_abandoned(self, day: int, who: np.ndarray, times: np.ndarray) -> None:
-        """Shoppers who added to cart but did not order on this visit."""
+        """Shoppers who added to cart but did not order, one entry per such visit (a shopper
+        may appear more than once), at `times`."""
 
     # --- service ------------------------------------------------------------------
     def ticket_priority(self, who: np.ndarray) -> Factor:

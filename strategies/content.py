@@ -197,7 +197,7 @@ class ContentStrategy(Strategy):
             return 1.0
         return factor_where(self.follows[who], c.quality)
 
-    def stage_factors(self, who: np.ndarray):
+    def stage_factors(self, who: np.ndarray, at: np.ndarray):
         if not self.recommends or self.config.cart_uplift == 0:
             return {}
         return {"cart": 1.0 + self.config.cart_uplift * self.relevance_of(who)}

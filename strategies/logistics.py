@@ -246,7 +246,7 @@ class LogisticsStrategy(Strategy):
     def joined(self, day: int, new: np.ndarray) -> None:
         self._update_chances(new)
 
-    def stage_factors(self, who: np.ndarray):
+    def stage_factors(self, who: np.ndarray, at: np.ndarray):
         c = self.config
         factor = 1.0
         if c.free_shipping_threshold is not None and c.free_shipping_conversion_uplift:

@@ -340,7 +340,7 @@ class MembershipStrategy(Strategy):
             factor = factor * factor_where(self.is_member(who), traffic)
         return factor
 
-    def stage_factors(self, who: np.ndarray):
+    def stage_factors(self, who: np.ndarray, at: np.ndarray):
         paid, event = self.config.paid, self._member_day()
         order = 1.0
         if paid.enabled and paid.free_shipping and paid.free_shipping_conversion != 1.0 and self.paid_count:

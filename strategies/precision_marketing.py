@@ -355,15 +355,14 @@ class PrecisionMarketingStrategy(Strategy):
 
     # --- the shopper step ----------------------------------------------------------------
 
-    def stage_factors(self, who: np.ndarray):
+    def stage_factors(self, who: np.ndarray, at: np.ndarray):
         if not (self.scheduled or self.coupons_out):
             return {}
-        now = self.platform.shoppers.next_visit[who]    # the time of this visit
         factors = {}
         order = 1.0
         if self.scheduled:
             due = np.flatnonzero(self.recall_due[who])   # few: positions in `who`
-            extra = due[self.recall_time[who[due]] == now[due]]
+            extra = due[self.recall_time[who[due]] == at[due]]   # the extra visit itself
             if extra.size:   # browsing and add-to-cart are done: it came for the product
                 forced = np.ones(who.size)
                 forced[extra] = FORCED
@@ -371,7 +370,7 @@ class PrecisionMarketingStrategy(Strategy):
                 order = np.ones(who.size)
                 order[extra[self.recall_kind[who[extra]] == CART]] = self.config.retargeting.return_conversion_lift
         if self.coupons_out and self.config.coupons.conversion_lift != 1.0:
-            holding = self.coupon_until[who] > now          # a used coupon's validity is cleared
+            holding = self.coupon_until[who] > at           # a used coupon's validity is cleared
             if holding.any():
                 order = order * factor_where(holding, self.config.coupons.conversion_lift)
         if np.ndim(order):

@@ -300,7 +300,7 @@ class SocialReferralStrategy(Strategy):
         others = new[self.node_of[new] < 0]
         self._seat(others, self._free_nodes(others.size))
 
-    def stage_factors(self, who: np.ndarray):
+    def stage_factors(self, who: np.ndarray, at: np.ndarray):
         factors = {}
         if self.cart_lift != 1.0:
             factors["cart"] = self.cart_lift
