@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from simulation.metrics import KPI_NAMES
 from simulation.replicate import Interval, Progress, Replications, return_on_investment, run_replications
 from simulation.scenario import Scenario

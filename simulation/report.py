@@ -199,7 +199,7 @@ def run_sections(folder: Path) -> tuple[str, str, str]:
     timeseries = read_csv(folder / "timeseries.csv")
     sections = [("KPIs", kpi_table(summary)),
                 ("Growth", band_chart("Shoppers acquired", {"cumulative": by_replication(timeseries, "cumulative_shoppers")}, "shoppers")),
-                ("Active shoppers", band_chart(f"Active shoppers (ordered or joined within the churn window)",
+                ("Active shoppers", band_chart("Active shoppers (ordered or joined within the churn window)",
                                                {"active": by_replication(timeseries, "active_shoppers")}, "shoppers")),
                 ("Revenue and cost", money_chart(timeseries))]
     if (folder / "cohorts.csv").exists() and read_csv(folder / "cohorts.csv"):

@@ -276,7 +276,7 @@ class MembershipStrategy(Strategy):
                 s.next_visit[new] = start + (s.next_visit[new] - start) / factor
 
     def end_day(self, day: int) -> None:
-        s, today = self.platform.shoppers, self.platform.today
+        today = self.platform.today
         if self.tracks_spend:
             self._roll_window(day)
         today["paid_members"] = self.paid_count     # members today, those whose term ends tonight included

@@ -296,7 +296,7 @@ class PrecisionMarketingStrategy(Strategy):
         self.due_today = who
 
     def end_day(self, day: int) -> None:
-        c, s = self.config, self.platform.shoppers
+        c = self.config
         campaign = c.coupons.mode != "none" and (day + 1) % c.coupons.every_days == 0
         if (day + 1) % c.rfm_every_days == 0 or (campaign and c.coupons.mode == "targeted"):
             self.refresh_segments(day)

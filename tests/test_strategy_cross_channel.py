@@ -9,6 +9,7 @@ import pytest
 
 from simulation.engine import simulate
 from simulation.population import CHANNELS
+from simulation.scenario import Scenario
 from strategies.cross_channel import SHOPPING_CHANNELS, Channels, per_week, sent_today
 from tests.conftest import scenario
 from tests.paired import PairedDifference, paired, paired_many, total, with_changes
@@ -18,7 +19,7 @@ KEY = "strategies.cross_channel"
 REPLICATIONS = 6      # one-sided t quantile at 1e-4 with 5 degrees of freedom: 9.7 SE
 
 
-def small(**cross_channel) -> "Scenario":  # noqa: F821
+def small(**cross_channel) -> Scenario:
     return scenario(horizon_days=HORIZON, market={"size": 100_000, "initial_shoppers": 10_000},
                     strategies={"cross_channel": {"enabled": True, **cross_channel}})
 

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import simulation.sweep as sweep_module
 from growthsim.cli import main

@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import (Button, DataTable, Input, Label, ProgressBar, Select, SelectionList, Static,
                              TabbedContent, TabPane)
@@ -33,7 +33,7 @@ from tui.base import ModeScreen
 from tui.kpis import KPI_INFO, SERIES_INFO, fmt, fmt_interval, label
 from tui.runner import Cancelled, Progress, Stopper, run_comparison
 from tui.scenario_files import find_scenarios
-from tui.widgets import COLOURS, ErrorDialog, LinePlot, retention_colour
+from tui.widgets import ErrorDialog, LinePlot, retention_colour
 
 SIGNIFICANT = "*"
 

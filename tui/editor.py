@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import Button, ContentSwitcher, Input, OptionList, Select, Static, Switch, TextArea
 from textual.widgets.option_list import Option
 

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual_plotext import PlotextPlot
 
-from tui.kpis import fmt, fmt_interval, label, meaning
+from tui.kpis import fmt, label, meaning
 
 # Distinct line colours that read on dark and light backgrounds.
 COLOURS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow")

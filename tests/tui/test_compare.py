@@ -1,8 +1,6 @@
 """Compare: picked scenarios (files or past runs) with the same seeds; the KPI table
 with differences, intervals and marks; overlaid charts; sweeps."""
 
-import json
-from pathlib import Path
 
 from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent
 

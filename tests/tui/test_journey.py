@@ -1,7 +1,6 @@
 """The strategist's journey end to end, with the keyboard only: pick a scenario, change
 a lever, save it as a what-if, run it, read the results, compare it with its parent."""
 
-from pathlib import Path
 
 from textual.widgets import DataTable, Input
 

@@ -1,9 +1,8 @@
 """Lessons: one per strategy, in order, each a pair of scenario files that load; a
 lesson plays its before/after comparison with its KPIs marked."""
 
-from pathlib import Path
 
-from textual.widgets import DataTable, Markdown, OptionList
+from textual.widgets import DataTable, OptionList
 
 from simulation.loading import load_scenario
 from strategies import Strategies

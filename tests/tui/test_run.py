@@ -4,7 +4,6 @@ with KPI cards, charts, cohorts, funnel, growth, costs, policy log; export."""
 import json
 from pathlib import Path
 
-import numpy as np
 from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent
 
 from simulation.loading import load_scenario

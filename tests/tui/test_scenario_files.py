@@ -1,6 +1,5 @@
 """Saving from the editor: a minimal `extends` diff, comments kept, nothing invalid."""
 
-from pathlib import Path
 
 import pytest
 
