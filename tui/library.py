@@ -20,6 +20,15 @@ from tui.widgets import ConfirmDialog
 SHOWN = ("shoppers_total", "retention_d30", "contribution")
 
 
+def as_typed(path: Path) -> Path:
+    """The path as one would type it here: relative to the working folder when inside it
+    (an absolute path rarely fits the detail pane)."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 class LibraryScreen(ModeScreen):
     MODE = "library"
     BINDINGS = [
@@ -103,7 +112,7 @@ class LibraryScreen(ModeScreen):
             return
         text = Text()
         text.append(entry.name + "\n", style="bold")
-        text.append(f"{entry.path}\n", style="dim")
+        text.append(f"{as_typed(entry.path)}\n", style="dim")
         if entry.extends:
             text.append(f"extends {entry.extends}\n", style="dim")
         if entry.error:

@@ -5,10 +5,18 @@ from pathlib import Path
 from textual.widgets import DataTable, Static
 
 from tui.editor import EditorScreen
-from tui.library import LibraryScreen
+from tui.library import LibraryScreen, as_typed
 from tui.widgets import ConfirmDialog
 
 SIZE = (100, 30)
+
+
+def test_paths_show_as_typed_from_the_working_folder(tmp_path, monkeypatch):
+    inside = tmp_path / "scenarios" / "baseline.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert as_typed(inside) == Path("scenarios/baseline.yaml")   # fits the detail pane at 100 columns
+    elsewhere = tmp_path.parent / "other.yaml"
+    assert as_typed(elsewhere) == elsewhere
 
 
 async def test_lists_scenarios_with_descriptions(make_app):
