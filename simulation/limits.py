@@ -29,7 +29,7 @@ purchase rate, at the highest satisfaction feedback and calendar traffic) would 
 more than `MAX_VISITS_PER_SHOPPER_DAY` times a day is refused. Changes a scenario
 makes while it runs (policies, strategies' visit factors) are caught as they happen:
 a day where a shopper may have played more than `MAX_VISIT_DEPTH_PER_DAY` visits, or beyond
-`MAX_VISITS_PER_DAY_PER_SHOPPER` visits per shopper in all, stops with `visit_rounds_exceeded`.
+`MAX_VISITS_PER_DAY_PER_SHOPPER` visits per shopper in all, stops with `visits_out_of_bounds`.
 A churn window longer than `MAX_CHURN_WINDOW_DAYS` is refused too: the engine keeps
 one count per day of it and walks them every day.
 """
@@ -195,7 +195,7 @@ def work_problems(scenario: Scenario) -> list[str]:
     return problems
 
 
-def visit_rounds_exceeded(day: int, visits: int, visitors: int) -> Exception:
+def visits_out_of_bounds(day: int, visits: int, visitors: int) -> Exception:
     """The error for a day whose visits would not end (raised by the shopper step)."""
     return LimitError(
         f"day {day}: {visitors:,} shoppers were still visiting after up to {visits:,} visits each that day, or "

@@ -16,7 +16,7 @@ import numpy as np
 
 from simulation import feedback
 from simulation.ledger import Ledger
-from simulation.limits import MAX_VISIT_DEPTH_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visit_rounds_exceeded
+from simulation.limits import MAX_VISIT_DEPTH_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visits_out_of_bounds
 from simulation.population import PERIOD_DAYS, Shoppers, sorted_unique
 from simulation.scenario import Scenario
 from strategies.base import Levers, OrderBatch, Strategy
@@ -124,7 +124,7 @@ class ShopperStep:
         while visitors.size:
             visitors = self._play_until_orders(day, visitors, funnel_counts, batches)
             if funnel_counts[0] > MAX_VISITS_PER_DAY_PER_SHOPPER * s.n:
-                raise visit_rounds_exceeded(day, self.visits_today, visitors.size)   # a rate gone out of bounds: stop
+                raise visits_out_of_bounds(day, self.visits_today, visitors.size)   # a rate gone out of bounds: stop
         for name, count in zip(("visits", *FUNNEL_STAGES), funnel_counts):
             today[name if name != "order" else "orders"] = int(count)
         if not batches:
@@ -191,7 +191,7 @@ class ShopperStep:
             rows.append(current)
             times.append(time[today])
             if len(rows) > MAX_VISIT_DEPTH_PER_DAY:
-                raise visit_rounds_exceeded(day, self.visits_today + len(rows), current.size)
+                raise visits_out_of_bounds(day, self.visits_today + len(rows), current.size)
         s.next_visit[visitors] = latest   # the first visit after today
         self.visits_today += len(rows)
         visit = np.repeat(np.arange(len(rows), dtype=np.int32), [r.size for r in rows])
