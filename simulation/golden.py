@@ -45,9 +45,9 @@ from simulation.replicate import Interval, Replications
 # Not .yaml: the scenario library (and the app) take every YAML file in a folder for a scenario.
 GOLDEN_SUFFIX = ".golden.json"
 # The packages whose versions can change the numbers: the random streams and statistics
-# and the social graphs (numpy, scipy), the reference model (simpy), validation and
-# defaults (pydantic), and growthsim itself.
-PACKAGES = ("growthsim", "numpy", "scipy", "simpy", "pydantic")
+# (numpy, scipy), the reference model (simpy), validation and defaults (pydantic), the
+# social graphs (igraph), and growthsim itself.
+PACKAGES = ("growthsim", "numpy", "scipy", "simpy", "pydantic", "igraph")
 DIGITS = 7
 
 

@@ -72,14 +72,16 @@ they join (Schmitt, Skiera & Van den Bulte 2011 found them more loyal: not model
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import math
+import random
 from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
 from strategies.base import OrderBatch, Strategy, StrategyConfig
-from strategies.social_graph import social_graph
 
 FREE, RESERVED = -1, -2   # a node's shopper before it joins; reserved: a referred friend joins tomorrow
 
@@ -123,6 +125,84 @@ class SocialReferral(StrategyConfig):
 
 def attractiveness(reward: float, half_saturation: float) -> float:
     return reward / (reward + half_saturation)
+
+
+# --- the social graph ------------------------------------------------------------------
+
+class _IgraphVector(ctypes.Structure):
+    _fields_ = [("begin", ctypes.c_void_p), ("storage_end", ctypes.c_void_p), ("end", ctypes.c_void_p)]
+
+
+class _IgraphGraph(ctypes.Structure):   # igraph_t of the C core (0.10, 1.0)
+    _fields_ = [("n", ctypes.c_int64), ("directed", ctypes.c_bool), ("source", _IgraphVector),
+                ("target", _IgraphVector)]
+
+
+def _edge_arrays_in_place(graph) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both ends of every edge, copied straight from igraph's C vectors (milliseconds for
+    millions of edges, where `get_edgelist` builds a Python tuple per edge); None if the
+    C layout is not the expected one, checked before any of the vectors is read."""
+    try:
+        raw = _IgraphGraph.from_address(graph._raw_pointer())
+    except (AttributeError, TypeError, ValueError):
+        return None
+    edges = graph.ecount()
+    if raw.n != graph.vcount() or bool(raw.directed) != graph.is_directed():
+        return None
+    vectors = (raw.source, raw.target)
+    if any(not v.begin or not v.end or v.end - v.begin != 8 * edges or v.storage_end < v.end for v in vectors):
+        return None
+    ends = [np.ctypeslib.as_array((ctypes.c_int64 * edges).from_address(v.begin)).copy() if edges
+            else np.empty(0, np.int64) for v in vectors]
+    sample = np.linspace(0, edges - 1, min(edges, 64)).astype(np.int64)
+    if any(sorted(graph.es[int(e)].tuple) != sorted((int(ends[0][e]), int(ends[1][e]))) for e in sample):
+        return None
+    return ends[0], ends[1]
+
+
+def edge_arrays(graph) -> tuple[np.ndarray, np.ndarray]:
+    """The graph's edges as two integer arrays (sources, targets)."""
+    ends = _edge_arrays_in_place(graph)
+    if ends is not None:
+        return ends
+    enabled = gc.isenabled()
+    gc.disable()   # millions of tuples: the collector would traverse them again and again
+    try:
+        pairs = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    finally:
+        if enabled:
+            gc.enable()
+    return pairs[:, 0], pairs[:, 1]
+
+
+def social_graph(kind: str, nodes: int, mean_degree: int, rewiring: float,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """An undirected graph over `nodes` people as CSR arrays (indptr, neighbours), built
+    with igraph from a seed drawn from `rng`, so the same stream gives the same graph."""
+    import igraph   # only when a graph is asked for
+
+    half = max(1, mean_degree // 2)
+    igraph.set_random_number_generator(random.Random(int(rng.integers(2 ** 63))))
+    collecting = gc.isenabled()
+    gc.disable()   # igraph calls back into Python for each random number; collections would only slow it
+    try:
+        if kind == "small_world":
+            graph = igraph.Graph.Watts_Strogatz(dim=1, size=nodes, nei=min(half, max(1, (nodes - 1) // 2)), p=rewiring)
+        elif kind == "scale_free":
+            graph = igraph.Graph.Barabasi(nodes, min(half, max(1, nodes - 1)))
+        else:
+            raise ValueError(f"no graph of kind {kind!r}")
+    finally:
+        igraph.set_random_number_generator(random)   # igraph's default: the random module
+        if collecting:
+            gc.enable()
+    source, target = edge_arrays(graph)
+    from scipy import sparse   # a counting sort in C: edges both ways, grouped by node
+
+    ends = np.concatenate([source, target]).astype(np.int32)
+    other = np.concatenate([target, source]).astype(np.int32)
+    adjacency = sparse.csr_matrix((np.ones(ends.size, dtype=np.int8), (ends, other)), shape=(nodes, nodes))
+    return adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int32)
 
 
 # --- the strategy --------------------------------------------------------------------------
