@@ -189,7 +189,9 @@ def social_graph(kind: str, nodes: int, mean_degree: int, rewiring: float,
         if kind == "small_world":
             graph = igraph.Graph.Watts_Strogatz(dim=1, size=nodes, nei=min(half, max(1, (nodes - 1) // 2)), p=rewiring)
         elif kind == "scale_free":
-            graph = igraph.Graph.Barabasi(nodes, min(half, max(1, nodes - 1)))
+            # Attachment in proportion to degree, as Barabasi & Albert have it (igraph's
+            # default weighs in-degree + 1, which gives fewer hubs).
+            graph = igraph.Graph.Barabasi(nodes, min(half, max(1, nodes - 1)), outpref=True, zero_appeal=0)
         else:
             raise ValueError(f"no graph of kind {kind!r}")
     finally:
