@@ -158,8 +158,9 @@ class ShopperStep:
         funnel_counts += [played, *(np.count_nonzero(stage) for stage in reached)]
         abandoned = reached[1] & ~reached[-1]
         if abandoned.any():
+            abandoners, abandoned_at = who[abandoned], at[abandoned]
             for strategy in self.strategies:
-                strategy.carts_abandoned(day, who[abandoned], at[abandoned])
+                strategy.carts_abandoned(day, abandoners, abandoned_at)
         if not ordered.size:
             return np.empty(0, dtype=visitors.dtype)
         buyers, order_times = who[reached[-1]], at[reached[-1]]
