@@ -70,6 +70,13 @@ def test_a_capacity_shortfall_makes_a_backlog_seen_in_delivery_times_and_tickets
     assert paired(ample, short, kpi("on_time_rate")).clearly_negative()
 
 
+def test_orders_reach_the_warehouse_in_time_order():
+    """The queue is first in, first out by order time (docs/model.md §4): each day's orders
+    reach it sorted by time, though a buyer's visits are played in blocks."""
+    times = run(SHOP, 0, transactions=True).transactions["time"]
+    assert times.size > 1000 and np.all(np.diff(times) >= 0)
+
+
 def test_free_shipping_over_a_threshold_converts_more_and_lifts_baskets():
     threshold = 40.0   # mean order value about 35
     free = changed(SHOP, free_shipping_threshold=threshold)
