@@ -35,11 +35,6 @@ def word_of_mouth_weight(satisfaction: np.ndarray, feedback: Feedback) -> np.nda
     return np.maximum(0.0, 1.0 + feedback.strength * feedback.word_of_mouth_sensitivity * gap)
 
 
-def nps_scores(satisfaction: np.ndarray) -> np.ndarray:
-    """The 0-10 'would you recommend us?' answer of a shopper with this satisfaction."""
-    return np.minimum(10, np.floor(11.0 * satisfaction)).astype(np.int8)
-
-
 
 
 class SatisfactionTally:
@@ -59,7 +54,9 @@ class SatisfactionTally:
         self.talkers = 0.0   # Bass A(t): sum of word-of-mouth weights over the alive
 
     def _customers(self, satisfaction: np.ndarray, sign: int) -> None:
-        scaled = 11.0 * satisfaction   # nps_scores' floor(11 sat): a score >= 9 is scaled >= 9, <= 6 is < 7
+        # A shopper's 0-10 "would you recommend us?" answer is min(10, floor(11 x sat)): a
+        # promoter answers 9 or 10 (11 sat >= 9), a detractor 0 to 6 (11 sat < 7).
+        scaled = 11.0 * satisfaction
         self.customers += sign * satisfaction.size
         self.promoters += sign * int(np.count_nonzero(scaled >= 9.0))
         self.detractors += sign * int(np.count_nonzero(scaled < 7.0))

@@ -96,7 +96,7 @@ class OrderBatch:
         return cls(*(np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(cls)))
 
     def take(self, rows: np.ndarray) -> "OrderBatch":
-        return OrderBatch(*(getattr(self, f.name)[rows] for f in fields(self)))
+        return type(self)(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
 class Strategy:

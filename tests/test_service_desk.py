@@ -4,8 +4,9 @@ import heapq
 import math
 
 import numpy as np
+import pytest
 
-from simulation.service_desk import AgentQueue
+from simulation.service_desk import AgentQueue, percentile_90
 
 
 def play(queue: AgentQueue, arrivals, handle, patience=None, priority=None, until=100.0, first_id=0):
@@ -68,3 +69,11 @@ def test_equal_priorities_give_the_fcfs_recursion_exactly():
         got.update({int(t): w for t, w in queue.play(today, arrivals[today], handle[today], np.full(today.size, np.inf),
                                                      np.zeros(today.size), until=50.0 * (d + 1))})
     assert np.allclose([got[i] for i in range(len(expected))], expected, rtol=0, atol=1e-9)
+
+
+def test_the_daily_p90_wait_is_numpys_percentile():
+    rng = np.random.default_rng(4)
+    for size in (1, 2, 3, 10, 11, 101, 1000):
+        waits = rng.exponential(5.0, size)
+        assert percentile_90(waits) == pytest.approx(np.percentile(waits, 90), rel=1e-12, abs=1e-12)
+    assert math.isnan(percentile_90(np.empty(0)))
