@@ -37,13 +37,13 @@ MEMORY_METHOD = "peak RSS of a fresh child process (getrusage RUSAGE_SELF ru_max
 def child(implementation: str, shoppers: int, days: int, scale_operations: bool, scenario_file: str | None) -> None:
     """Run one replication and print its figures as one JSON line."""
     sys.path.insert(0, str(ROOT))
-    from simulation.loading import load_scenario
-    from simulation.scenario import Scenario
+    from simulation.storage.loading import load_scenario
+    from simulation.kernel.scenario import Scenario
     if implementation == "engine":
-        from simulation.engine import simulate
+        from simulation.kernel.engine import simulate
         run = lambda scenario: simulate(scenario, replication=0).daily  # noqa: E731
     else:
-        from simulation.reference import simulate_reference
+        from simulation.kernel.reference import simulate_reference
         run = lambda scenario: simulate_reference(scenario, replication=0)  # noqa: E731
     size = {"horizon_days": days, "replications": 1, "market": {"size": shoppers, "initial_shoppers": shoppers}}
     if scenario_file:

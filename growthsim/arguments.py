@@ -34,7 +34,7 @@ positive_int, non_negative_int = whole_number(1), whole_number(0)
 def crash_report(error: BaseException) -> str:
     """Write what a crash's report needs (command, versions, traceback, a worker's too)
     to a file; returns the sentence that points at it."""
-    from simulation.history import versions
+    from simulation.storage.history import versions
     try:
         fd, path = tempfile.mkstemp(prefix="growthsim-crash-", suffix=".txt")
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:

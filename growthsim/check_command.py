@@ -1,6 +1,6 @@
 """`growthsim check [PATH...]`: scenarios held to their expectations and goldens, for CI.
 
-The verdicts come from simulation/check.py; this module only shows them: a summary
+The verdicts come from simulation/experiments/check.py; this module only shows them: a summary
 table and one line per failure on standard output (plain text without a terminal, no
 colour with NO_COLOR), `--json` for machines, `--junit FILE` for CI systems' test
 views. Exit 0 when every check holds, 1 when any fails, 2 on bad input (nothing written).
@@ -20,8 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_OK, BadInput, positive_int
-from simulation.check import CheckReport, ScenarioCheck, check
-from simulation.outputs import write_atomically
+from simulation.experiments.check import CheckReport, ScenarioCheck, check
+from simulation.storage.outputs import write_atomically
 
 DEFAULT_PATH = Path("scenarios")
 

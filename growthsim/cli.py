@@ -23,13 +23,13 @@ from growthsim import check_command, compare_command, history_command, report_co
 from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK,  # noqa: F401
                                  BadInput, crash_report, non_negative_int, positive_int)
 from growthsim.console import format_interval, format_number, progress_bar
-from simulation.limits import LimitError
-from simulation.policies import PolicyError
-from simulation.loading import ScenarioError, load_scenario, resolved_yaml
-from simulation.history import History
-from simulation.outputs import OutputError, WriteError, check_output_folder, summary, write_run
-from simulation.replicate import Replications, run_replications
-from simulation.scenario import Scenario
+from simulation.kernel.limits import LimitError
+from simulation.kernel.policies import PolicyError
+from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.storage.history import History
+from simulation.storage.outputs import OutputError, WriteError, check_output_folder, summary, write_run
+from simulation.experiments.replicate import Replications, run_replications
+from simulation.kernel.scenario import Scenario
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,10 +15,10 @@ from rich.table import Table
 
 from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_int, whole_number
 from growthsim.console import format_number, progress_bar
-from simulation.compare import Comparison, compare
-from simulation.history import History
-from simulation.loading import load_scenario, resolved_yaml
-from simulation.outputs import check_output_folder, replacing_folder, write_atomically, write_run
+from simulation.experiments.compare import Comparison, compare
+from simulation.storage.history import History
+from simulation.storage.loading import load_scenario, resolved_yaml
+from simulation.storage.outputs import check_output_folder, replacing_folder, write_atomically, write_run
 
 SIGNIFICANT = "*"
 

@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from simulation.replicate import Interval
+from simulation.experiments.replicate import Interval
 
 
 def format_number(x: float) -> str:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from growthsim.arguments import EXIT_OK, BadInput, positive_int
 from growthsim.console import format_number
-from simulation.history import History
+from simulation.storage.history import History
 
 SHOWN_KPIS = ("shoppers_total", "retention_d90", "contribution")
 

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from growthsim.arguments import EXIT_OK, BadInput
-from simulation.history import History
-from simulation.report import ReportError, write_report
+from simulation.storage.history import History
+from simulation.experiments.report import ReportError, write_report
 
 
 def add_parser(commands) -> None:

@@ -10,9 +10,9 @@ from rich.table import Table
 
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, positive_int
 from growthsim.console import format_number, progress_bar
-from simulation.history import History
-from simulation.loading import resolved_yaml
-from simulation.sweep import (DaskExecutor, InlineExecutor, ProcessExecutor, Sweep, SweepError, grid_points,
+from simulation.storage.history import History
+from simulation.storage.loading import resolved_yaml
+from simulation.experiments.sweep import (DaskExecutor, InlineExecutor, ProcessExecutor, Sweep, SweepError, grid_points,
                               latin_hypercube_points)
 
 SHOWN = ("shoppers_total", "retention_d90", "contribution")

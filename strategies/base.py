@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:   # the engine imports strategies, never the reverse at run time
-    from simulation.engine import Replication
+    from simulation.kernel.engine import Replication
 
 Factor = float | np.ndarray          # one value for everyone, or one per shopper asked about
 CostCategory = Literal["acquisition", "retention", "operations"]   # acquisition + retention = marketing

@@ -111,7 +111,7 @@ from pydantic import Field, create_model
 from strategies.base import Config, OrderBatch, Strategy, StrategyConfig
 
 # The shopping channels, in the order of the bits of a shopper's "channels used" mask.
-# They are also acquisition channels of simulation.population.CHANNELS (not imported
+# They are also acquisition channels of simulation.kernel.population.CHANNELS (not imported
 # here: the scenario schema imports this module).
 SHOPPING_CHANNELS = ("app", "web", "social", "marketplace", "store")
 STORE_BIT = np.uint8(1 << SHOPPING_CHANNELS.index("store"))
@@ -238,7 +238,7 @@ class CrossChannelStrategy(Strategy):
 
     def __init__(self, config: CrossChannel, platform, rng: np.random.Generator) -> None:
         super().__init__(config, platform, rng)
-        from simulation.population import CHANNELS   # late: population imports the scenario schema
+        from simulation.kernel.population import CHANNELS   # late: population imports the scenario schema
         s = platform.shoppers
         # Per acquisition channel: shopping-channel bit, visit and dropout factor.
         organic_bit = 1 << SHOPPING_CHANNELS.index(config.omnichannel.organic_channel)

@@ -213,7 +213,7 @@ class Logistics(StrategyConfig):
 
 class LogisticsStrategy(Strategy):
     """Free shipping and free returns at checkout and on orders; carriers, tracking and
-    return labels are played by the warehouse (simulation/fulfilment.py)."""
+    return labels are played by the warehouse (simulation/kernel/fulfilment.py)."""
 
     name: ClassVar[str] = "logistics"
     cost_category: ClassVar[str] = "operations"

@@ -235,7 +235,7 @@ class PrecisionMarketingStrategy(Strategy):
         self.campaign_cost = 0.0                            # messages and coupons of the campaigns
         self.scheduled = False      # any extra visit ever scheduled (else stage_factors has nothing to do)
         self.coupons_out = False    # any coupon ever sent
-        from simulation.population import CHANNELS   # here: simulation imports strategies first
+        from simulation.kernel.population import CHANNELS   # here: simulation imports strategies first
         self.initial_channel = CHANNELS.index("initial")
         self.counts = dict.fromkeys(("coupons_sent", "coupons_redeemed", "retargeted", "win_back_offers", "revived"), 0)
 

@@ -179,14 +179,14 @@ class ServiceQuality(StrategyConfig):
 
 
 class ServiceQualityStrategy(Strategy):
-    """Books what the desk's extensions cost; the desk itself is simulation/service_desk.py
-    and the late-order notices are sent by simulation/fulfilment.py."""
+    """Books what the desk's extensions cost; the desk itself is simulation/kernel/service_desk.py
+    and the late-order notices are sent by simulation/kernel/fulfilment.py."""
 
     name: ClassVar[str] = "service_quality"
     cost_category: ClassVar[str] = "operations"
 
     def start_day(self, day: int) -> None:
-        # The around-the-clock agents are booked by the engine (simulation/engine.py).
+        # The around-the-clock agents are booked by the engine (simulation/kernel/engine.py).
         shift_hours = int(self.config.shift_agents_by_hour().sum())
         if shift_hours:
             self.book(shift_hours * self.config.agent_cost_per_hour)

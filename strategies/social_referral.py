@@ -215,7 +215,7 @@ class SocialReferralStrategy(Strategy):
 
     def __init__(self, config: SocialReferral, platform, rng: np.random.Generator) -> None:
         super().__init__(config, platform, rng)
-        from simulation.population import CHANNELS   # not at import: the engine imports strategies first
+        from simulation.kernel.population import CHANNELS   # not at import: the engine imports strategies first
 
         s, market = platform.shoppers, platform.scenario.market.size
         self.referral_channel = CHANNELS.index("referral")

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from simulation.loading import Problem, ScenarioError, load_scenario
-from simulation.scenario import Scenario
+from simulation.storage.loading import Problem, ScenarioError, load_scenario
+from simulation.kernel.scenario import Scenario
 
 # In CI the property tests try the same examples on every run, so a verdict does not
 # depend on the draw; locally they explore anew each time and remember what failed.

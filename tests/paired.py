@@ -12,8 +12,8 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from simulation.engine import RunResult, simulate
-from simulation.scenario import Scenario
+from simulation.kernel.engine import RunResult, simulate
+from simulation.kernel.scenario import Scenario
 
 # One-sided 1-in-10,000 false alarm for "the lever moved the metric this way".
 Z_ONE_SIDED = stats.norm.ppf(1 - 0.0001)   # 3.72

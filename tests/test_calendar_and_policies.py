@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from simulation.engine import simulate
-from simulation.scenario import Scenario
+from simulation.kernel.engine import simulate
+from simulation.kernel.scenario import Scenario
 from tests.conftest import scenario
 from tests.paired import paired
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from growthsim.cli import main
-from simulation.check import find_scenarios
+from simulation.experiments.check import find_scenarios
 
 # Small: 40 days of a 20,000-prospect market, 3 replications, about a second per check.
 BASE = """\

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from growthsim.cli import main
-from simulation.metrics import KPI_NAMES
+from simulation.kernel.metrics import KPI_NAMES
 
 SMALL = ["--set", "horizon_days=40", "--set", "market.size=20000", "--set", "market.initial_shoppers=2000"]
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from growthsim.cli import main
-from simulation.compare import Comparison, compare
-from simulation.engine import RunResult
-from simulation.metrics import KPI_NAMES
-from simulation.replicate import Replications
+from simulation.experiments.compare import Comparison, compare
+from simulation.kernel.engine import RunResult
+from simulation.kernel.metrics import KPI_NAMES
+from simulation.experiments.replicate import Replications
 from tests.conftest import scenario
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"

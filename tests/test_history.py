@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from growthsim.cli import main
-from simulation.history import History, database_path
+from simulation.storage.history import History, database_path
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
 SMALL = ["--set", "horizon_days=20", "--set", "market.size=20000", "--set", "market.initial_shoppers=2000",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simulation.loading import Problem, ScenarioError, load_scenario, resolved_yaml, scenario_dict
-from simulation.scenario import Scenario
+from simulation.storage.loading import Problem, ScenarioError, load_scenario, resolved_yaml, scenario_dict
+from simulation.kernel.scenario import Scenario
 
 from tests.conftest import problems, write
 

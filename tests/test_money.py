@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from simulation.engine import RunResult, simulate
-from simulation.ledger import Ledger
-from simulation.loading import ScenarioError, load_scenario
-from simulation.metrics import DAILY_COLUMNS
-from simulation.replicate import return_on_investment
+from simulation.kernel.engine import RunResult, simulate
+from simulation.kernel.ledger import Ledger
+from simulation.storage.loading import ScenarioError, load_scenario
+from simulation.kernel.metrics import DAILY_COLUMNS
+from simulation.experiments.replicate import return_on_investment
 from tests.conftest import scenario
 
 
@@ -63,7 +63,7 @@ def test_roi_is_reported_against_the_baseline(tmp_path):
     (tmp_path / "base.yaml").write_text("horizon_days: 30\nmarket: {size: 50000, initial_shoppers: 5000}\n")
     plan = tmp_path / "plan.yaml"
     plan.write_text("extends: base.yaml\nbaseline: base.yaml\nstrategies: {service_quality: {agents: 3}}\n")
-    from simulation.replicate import run_replications
+    from simulation.experiments.replicate import run_replications
     result = run_replications(load_scenario(plan), replications=2, jobs=1)
     roi = result.kpis()["roi"]
     # Two extra agents on an idle desk: the cost is the whole difference, the gain ~0.

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from growthsim import sweep_command
 from growthsim.cli import main
-from simulation import replicate
-from simulation.sweep import InlineExecutor
+from simulation.experiments import replicate
+from simulation.experiments.sweep import InlineExecutor
 
 TINY = "name: tiny\nhorizon_days: 4\nreplications: 2\nmarket:\n  size: 300\n  initial_shoppers: 30\n"
 FILES = {"tiny.yaml": TINY, "other.yaml": "extends: tiny.yaml\nname: other\nseed: 3\n",

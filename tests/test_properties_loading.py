@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from ruamel.yaml import YAML
 
 from growthsim.cli import main
-from simulation.loading import ScenarioError, load_scenario
-from simulation.scenario import Scenario
+from simulation.storage.loading import ScenarioError, load_scenario
+from simulation.kernel.scenario import Scenario
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 

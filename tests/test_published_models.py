@@ -5,8 +5,8 @@ tolerance of a stated number of standard errors computed from the simulated data
 import numpy as np
 from scipy import stats
 
-from simulation import published
-from simulation.engine import simulate
+from simulation.kernel import published
+from simulation.kernel.engine import simulate
 from tests.conftest import scenario
 
 # Two-sided 1-in-10,000 false alarm per comparison: these checks run on every commit.

@@ -15,9 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from simulation.published import bgnbd_expected_purchases, erlang_c_mean_wait
-from simulation.reference import simulate_reference
-from simulation.scenario import Scenario
+from simulation.kernel.published import bgnbd_expected_purchases, erlang_c_mean_wait
+from simulation.kernel.reference import simulate_reference
+from simulation.kernel.scenario import Scenario
 
 # 10,000 prospects: 6,000 on the platform from day 0 and Bass p, q raised so that most
 # of the other 4,000 join within the horizon. So acquisition, with its satisfaction-
@@ -56,7 +56,7 @@ def run(job: tuple[str, int, int]) -> dict[str, np.ndarray]:
     scenario = Scenario.model_validate({**AGREEMENT, "seed": seed})
     if implementation == "reference":
         return simulate_reference(scenario, replication)
-    from simulation.engine import simulate
+    from simulation.kernel.engine import simulate
     return simulate(scenario, replication).daily
 
 
@@ -72,7 +72,7 @@ def window_figures(runs: list[dict[str, np.ndarray]]) -> dict[tuple[str, int], n
 
 @pytest.fixture(scope="module")
 def both_implementations():
-    pytest.importorskip("simulation.engine")
+    pytest.importorskip("simulation.kernel.engine")
     # Different seeds: the two implementations share the stream names, and the
     # tolerance below assumes their replications are independent.
     jobs = [("engine", 11, k) for k in range(REPLICATIONS)] + [("reference", 12, k) for k in range(REPLICATIONS)]

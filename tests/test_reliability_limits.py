@@ -10,9 +10,9 @@ import tracemalloc
 import pytest
 
 from growthsim.cli import main
-from simulation import limits
-from simulation.engine import simulate
-from simulation.limits import LimitError, check_run, estimate, parse_bytes
+from simulation.kernel import limits
+from simulation.kernel.engine import simulate
+from simulation.kernel.limits import LimitError, check_run, estimate, parse_bytes
 from tests.conftest import scenario
 from tests.test_cli import BASELINE
 

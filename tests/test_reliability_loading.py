@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from growthsim.cli import main
-from simulation.loading import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, ScenarioError, load_scenario
+from simulation.storage.loading import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, ScenarioError, load_scenario
 
 from tests.conftest import problems, write
 

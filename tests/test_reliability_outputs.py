@@ -22,11 +22,11 @@ import pytest
 from ruamel.yaml import YAML
 
 from growthsim.cli import main
-from simulation import outputs
-from simulation.history import History
-from simulation.loading import resolved_yaml
-from simulation.outputs import OUTPUT_FILES, check_output_folder, write_run
-from simulation.replicate import run_replications
+from simulation.storage import outputs
+from simulation.storage.history import History
+from simulation.storage.loading import resolved_yaml
+from simulation.storage.outputs import OUTPUT_FILES, check_output_folder, write_run
+from simulation.experiments.replicate import run_replications
 from tests.conftest import scenario
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"

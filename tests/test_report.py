@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from growthsim.cli import main
-from simulation.history import History
+from simulation.storage.history import History
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
 SMALL = ["--set", "horizon_days=70", "--set", "market.size=20000", "--set", "market.initial_shoppers=2000",

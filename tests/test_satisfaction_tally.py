@@ -1,11 +1,11 @@
-"""The running satisfaction tally (simulation/feedback.py) is what a recount of every
+"""The running satisfaction tally (simulation/kernel/feedback.py) is what a recount of every
 shopper at the end of a run gives: NPS over customers, the alive, Bass's talkers."""
 
 import numpy as np
 import pytest
 
-from simulation.engine import Replication
-from simulation.feedback import word_of_mouth_weight
+from simulation.kernel.engine import Replication
+from simulation.kernel.feedback import word_of_mouth_weight
 from tests.conftest import scenario
 
 

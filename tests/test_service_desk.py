@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from simulation.service_desk import AgentQueue, percentile_90
+from simulation.kernel.service_desk import AgentQueue, percentile_90
 
 
 def play(queue: AgentQueue, arrivals, handle, patience=None, priority=None, until=100.0, first_id=0):

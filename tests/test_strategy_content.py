@@ -4,7 +4,7 @@ it should, beyond noise, under common random numbers (tests/paired.py)."""
 import numpy as np
 import pytest
 
-from simulation.engine import Replication, simulate
+from simulation.kernel.engine import Replication, simulate
 from strategies.content import HISTORY_CAP, Content, ContentStrategy
 from tests.conftest import scenario
 from tests.paired import paired, paired_many, ratio, total, with_changes

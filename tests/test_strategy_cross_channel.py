@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from simulation.engine import simulate
-from simulation.population import CHANNELS
-from simulation.scenario import Scenario
+from simulation.kernel.engine import simulate
+from simulation.kernel.population import CHANNELS
+from simulation.kernel.scenario import Scenario
 from strategies.cross_channel import SHOPPING_CHANNELS, Channels, per_week, sent_today
 from tests.conftest import scenario
 from tests.paired import PairedDifference, paired, paired_many, total, with_changes

@@ -7,8 +7,8 @@ import pytest
 from pydantic import ValidationError
 from scipy import special
 
-from simulation.engine import RunResult
-from simulation.scenario import Scenario
+from simulation.kernel.engine import RunResult
+from simulation.kernel.scenario import Scenario
 from strategies.logistics import Carrier, Logistics
 from tests.conftest import scenario
 from tests.paired import last, paired, paired_many, run, total, with_changes

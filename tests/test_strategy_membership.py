@@ -4,8 +4,8 @@ numbers (tests/paired.py)."""
 
 import numpy as np
 
-from simulation.engine import Replication, simulate
-from simulation.service_desk import AgentQueue
+from simulation.kernel.engine import Replication, simulate
+from simulation.kernel.service_desk import AgentQueue
 from strategies.membership import MembershipStrategy
 from tests.conftest import scenario
 from tests.paired import PairedDifference, paired, with_changes

@@ -5,7 +5,7 @@ incremental order, against a holdout group within the same run."""
 
 import numpy as np
 
-from simulation.engine import Replication, simulate
+from simulation.kernel.engine import Replication, simulate
 from strategies.precision_marketing import (SEGMENTS, PrecisionMarketingStrategy, quintile_scores, segment_of)
 from tests.conftest import scenario
 from tests.paired import PairedDifference, paired, with_changes

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from simulation.engine import Replication
-from simulation.scenario import Scenario
-from simulation.service_desk import AgentQueue
+from simulation.kernel.engine import Replication
+from simulation.kernel.scenario import Scenario
+from simulation.kernel.service_desk import AgentQueue
 from tests.conftest import scenario
 from tests.paired import PairedDifference, last, paired, run, total, with_changes
 

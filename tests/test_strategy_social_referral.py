@@ -5,8 +5,8 @@ under common random numbers (tests/paired.py)."""
 import numpy as np
 import pytest
 
-from simulation.engine import Replication, simulate
-from simulation.population import CHANNELS
+from simulation.kernel.engine import Replication, simulate
+from simulation.kernel.population import CHANNELS
 from strategies.social_referral import SocialReferralStrategy, social_graph
 from tests.conftest import scenario
 from tests.paired import paired, paired_many, ratio, total, with_changes

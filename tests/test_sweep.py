@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-import simulation.sweep as sweep_module
+import simulation.experiments.sweep as sweep_module
 from growthsim.cli import main
-from simulation.sweep import DaskExecutor, InlineExecutor, ProcessExecutor, Sweep, grid_points, latin_hypercube_points
+from simulation.experiments.sweep import DaskExecutor, InlineExecutor, ProcessExecutor, Sweep, grid_points, latin_hypercube_points
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
 SMALL = ["horizon_days=30", "market.size=20000", "market.initial_shoppers=2000"]

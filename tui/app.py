@@ -12,8 +12,8 @@ from textual.binding import Binding
 from textual.clock import Clock
 from textual.screen import Screen
 
-from simulation.loading import ScenarioError, load_scenario
-from simulation.scenario import Scenario
+from simulation.storage.loading import ScenarioError, load_scenario
+from simulation.kernel.scenario import Scenario
 from tui.run import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent

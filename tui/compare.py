@@ -24,11 +24,11 @@ from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
-from simulation.compare import Comparison
-from simulation.history import History
-from simulation.loading import ScenarioError, load_scenario, resolved_yaml
-from simulation.metrics import KPI_NAMES
-from simulation.scenario import Scenario
+from simulation.experiments.compare import Comparison
+from simulation.storage.history import History
+from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.kernel.metrics import KPI_NAMES
+from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
 from tui.kpis import KPI_INFO, SERIES_INFO, fmt, fmt_interval, label
 from tui.runner import Cancelled, Progress, Stopper, run_comparison

@@ -17,8 +17,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, ContentSwitcher, Input, OptionList, Select, Static, Switch, TextArea
 from textual.widgets.option_list import Option
 
-from simulation.loading import ScenarioError
-from simulation.scenario import Scenario
+from simulation.storage.loading import ScenarioError
+from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
 from tui.forms import FieldRow, SectionForm
 from tui.scenario_files import SaveError, dump, free_name, raw_scenario, read_extends, save_as_child, save_in_place

@@ -15,10 +15,10 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Select, Static, TabbedContent, TabPane
 
-from simulation.loading import resolved_yaml
-from simulation.metrics import KPI_NAMES
-from simulation.outputs import write_run
-from simulation.report import write_report
+from simulation.storage.loading import resolved_yaml
+from simulation.kernel.metrics import KPI_NAMES
+from simulation.storage.outputs import write_run
+from simulation.experiments.report import write_report
 from strategies import STRATEGY_NAMES
 from tui.base import ModeScreen
 from tui.kpis import HEADLINE, SERIES_INFO, fmt

@@ -16,11 +16,11 @@ from textual.message import Message
 from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from simulation.history import History
-from simulation.loading import resolved_yaml
-from simulation.outputs import summary
-from simulation.replicate import Replications
-from simulation.scenario import Scenario
+from simulation.storage.history import History
+from simulation.storage.loading import resolved_yaml
+from simulation.storage.outputs import summary
+from simulation.experiments.replicate import Replications
+from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
 from tui.kpis import LIVE_SERIES, SERIES_INFO
 from tui.runner import Cancelled, Progress, Stopper, run_scenario

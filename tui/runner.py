@@ -13,11 +13,11 @@ from typing import Callable
 
 import numpy as np
 
-from simulation.compare import Comparison
-from simulation.engine import Replication, RunResult
-from simulation.loading import load_scenario
-from simulation.replicate import Replications
-from simulation.scenario import Scenario
+from simulation.experiments.compare import Comparison
+from simulation.kernel.engine import Replication, RunResult
+from simulation.storage.loading import load_scenario
+from simulation.experiments.replicate import Replications
+from simulation.kernel.scenario import Scenario
 from tui.kpis import LIVE_SERIES
 
 
@@ -100,7 +100,7 @@ def run_scenario(scenario: Scenario, *, replications: int | None = None, report:
 
 def run_comparison(scenarios: list[Scenario], *, replications: int | None = None, report: Report | None = None,
                    stopper: Stopper | None = None, every: int = 1) -> Comparison:
-    """As `simulation.compare.compare` with one job: every scenario with the first's seed
+    """As `simulation.experiments.compare.compare` with one job: every scenario with the first's seed
     and replications (common random numbers)."""
     first = scenarios[0]
     count = replications or first.replications

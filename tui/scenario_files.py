@@ -16,10 +16,10 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from simulation.history import History, Record
-from simulation.loading import ScenarioError, load_scenario, scenario_dict
-from simulation.outputs import write_atomically
-from simulation.scenario import Scenario
+from simulation.storage.history import History, Record
+from simulation.storage.loading import ScenarioError, load_scenario, scenario_dict
+from simulation.storage.outputs import write_atomically
+from simulation.kernel.scenario import Scenario
 
 SUFFIXES = (".yaml", ".yml")
 

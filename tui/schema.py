@@ -1,5 +1,5 @@
 """The editor's view of the scenario schema: sections, fields, units and ranges, read
-from the same pydantic models as the files (simulation/scenario.py, strategies/*.py).
+from the same pydantic models as the files (simulation/kernel/scenario.py, strategies/*.py).
 
 No Textual here.
 """
@@ -19,7 +19,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from simulation.scenario import Scenario
+from simulation.kernel.scenario import Scenario
 from strategies import Strategies
 
 Path = tuple[str, ...]

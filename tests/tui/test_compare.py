@@ -4,9 +4,9 @@ with differences, intervals and marks; overlaid charts; sweeps."""
 
 from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent
 
-from simulation.compare import compare
-from simulation.history import History
-from simulation.loading import load_scenario, resolved_yaml
+from simulation.experiments.compare import compare
+from simulation.storage.history import History
+from simulation.storage.loading import load_scenario, resolved_yaml
 from tui.compare import CompareFinished, CompareScreen
 from tui.widgets import LinePlot
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList
 
-from simulation.loading import load_scenario
+from simulation.storage.loading import load_scenario
 from tui.editor import EditorScreen
 from tui.run import RunScreen
 from tui.widgets import AskDialog

@@ -4,7 +4,7 @@ a lever, save it as a what-if, run it, read the results, compare it with its par
 
 from textual.widgets import DataTable, Input
 
-from simulation.loading import load_scenario
+from simulation.storage.loading import load_scenario
 from tui.compare import CompareScreen
 from tui.editor import EditorScreen
 from tui.results import ResultsScreen

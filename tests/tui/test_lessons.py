@@ -4,7 +4,7 @@ lesson plays its before/after comparison with its KPIs marked."""
 
 from textual.widgets import DataTable, OptionList
 
-from simulation.loading import load_scenario
+from simulation.storage.loading import load_scenario
 from strategies import Strategies
 from tui.app import BUNDLED_LESSONS
 from tui.compare import CompareScreen

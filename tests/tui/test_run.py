@@ -6,8 +6,8 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent
 
-from simulation.loading import load_scenario
-from simulation.replicate import run_replications
+from simulation.storage.loading import load_scenario
+from simulation.experiments.replicate import run_replications
 from tui.results import ResultsScreen
 from tui.run import RunFinished, RunProgress, RunScreen, RunStopped
 from tui.widgets import AskDialog, KpiCard, LinePlot

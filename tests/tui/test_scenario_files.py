@@ -3,7 +3,7 @@
 
 import pytest
 
-from simulation.loading import load_scenario
+from simulation.storage.loading import load_scenario
 from tui.scenario_files import (SaveError, differences, duplicate, find_scenarios, raw_scenario, save_as_child,
                                 save_in_place)
 

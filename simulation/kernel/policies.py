@@ -37,7 +37,7 @@ class Policy(Config):
     @field_validator("metric")
     @classmethod
     def _metric_is_recorded(cls, metric: str) -> str:
-        from simulation.metrics import DAILY_COLUMNS   # late: metrics imports the scenario schema
+        from simulation.kernel.metrics import DAILY_COLUMNS   # late: metrics imports the scenario schema
         if metric != "churn_rate_monthly" and metric not in DAILY_COLUMNS:
             raise ValueError(f"not a running metric: {metric!r} (a timeseries.csv column or churn_rate_monthly)")
         return metric

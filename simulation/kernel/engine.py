@@ -13,20 +13,20 @@ from typing import Callable
 import numpy as np
 import simpy
 
-from simulation import feedback
-from simulation.acquisition import bass_day_join_probability, external_share
-from simulation.calendar_events import apply_calendar
-from simulation.ledger import Ledger
-from simulation.policies import PolicyRunner
-from simulation.experiences import Experiences
-from simulation.fulfilment import Fulfilment
-from simulation.metrics import DAILY_COLUMNS, cohort_table, growth_accounting, run_kpis
-from simulation.population import CHANNELS, Shoppers
-from simulation.random_streams import streams
-from simulation.scenario import Scenario
-from simulation.service_desk import ServiceDesk
-from simulation.shopper_step import ShopperStep
-from simulation.timed_events import DayBuckets
+from simulation.kernel import feedback
+from simulation.kernel.acquisition import bass_day_join_probability, external_share
+from simulation.kernel.calendar_events import apply_calendar
+from simulation.kernel.ledger import Ledger
+from simulation.kernel.policies import PolicyRunner
+from simulation.kernel.experiences import Experiences
+from simulation.kernel.fulfilment import Fulfilment
+from simulation.kernel.metrics import DAILY_COLUMNS, cohort_table, growth_accounting, run_kpis
+from simulation.kernel.population import CHANNELS, Shoppers
+from simulation.kernel.random_streams import streams
+from simulation.kernel.scenario import Scenario
+from simulation.kernel.service_desk import ServiceDesk
+from simulation.kernel.shopper_step import ShopperStep
+from simulation.kernel.timed_events import DayBuckets
 from strategies import STRATEGY_NAMES, Levers, OrderBatch, Strategy, strategy_class
 
 INITIAL, EXTERNAL, WORD_OF_MOUTH = (CHANNELS.index(c) for c in ("initial", "external", "word_of_mouth"))

@@ -1,7 +1,7 @@
 """Golden results: a scenario's KPIs with their intervals, recorded in a file beside it.
 
 `scenarios/baseline.yaml` has its golden in `scenarios/baseline.golden.json`, written by
-`growthsim check --update` and compared by `growthsim check` (simulation/check.py).
+`growthsim check --update` and compared by `growthsim check` (simulation/experiments/check.py).
 JSON rather than YAML, because the scenario library (and the app) take every YAML file
 in a folder for a scenario. One KPI a line, numbers to 7 significant digits, so a review
 diff shows exactly which KPIs moved and a rerun that changed nothing rewrites the same bytes:
@@ -37,10 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from simulation.loading import Problem, ScenarioError
-from simulation.metrics import KPI_NAMES
-from simulation.outputs import write_atomically
-from simulation.replicate import Interval, Replications
+from simulation.storage.loading import Problem, ScenarioError
+from simulation.kernel.metrics import KPI_NAMES
+from simulation.storage.outputs import write_atomically
+from simulation.experiments.replicate import Interval, Replications
 
 # Not .yaml: the scenario library (and the app) take every YAML file in a folder for a scenario.
 GOLDEN_SUFFIX = ".golden.json"

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from simulation.ledger import Ledger
+from simulation.kernel.ledger import Ledger
 from strategies.base import Config, Levers
 
 

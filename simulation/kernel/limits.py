@@ -7,7 +7,7 @@ how many processes to use or raises `LimitError` with a message that says what i
 needs and what to change (docs/reliability.md, "Limits").
 
 Memory. A replication holds every shopper it acquires in a struct of arrays
-(simulation/population.py) whose capacity grows by doubling, so with `M` prospects in
+(simulation/kernel/population.py) whose capacity grows by doubling, so with `M` prospects in
 the market it may hold up to `2 M` rows. The estimate is an upper bound, on purpose:
 it assumes the whole market may join (strategies buy shoppers outright, feedback
 amplifies word of mouth, so no tighter bound holds in general), at the bytes per row
@@ -43,7 +43,7 @@ import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulation.scenario import Scenario
+from simulation.kernel.scenario import Scenario
 
 MEMORY_VARIABLE = "GROWTHSIM_MEMORY"
 
@@ -93,7 +93,7 @@ class Estimate:
 
 
 def estimate(scenario: Scenario, *, transactions: bool = False) -> Estimate:
-    from simulation.metrics import DAILY_COLUMNS
+    from simulation.kernel.metrics import DAILY_COLUMNS
 
     size, initial, horizon = scenario.market.size, scenario.market.initial_shoppers, scenario.horizon_days
     first_capacity = min(size, max(1024, 2 * initial))
@@ -318,8 +318,8 @@ _FOOTPRINTS: dict[str, tuple[int, float]] = {}
 
 
 def _measure_footprint(scenario: Scenario) -> tuple[int, float]:
-    from simulation.engine import Replication
-    from simulation.population import Shoppers
+    from simulation.kernel.engine import Replication
+    from simulation.kernel.population import Shoppers
 
     def build(size: int):
         small = scenario.model_copy(deep=True)

@@ -14,11 +14,11 @@ import operator
 
 import numpy as np
 
-from simulation import feedback
-from simulation.ledger import Ledger
-from simulation.limits import MAX_VISIT_DEPTH_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visits_out_of_bounds
-from simulation.population import PERIOD_DAYS, Shoppers, sorted_unique
-from simulation.scenario import Scenario
+from simulation.kernel import feedback
+from simulation.kernel.ledger import Ledger
+from simulation.kernel.limits import MAX_VISIT_DEPTH_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visits_out_of_bounds
+from simulation.kernel.population import PERIOD_DAYS, Shoppers, sorted_unique
+from simulation.kernel.scenario import Scenario
 from strategies.base import Levers, OrderBatch, Strategy
 
 FUNNEL_STAGES = ("browse", "cart", "checkout", "order")

@@ -240,7 +240,7 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
         title, meta, body = run_sections(folder)
     else:
         raise ReportError(f"{folder}: no summary.json and timeseries.csv (run --out) or compare.json (compare --out) here")
-    from simulation.outputs import write_atomically
+    from simulation.storage.outputs import write_atomically
     out = out or folder / "report.html"
     page = PAGE.format(title=html.escape(title), meta=html.escape(meta), body=body)
     write_atomically(out, lambda handle: handle.write(page))

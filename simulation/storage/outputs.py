@@ -31,8 +31,8 @@ from typing import Iterator
 
 import numpy as np
 
-from simulation.metrics import DAILY_COLUMNS
-from simulation.replicate import Replications
+from simulation.kernel.metrics import DAILY_COLUMNS
+from simulation.experiments.replicate import Replications
 
 
 # What growthsim writes into an output folder (run, compare and report); anything else

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulation.metrics import KPI_NAMES
-from simulation.replicate import Interval, Progress, Replications, return_on_investment, run_replications
-from simulation.scenario import Scenario
+from simulation.kernel.metrics import KPI_NAMES
+from simulation.experiments.replicate import Interval, Progress, Replications, return_on_investment, run_replications
+from simulation.kernel.scenario import Scenario
 
 
 @dataclass(frozen=True)

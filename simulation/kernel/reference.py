@@ -29,9 +29,9 @@ from collections import deque
 import numpy as np
 import simpy
 
-from simulation.acquisition import bass_day_join_probability, external_share
-from simulation.random_streams import streams
-from simulation.scenario import Scenario
+from simulation.kernel.acquisition import bass_day_join_probability, external_share
+from simulation.kernel.random_streams import streams
+from simulation.kernel.scenario import Scenario
 from strategies.base import Levers
 
 COLUMNS = (

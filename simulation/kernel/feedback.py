@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.scenario import Feedback
+from simulation.kernel.scenario import Feedback
 
 
 def purchase_rate_multiplier(satisfaction: np.ndarray, feedback: Feedback) -> np.ndarray | float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.population import CHANNELS, PERIOD_DAYS, VIRAL_CHANNELS, Shoppers
+from simulation.kernel.population import CHANNELS, PERIOD_DAYS, VIRAL_CHANNELS, Shoppers
 from strategies import STRATEGY_NAMES
 
 DAILY_COLUMNS = (
@@ -132,5 +132,5 @@ def run_kpis(shoppers: Shoppers, daily: dict[str, np.ndarray], revenue_by_age: n
         "ltv_cac": ratio(clv_365, cac) if cac == cac else NAN,
         "k_factor": ratio(viral, shoppers.n),
         "return_rate": ratio(daily["returns"].sum(), daily["deliveries"].sum()),
-        "roi": NAN,   # needs the baseline's replications: simulation.replicate
+        "roi": NAN,   # needs the baseline's replications: simulation.experiments.replicate
     }

@@ -1,9 +1,9 @@
 """Replications of one scenario, in parallel processes, and their confidence intervals.
 
-Replication `k` always uses seed stream `k` (simulation.random_streams), so the numbers
+Replication `k` always uses seed stream `k` (simulation.kernel.random_streams), so the numbers
 do not depend on how many processes ran them or in which order they finished.
 
-Before anything starts, `simulation.limits.check_run` refuses a run that would not fit
+Before anything starts, `simulation.kernel.limits.check_run` refuses a run that would not fit
 in memory or would never end, and lowers the number of processes to what fits. Worker
 processes ignore Ctrl+C (they are started with SIGINT ignored, which survives their
 start); the main process takes it, and `worker_pool` then ends every worker at once, so
@@ -26,10 +26,10 @@ from typing import Callable, Iterator
 import numpy as np
 from scipy import stats
 
-from simulation.engine import RunResult, simulate
-from simulation.limits import check_run
-from simulation.metrics import KPI_NAMES
-from simulation.scenario import Scenario
+from simulation.kernel.engine import RunResult, simulate
+from simulation.kernel.limits import check_run
+from simulation.kernel.metrics import KPI_NAMES
+from simulation.kernel.scenario import Scenario
 
 Progress = Callable[[int, int], None]   # (replication, day just simulated)
 
@@ -109,7 +109,7 @@ def run_replications(scenario: Scenario, *, replications: int | None = None, job
     When the scenario names a `baseline`, that is run too, with the same seeds."""
     result = _run(scenario, replications, jobs, transactions, progress)
     if scenario.baseline is not None:
-        from simulation.loading import load_scenario   # loading imports the schema, not the engine
+        from simulation.storage.loading import load_scenario   # loading imports the schema, not the engine
         base = load_scenario(scenario.baseline).model_copy(
             update={"seed": scenario.seed, "horizon_days": scenario.horizon_days, "baseline": None})
         result.baseline = _run(base, len(result.runs), jobs, False, None)

@@ -3,9 +3,9 @@
 For each scenario file found under the paths given (folders are walked; hidden folders
 and golden files are skipped), three kinds of verdict, all on 95 % intervals
 over the scenario's replications (at least 2):
-- bounds and relations of its `expect:` (simulation/expectations.py says how each is
+- bounds and relations of its `expect:` (simulation/kernel/expectations.py says how each is
   judged);
-- its golden (simulation/golden.py): each KPI fails when its new interval does not
+- its golden (simulation/experiments/golden.py): each KPI fails when its new interval does not
   overlap the recorded one, and the verdict says from what to what it moved and by how
   many standard errors, |new mean - old mean| / sqrt(se_old^2 + se_new^2). A scenario
   without a golden fails ("run growthsim check --update"), unless it says
@@ -32,14 +32,14 @@ import numpy as np
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
-from simulation.engine import RunResult, simulate
-from simulation.expectations import Bounds, Expectations, Relation
-from simulation.golden import (GOLDEN_SUFFIX, Golden, KpiRecord, golden_path, is_golden, package_versions,
+from simulation.kernel.engine import RunResult, simulate
+from simulation.kernel.expectations import Bounds, Expectations, Relation
+from simulation.experiments.golden import (GOLDEN_SUFFIX, Golden, KpiRecord, golden_path, is_golden, package_versions,
                                read_golden, write_golden)
-from simulation.loading import Problem, ScenarioError, load_scenario
-from simulation.limits import check_run
-from simulation.replicate import Interval, Replications, interrupts_held_back, worker_pool
-from simulation.scenario import Scenario
+from simulation.storage.loading import Problem, ScenarioError, load_scenario
+from simulation.kernel.limits import check_run
+from simulation.experiments.replicate import Interval, Replications, interrupts_held_back, worker_pool
+from simulation.kernel.scenario import Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 RunProgress = Callable[[int, int], None]     # (runs done, runs in all)

@@ -29,13 +29,13 @@ from typing import Callable, Iterable
 import numpy as np
 from scipy.stats import qmc
 
-from simulation.engine import simulate
-from simulation.limits import LimitError, check_run, work_problems
-from simulation.loading import ScenarioError, load_scenario, resolved_yaml
-from simulation.metrics import KPI_NAMES
-from simulation.outputs import write_atomically
-from simulation.replicate import Interval, ignore_interrupts, interrupts_held_back, stop_pool
-from simulation.scenario import Scenario
+from simulation.kernel.engine import simulate
+from simulation.kernel.limits import LimitError, check_run, work_problems
+from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.kernel.metrics import KPI_NAMES
+from simulation.storage.outputs import write_atomically
+from simulation.experiments.replicate import Interval, ignore_interrupts, interrupts_held_back, stop_pool
+from simulation.kernel.scenario import Scenario
 
 
 class SweepError(Exception):

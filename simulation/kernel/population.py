@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from simulation.scenario import Scenario
+from simulation.kernel.scenario import Scenario
 
 # How a shopper came: on day 0, Bass's external influence or word of mouth, a paid
 # referral, or a paid channel of cross-channel acquisition.

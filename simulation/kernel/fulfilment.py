@@ -13,10 +13,10 @@ from collections import deque
 
 import numpy as np
 
-from simulation.experiences import Experiences
-from simulation.ledger import Ledger
-from simulation.scenario import Scenario
-from simulation.timed_events import DayBuckets
+from simulation.kernel.experiences import Experiences
+from simulation.kernel.ledger import Ledger
+from simulation.kernel.scenario import Scenario
+from simulation.kernel.timed_events import DayBuckets
 from strategies.base import OrderBatch
 
 LOGISTICS = "logistics"

@@ -16,7 +16,7 @@ expect:
 ```
 
 Every expectation is judged on the 95 % confidence interval over replications, never on
-one replication or on the mean alone (simulation/check.py):
+one replication or on the mean alone (simulation/experiments/check.py):
 - a bound `min` holds when the whole interval is at or above it (`ci_low >= min`), a
   `max` when it is at or below it (`ci_high <= max`);
 - a relation runs the other scenario with this one's seed, replications and horizon
@@ -41,8 +41,8 @@ from strategies.base import Config
 
 
 def _known_kpi(name: str) -> str:
-    # Imported here: simulation.metrics imports the scenario, which imports this module.
-    from simulation.metrics import KPI_NAMES
+    # Imported here: simulation.kernel.metrics imports the scenario, which imports this module.
+    from simulation.kernel.metrics import KPI_NAMES
     if name not in KPI_NAMES:
         close = difflib.get_close_matches(name, KPI_NAMES, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "see docs/metrics.md for the KPIs"

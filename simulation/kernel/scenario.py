@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from simulation.calendar_events import CalendarEvent
-from simulation.expectations import Expectations
-from simulation.policies import Policy, get_key
+from simulation.kernel.calendar_events import CalendarEvent
+from simulation.kernel.expectations import Expectations
+from simulation.kernel.policies import Policy, get_key
 from strategies import Config, Strategies
 
 DAYS_PER_WEEK = 7.0

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.feedback import SatisfactionTally
-from simulation.population import Shoppers, sorted_unique
-from simulation.scenario import Scenario
-from simulation.shopper_step import ShopperStep
+from simulation.kernel.feedback import SatisfactionTally
+from simulation.kernel.population import Shoppers, sorted_unique
+from simulation.kernel.scenario import Scenario
+from simulation.kernel.shopper_step import ShopperStep
 
 
 class Experiences:

@@ -35,7 +35,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from simulation.scenario import Scenario
+from simulation.kernel.scenario import Scenario
 
 KeyPath = tuple  # a key's path from the top, e.g. ("behavior", "dropout", "a")
 

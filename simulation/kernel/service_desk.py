@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulation.experiences import Experiences
-from simulation.timed_events import DayBuckets
-from simulation.scenario import Scenario
+from simulation.kernel.experiences import Experiences
+from simulation.kernel.timed_events import DayBuckets
+from simulation.kernel.scenario import Scenario
 from strategies.base import Strategy
 from strategies.service_quality import HOURS_PER_DAY
 
