@@ -1,6 +1,6 @@
 import sys
 
-from growthsim.cli import main
+from growthsim import main
 
 # The guard matters: worker processes are started with "spawn", which imports this
 # module again in each worker; without it every worker would run the command too.

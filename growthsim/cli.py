@@ -1,4 +1,4 @@
-"""The `growthsim` command (DESIGN.md §7).
+"""The `growthsim` command (README.md, Commands).
 
 Exit codes: 0 done, 1 a check failed, 2 bad input (a message naming the file, the key
 and what is wrong) or a run refused by its limits, 3 could not finish (outputs that
@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from growthsim import check_command, compare_command, history_command, report_command, sweep_command
+from growthsim import check_command, compare_command, history_command, report_command, strategies_command, sweep_command
 from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK,  # noqa: F401
                                  BadInput, crash_report, non_negative_int, positive_int)
 from growthsim.console import format_interval, format_number, progress_bar
@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     history_command.add_parser(commands)
     sweep_command.add_parser(commands)
     report_command.add_parser(commands)
+    strategies_command.add_parser(commands)
     return parser
 
 
@@ -202,7 +203,8 @@ def command_schema(args: argparse.Namespace) -> int:
 COMMANDS = {"run": command_run, "validate": command_validate, "schema": command_schema,
             "check": check_command.command_check,
             "compare": compare_command.command_compare, "history": history_command.command_history,
-            "sweep": sweep_command.command_sweep, "report": report_command.command_report}
+            "sweep": sweep_command.command_sweep, "report": report_command.command_report,
+            "strategies": strategies_command.command_strategies}
 
 
 if __name__ == "__main__":

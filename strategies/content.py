@@ -69,7 +69,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from strategies.base import Config, OrderBatch, Strategy, StrategyConfig, factor_where
+from simulation.kernel.api import Config, OrderBatch, Strategy, StrategyConfig, StrategyPlugin, factor_where
 
 # Orders beyond this share the relevance of this many (the curves are flat by then).
 HISTORY_CAP = 256
@@ -218,5 +218,10 @@ class ContentStrategy(Strategy):
         self.platform.shoppers.content_relevance[orders.shopper] = self.relevance_by_orders[orders_after]
 
 
-CONFIG = Content
-STRATEGY = ContentStrategy
+PLUGIN = StrategyPlugin(
+    name="content",
+    config=Content,
+    strategy=ContentStrategy,
+    order=10,
+    levers=("budget_per_day", "quality", "recommender", "audience_share"),
+)

@@ -108,11 +108,10 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, create_model
 
-from strategies.base import Config, OrderBatch, Strategy, StrategyConfig
+from simulation.kernel.api import Config, OrderBatch, Strategy, StrategyConfig, StrategyPlugin
 
-# The shopping channels, in the order of the bits of a shopper's "channels used" mask.
-# They are also acquisition channels of simulation.kernel.population.CHANNELS (not imported
-# here: the scenario schema imports this module).
+# The shopping channels, in the order of the bits of a shopper's "channels used" mask;
+# also the acquisition channels this plugin declares (PLUGIN below).
 SHOPPING_CHANNELS = ("app", "web", "social", "marketplace", "store")
 STORE_BIT = np.uint8(1 << SHOPPING_CHANNELS.index("store"))
 POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
@@ -238,18 +237,17 @@ class CrossChannelStrategy(Strategy):
 
     def __init__(self, config: CrossChannel, platform, rng: np.random.Generator) -> None:
         super().__init__(config, platform, rng)
-        from simulation.kernel.population import CHANNELS   # late: population imports the scenario schema
-        s = platform.shoppers
+        s, channels = platform.shoppers, platform.channels
         # Per acquisition channel: shopping-channel bit, visit and dropout factor.
         organic_bit = 1 << SHOPPING_CHANNELS.index(config.omnichannel.organic_channel)
-        self.first_bit = np.full(len(CHANNELS), organic_bit, dtype=np.uint8)
-        self.channel_visit = np.ones(len(CHANNELS), dtype=np.float32)
-        self.channel_dropout = np.ones(len(CHANNELS), dtype=np.float32)
+        self.first_bit = np.full(len(channels), organic_bit, dtype=np.uint8)
+        self.channel_visit = np.ones(len(channels), dtype=np.float32)
+        self.channel_dropout = np.ones(len(channels), dtype=np.float32)
         for bit, name in enumerate(SHOPPING_CHANNELS):
             paid = getattr(config.channels, name)
-            self.first_bit[CHANNELS.index(name)] = 1 << bit
-            self.channel_visit[CHANNELS.index(name)] = paid.visit_factor
-            self.channel_dropout[CHANNELS.index(name)] = paid.dropout_factor
+            self.first_bit[platform.channel_index(name)] = 1 << bit
+            self.channel_visit[platform.channel_index(name)] = paid.visit_factor
+            self.channel_dropout[platform.channel_index(name)] = paid.dropout_factor
         for column, dtype, fill in COLUMNS:
             s.register_column(f"cross_channel_{column}", dtype, fill)
         self.acts_on_visits = False       # any shopper's visit factor not 1 yet?
@@ -430,5 +428,16 @@ class CrossChannelStrategy(Strategy):
             self._refresh(buyers[became], day)
 
 
-CONFIG = CrossChannel
-STRATEGY = CrossChannelStrategy
+PLUGIN = StrategyPlugin(
+    name="cross_channel",
+    config=CrossChannel,
+    strategy=CrossChannelStrategy,
+    order=60,
+    daily_columns={
+        "messages_sent": "CRM messages sent (e-mail, push).",
+        "unsubscribes": "Shoppers who unsubscribed from CRM messages.",
+        "omnichannel_shoppers": "Shoppers who have used two or more channels.",
+    },
+    channels=("app", "web", "social", "marketplace", "store"),
+    levers=("channels", "omnichannel.integration", "bopis.share", "crm.messages_per_week"),
+)

@@ -92,71 +92,12 @@ import numpy as np
 from pydantic import Field, field_validator
 from scipy import special
 
-from strategies.base import Config, OrderBatch, Strategy, StrategyConfig
+from simulation.kernel.api import OrderBatch, Strategy, StrategyPlugin, Warehouse
 
 
-class Carrier(Config):
-    name: str = Field(description="Shown in descriptions only.")
-    share: float = Field(ge=0, le=1, description="Share of shipped orders this carrier takes.")
-    transit_days_mean: float = Field(gt=0, description="Mean transit time, days (gamma distributed).")
-    transit_days_sd: float = Field(ge=0, description="Standard deviation of transit time, days.")
-    cost_per_order: float = Field(ge=0, description="Carrier cost per shipped order.")
+class Logistics(Warehouse):
+    """The warehouse (simulation/kernel/operations.py) and what the strategy adds at checkout."""
 
-    def transit_days(self, uniform: np.ndarray) -> np.ndarray:
-        """Transit times by inversion of uniforms, so a faster carrier is faster draw for draw."""
-        if self.transit_days_sd == 0:
-            return np.full(uniform.shape, self.transit_days_mean)
-        return gamma_quantile(self.transit_days_mean, self.transit_days_sd, uniform)
-
-
-QUANTILE_CELLS = 2 ** 14      # a table of the quantile function, uniform in probability
-QUANTILE_TAIL = 2.0 ** -7      # below this or above 1 - this, where the quantile function bends, exact
-
-
-@functools.lru_cache(maxsize=64)
-def _gamma_quantile_table(mean: float, sd: float) -> np.ndarray:
-    shape = (mean / sd) ** 2
-    grid = np.linspace(0.0, 1.0, QUANTILE_CELLS + 1)
-    grid[0], grid[-1] = QUANTILE_TAIL, 1.0 - QUANTILE_TAIL   # outer points are never used; keep them finite
-    return special.gammaincinv(shape, grid) * (mean / shape)
-
-
-def gamma_quantile(mean: float, sd: float, uniform: np.ndarray) -> np.ndarray:
-    """The gamma distribution's quantiles at `uniform`: linear interpolation in a table
-    (gammaincinv costs about a microsecond a call), exact in the tails."""
-    table = _gamma_quantile_table(mean, sd)
-    position = uniform * QUANTILE_CELLS
-    cell = np.minimum(position.astype(np.int64), QUANTILE_CELLS - 1)
-    fraction = position - cell
-    values = table[cell] * (1.0 - fraction) + table[cell + 1] * fraction
-    tails = (uniform < QUANTILE_TAIL) | (uniform > 1.0 - QUANTILE_TAIL)
-    if tails.any():
-        shape = (mean / sd) ** 2
-        values[tails] = special.gammaincinv(shape, uniform[tails]) * (mean / shape)
-    return values
-
-
-class Logistics(StrategyConfig):
-    enabled: bool = Field(
-        False, description="Switch on the carrier mix, free shipping, tracking and free returns; off, the "
-                           "warehouse and the single carrier below."
-    )
-    capacity_per_day: int = Field(2000, ge=1, description="Orders the warehouse can ship per day.")
-    transit_days_mean: float = Field(2.5, gt=0, description="Mean carrier transit time, days (gamma distributed).")
-    transit_days_sd: float = Field(1.0, ge=0, description="Standard deviation of carrier transit time, days.")
-    promised_days: float = Field(5.0, gt=0, description="Delivery promise from order to door, days.")
-    return_rate: float = Field(0.10, ge=0, le=1, description="Probability that a delivered order is returned for a refund.")
-    shipping_cost_per_order: float = Field(6.0, ge=0, description="Carrier cost per shipped order.")
-    cost_per_capacity_slot: float = Field(0.5, ge=0, description="Daily warehouse cost per order of capacity.")
-    cost_per_return: float = Field(5.0, ge=0, description="Handling cost per returned order.")
-    late_ticket_probability: float = Field(
-        0.3, ge=0, le=1, description="Probability that a late order raises a 'where is my order?' ticket."
-    )
-    # --- the strategy (with enabled) ------------------------------------------------
-    carriers: list[Carrier] | None = Field(
-        None, description="Carrier mix: a list of {name, share, transit_days_mean, transit_days_sd, cost_per_order}, "
-                          "shares summing to 1; null: the single carrier above."
-    )
     free_shipping_threshold: float | None = Field(
         None, gt=0, description="Orders worth at least this ship free; null: no free shipping."
     )
@@ -170,34 +111,12 @@ class Logistics(StrategyConfig):
     top_up_probability: float = Field(
         0.5, ge=0, le=1, description="Probability an order within the band is topped up to the threshold."
     )
-    tracking: bool = Field(False, description="Real-time tracking of every shipped order.")
-    tracking_ticket_factor: float = Field(
-        0.5, ge=0, le=1, description="Multiplies the chance a late order raises a ticket, with tracking."
-    )
-    tracking_cost_per_order: float = Field(0.10, ge=0, description="Cost of tracking one shipped order.")
-    free_returns: bool = Field(False, description="Returns are free for the shopper; the platform pays the label.")
     free_returns_conversion_uplift: float = Field(
         0.03, ge=0, description="Checkout -> order multiplier is 1 + this, with free returns."
     )
     free_returns_return_multiplier: float = Field(
         1.2, ge=0, description="Multiplies the return probability, with free returns."
     )
-    return_shipping_cost: float = Field(7.0, ge=0, description="Return label the platform pays per return, with free returns.")
-
-    @field_validator("carriers")
-    @classmethod
-    def _shares_sum_to_one(cls, carriers: list[Carrier] | None) -> list[Carrier] | None:
-        if carriers is not None:
-            if not carriers:
-                raise ValueError("give at least one carrier, or null for the single carrier")
-            total = sum(carrier.share for carrier in carriers)
-            if not math.isclose(total, 1.0, abs_tol=1e-6):
-                raise ValueError(f"carrier shares should sum to 1 (they sum to {total:g})")
-        return carriers
-
-    def late_ticket_factor(self) -> float:
-        """What tracking does to the chance a late order raises a ticket."""
-        return self.tracking_ticket_factor if self.enabled and self.tracking else 1.0
 
     def free_shipping_chance(self, spend_p: float, spend_rate: np.ndarray) -> np.ndarray:
         """Chance that an order of a shopper with Gamma-Gamma rate `spend_rate` ships free,
@@ -274,5 +193,13 @@ class LogisticsStrategy(Strategy):
             orders.return_probability[:] = np.minimum(1.0, orders.return_probability * c.free_returns_return_multiplier)
 
 
-CONFIG = Logistics
-STRATEGY = LogisticsStrategy
+PLUGIN = StrategyPlugin(
+    name="logistics",
+    config=Logistics,
+    strategy=LogisticsStrategy,
+    order=50,
+    daily_columns={
+        "free_shipping_orders": "Orders that shipped free (the platform paid the shipping fee).",
+    },
+    levers=("capacity_per_day", "promised_days", "free_shipping_threshold", "tracking", "free_returns"),
+)

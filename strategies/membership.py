@@ -99,7 +99,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from strategies.base import Config, OrderBatch, ShopperColumn, Strategy, StrategyConfig, factor_where
+from simulation.kernel.api import Config, OrderBatch, ShopperColumn, Strategy, StrategyConfig, StrategyPlugin, factor_where
 
 WINDOW_DAYS = 365     # the rolling window of "spend in the last 365 days"
 MAX_TIERS = 4         # members_tier_1 .. members_tier_4 in the time series
@@ -262,7 +262,7 @@ class MembershipStrategy(Strategy):
             # by memorylessness, their next visit is redrawn from the start of the day.
             s = self.platform.shoppers
             members = np.flatnonzero(self.is_member(np.arange(s.n)) & s.alive[: s.n])
-            self.platform.step.draw_next_visit(members, float(day))
+            self.platform.redraw_visits_from(members, float(day))
         self.member_day_visits = traffic
 
     def joined(self, day: int, new: np.ndarray) -> None:
@@ -281,7 +281,7 @@ class MembershipStrategy(Strategy):
             self._roll_window(day)
         today["paid_members"] = self.paid_count     # members today, those whose term ends tonight included
         if self.config.paid.enabled:
-            self.platform.ledger.fees += self.paid_count * self.config.paid.fee / self.config.paid.term_days
+            self.book_fee(self.paid_count * self.config.paid.fee / self.config.paid.term_days)
             self._end_terms(day)
         if self.tracks_spend:
             for k in range(1, MAX_TIERS + 1):
@@ -417,5 +417,17 @@ class MembershipStrategy(Strategy):
         return priority
 
 
-CONFIG = Membership
-STRATEGY = MembershipStrategy
+PLUGIN = StrategyPlugin(
+    name="membership",
+    config=Membership,
+    strategy=MembershipStrategy,
+    order=30,
+    daily_columns={
+        "paid_members": "Paid members on the day (those whose term ends that night included).",
+        "members_tier_1": "Members in tier 1 at the end of the day.",
+        "members_tier_2": "Members in tier 2 at the end of the day.",
+        "members_tier_3": "Members in tier 3 at the end of the day.",
+        "members_tier_4": "Members in tier 4 at the end of the day.",
+    },
+    levers=("paid.fee", "paid.discount", "points.value", "programme_cost_per_day"),
+)

@@ -41,7 +41,7 @@ Mechanism, in a strategist's words:
   `response_probability` comes back for it (an extra visit, as for coupons). Of those
   who have left for good (latent-dead), a small share `revival_probability` is won
   back: alive again, with a visit for the offer; after it they buy and drop out by the
-  BG/NBD rules like anyone (DESIGN.md §3: "win-back campaigns can bring some back").
+  BG/NBD rules like anyone (docs/model.md §7: observed churn is inactivity; a win-back can bring some back).
 
 Every extra visit is a visit the shopper makes because of a message; by the
 memorylessness of its visit clock it comes on top of its usual visits.
@@ -88,7 +88,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from strategies.base import Config, OrderBatch, ShopperColumn, Strategy, StrategyConfig, factor_where
+from simulation.kernel.api import Config, OrderBatch, ShopperColumn, Strategy, StrategyConfig, StrategyPlugin, factor_where
 
 SEGMENTS = ("champions", "loyal", "new", "needs_attention", "at_risk", "hibernating")   # codes 1..6; 0: no order yet
 PROSPECTS = "prospects"   # active shoppers with no order yet (joined within the churn window): a targetable group
@@ -235,8 +235,7 @@ class PrecisionMarketingStrategy(Strategy):
         self.campaign_cost = 0.0                            # messages and coupons of the campaigns
         self.scheduled = False      # any extra visit ever scheduled (else stage_factors has nothing to do)
         self.coupons_out = False    # any coupon ever sent
-        from simulation.kernel.population import CHANNELS   # here: simulation imports strategies first
-        self.initial_channel = CHANNELS.index("initial")
+        self.initial_channel = platform.channel_index("initial")
         self.counts = dict.fromkeys(("coupons_sent", "coupons_redeemed", "retargeted", "win_back_offers", "revived"), 0)
 
     # --- RFM ---------------------------------------------------------------------------
@@ -348,8 +347,7 @@ class PrecisionMarketingStrategy(Strategy):
         if revived.size:
             # Back from latent dropout: alive again (and talking again, in Bass's A(t));
             # the offer's visit is its next one.
-            s.alive[revived] = True
-            self.platform.tally.joined(s.satisfaction[revived])
+            self.platform.revive(revived)
             self.counts["revived"] += revived.size
         self.schedule_visits(np.concatenate([come, revived]), np.concatenate([times, revival_times]), OFFER)
 
@@ -414,5 +412,17 @@ class PrecisionMarketingStrategy(Strategy):
         self.schedule_visits(come, day + 1.0 + self.rng.exponential(r.return_delay_days, come.size), CART)
 
 
-CONFIG = PrecisionMarketing
-STRATEGY = PrecisionMarketingStrategy
+PLUGIN = StrategyPlugin(
+    name="precision_marketing",
+    config=PrecisionMarketing,
+    strategy=PrecisionMarketingStrategy,
+    order=70,
+    daily_columns={
+        "coupons_sent": "Coupons sent.",
+        "coupons_redeemed": "Coupons redeemed on an order.",
+        "retargeted": "Cart abandoners retargeted.",
+        "win_back_offers": "Win-back offers sent to at-risk shoppers.",
+        "revived": "Shoppers brought back from latent dropout by a win-back offer.",
+    },
+    levers=("coupons", "retargeting", "win_back"),
+)

@@ -81,101 +81,14 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from strategies.base import Config, Strategy, StrategyConfig
+from simulation.kernel.api import ServiceDesk, Strategy, StrategyPlugin
 
-HOURS_PER_DAY = 24
+class ServiceQuality(ServiceDesk):
+    """The service desk (simulation/kernel/operations.py) and what its extensions cost."""
 
-
-class Shift(Config):
-    """Agents on duty from `start_hour` to `end_hour` each day."""
-
-    start_hour: int = Field(ge=0, le=23, description="Hour of the day the shift starts, 0-23.")
-    end_hour: int = Field(
-        ge=1, le=24, description="Hour of the day the shift ends, 1-24; at or before start_hour it ends the next day."
-    )
-    agents: int = Field(ge=0, description="Agents on duty during the shift.")
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> "Shift":
-        if self.end_hour == self.start_hour:
-            raise ValueError("a shift from an hour to the same hour is ambiguous: "
-                             "use start_hour 0 and end_hour 24 for one around the clock")
-        return self
-
-    def hours(self) -> list[int]:
-        if self.end_hour > self.start_hour:
-            return list(range(self.start_hour, self.end_hour))
-        return [*range(self.start_hour, HOURS_PER_DAY), *range(0, self.end_hour)]
-
-
-class ServiceQuality(StrategyConfig):
-    enabled: bool = Field(
-        False, description="Switch on shifts, chatbot failures and costs, proactive notices and first-contact "
-                           "resolution; off, the desk is agents around the clock and the chatbot."
-    )
-    agents: int = Field(2, ge=0, description="Agents on duty around the clock.")
-    agent_cost_per_day: float = Field(480.0, ge=0, description="Cost of one agent on duty around the clock for a day.")
-    handle_minutes: float = Field(8.0, gt=0, description="Mean agent time to handle one ticket, minutes.")
-    handle_distribution: Literal["exponential", "lognormal", "fixed"] = Field(
-        "exponential", description="Shape of handling times; exponential makes the desk an M/M/c queue."
-    )
-    handle_cv: float = Field(
-        1.0, gt=0, description="Coefficient of variation of handling times (lognormal only)."
-    )
-    tickets_per_order: float = Field(
-        0.1, ge=0, le=1, description="Probability that an order raises a ticket."
-    )
-    ticket_delay_days: float = Field(
-        1.0, ge=0, description="Mean time from an order to its ticket, days (exponential)."
-    )
-    chatbot_deflection: float = Field(
-        0.0, ge=0, le=1, description="Share of tickets a chatbot answers without an agent."
-    )
-    patience_minutes: float | None = Field(
-        None, gt=0, description="Mean patience before a waiting shopper abandons, minutes (exponential); null: nobody abandons."
-    )
-    # --- the strategy (with enabled) ------------------------------------------------
-    shifts: list[Shift] | None = Field(
-        None, description="Shift plan: a list of {start_hour, end_hour, agents}, on duty in addition to the "
-                          "around-the-clock agents; null: no shifts."
-    )
     agent_cost_per_hour: float = Field(20.0, ge=0, description="Cost of one shift agent for one hour on duty.")
-    chatbot_failure_rate: float = Field(
-        0.0, ge=0, le=1, description="Share of chatbot conversations that fail: the shopper then queues for an agent."
-    )
-    chatbot_failure_penalty: float = Field(
-        0.05, ge=0, le=1, description="Satisfaction lost when the chatbot fails, 0-1."
-    )
     chatbot_cost_per_conversation: float = Field(1.0, ge=0, description="Cost of one chatbot conversation.")
-    proactive_notices: bool = Field(False, description="Tell the shopper of a late order before it is late.")
-    notice_ticket_factor: float = Field(
-        0.5, ge=0, le=1, description="Multiplies the chance a late order raises a ticket when its shopper was told."
-    )
-    notice_satisfaction_factor: float = Field(
-        0.5, ge=0, le=1, description="Multiplies the satisfaction lost to a late order when its shopper was told."
-    )
     notice_cost: float = Field(0.05, ge=0, description="Cost of one late-order notice.")
-    first_contact_resolution: float = Field(
-        1.0, ge=0, le=1, description="Probability an answered ticket is resolved at first contact."
-    )
-    unresolved_penalty: float = Field(
-        0.10, ge=0, le=1, description="Satisfaction lost when a ticket is answered but not resolved, 0-1."
-    )
-    repeat_delay_days: float = Field(
-        1.0, ge=1, description="Mean time from an unresolved answer to the repeat ticket, days (at least 1)."
-    )
-
-    def shift_agents_by_hour(self) -> np.ndarray:
-        """Shift agents on duty in each hour of the day (the around-the-clock agents not included)."""
-        counts = np.zeros(HOURS_PER_DAY, dtype=np.int64)
-        for shift in self.shifts or ():
-            counts[shift.hours()] += shift.agents
-        return counts
-
-    def agents_by_hour(self) -> np.ndarray:
-        """Agents on duty in each hour of the day: around the clock, plus shifts when enabled."""
-        counts = np.full(HOURS_PER_DAY, self.agents, dtype=np.int64)
-        return counts + self.shift_agents_by_hour() if self.enabled else counts
 
 
 class ServiceQualityStrategy(Strategy):
@@ -200,5 +113,10 @@ class ServiceQualityStrategy(Strategy):
             self.book(cost)
 
 
-CONFIG = ServiceQuality
-STRATEGY = ServiceQualityStrategy
+PLUGIN = StrategyPlugin(
+    name="service_quality",
+    config=ServiceQuality,
+    strategy=ServiceQualityStrategy,
+    order=40,
+    levers=("agents", "chatbot_deflection", "first_contact_resolution", "proactive_notices"),
+)

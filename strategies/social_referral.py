@@ -81,7 +81,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from strategies.base import OrderBatch, Strategy, StrategyConfig
+from simulation.kernel.api import OrderBatch, Strategy, StrategyConfig, StrategyPlugin
 
 FREE, RESERVED = -1, -2   # a node's shopper before it joins; reserved: a referred friend joins tomorrow
 
@@ -215,10 +215,9 @@ class SocialReferralStrategy(Strategy):
 
     def __init__(self, config: SocialReferral, platform, rng: np.random.Generator) -> None:
         super().__init__(config, platform, rng)
-        from simulation.kernel.population import CHANNELS   # not at import: the engine imports strategies first
 
         s, market = platform.shoppers, platform.scenario.market.size
-        self.referral_channel = CHANNELS.index("referral")
+        self.referral_channel = platform.channel_index("referral")
         self.market = market
         s.register_column("referred_by", np.int64, -1)   # the referrer, for referred shoppers
         self.reviews = 0
@@ -387,5 +386,12 @@ class SocialReferralStrategy(Strategy):
         return np.concatenate(taken) if taken else np.empty(0, np.int64)
 
 
-CONFIG = SocialReferral
-STRATEGY = SocialReferralStrategy
+PLUGIN = StrategyPlugin(
+    name="social_referral",
+    config=SocialReferral,
+    strategy=SocialReferralStrategy,
+    order=20,
+    channels=("referral",),
+    viral_channels=("referral",),
+    levers=("share_probability", "referrer_reward", "referee_reward", "graph", "group_buy_discount"),
+)

@@ -1,4 +1,4 @@
-"""Paired comparisons of two scenarios under common random numbers (DESIGN.md §4).
+"""Paired comparisons of two scenarios under common random numbers (docs/model.md, Random numbers).
 
 Replication k of both scenarios uses the same seed streams, so most of the noise
 cancels in the difference; the standard error is that of the paired differences.

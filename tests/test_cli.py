@@ -1,4 +1,4 @@
-"""The command-line contract of DESIGN.md §7: outputs, determinism, bad input."""
+"""The command-line contract of README.md (Commands): outputs, determinism, bad input."""
 
 import json
 import subprocess

@@ -1,5 +1,5 @@
 """With every strategy and feedback off, the simulation is the published models
-(DESIGN.md §2). Each check compares a simulated mean with the formula, with a
+(docs/model.md). Each check compares a simulated mean with the formula, with a
 tolerance of a stated number of standard errors computed from the simulated data."""
 
 import numpy as np

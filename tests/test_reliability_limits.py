@@ -10,9 +10,9 @@ import tracemalloc
 import pytest
 
 from growthsim.cli import main
-from simulation.kernel import limits
+from simulation.experiments import resources as limits
 from simulation.kernel.engine import simulate
-from simulation.kernel.limits import LimitError, check_run, estimate, parse_bytes
+from simulation.experiments.resources import LimitError, check_run, estimate, parse_bytes
 from tests.conftest import scenario
 from tests.test_cli import BASELINE
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulation.kernel.engine import simulate
-from simulation.kernel.population import CHANNELS
+from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 from strategies.cross_channel import SHOPPING_CHANNELS, Channels, per_week, sent_today
 from tests.conftest import scenario
@@ -25,7 +25,7 @@ def small(**cross_channel) -> Scenario:
 
 
 def test_shopping_channels_are_acquisition_channels():
-    assert set(SHOPPING_CHANNELS) <= set(CHANNELS)
+    assert set(SHOPPING_CHANNELS) <= set(registry().channels)
 
 
 def test_enabled_with_neutral_settings_changes_nothing():

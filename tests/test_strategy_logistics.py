@@ -9,7 +9,8 @@ from scipy import special
 
 from simulation.kernel.engine import RunResult
 from simulation.kernel.scenario import Scenario
-from strategies.logistics import Carrier, Logistics
+from simulation.kernel.api import Carrier
+from strategies.logistics import Logistics
 from tests.conftest import scenario
 from tests.paired import last, paired, paired_many, run, total, with_changes
 

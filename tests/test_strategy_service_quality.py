@@ -170,7 +170,8 @@ def test_switched_on_with_neutral_settings_nothing_moves():
 
 
 def test_a_shift_around_midnight_and_an_empty_shift():
-    from strategies.service_quality import ServiceQuality, Shift
+    from simulation.kernel.api import Shift
+    from strategies.service_quality import ServiceQuality
     plan = ServiceQuality(enabled=True, agents=1, shifts=[Shift(start_hour=22, end_hour=6, agents=2)])
     assert list(plan.agents_by_hour()) == [3] * 6 + [1] * 16 + [3] * 2
     assert list(plan.model_copy(update={"enabled": False}).agents_by_hour()) == [1] * 24

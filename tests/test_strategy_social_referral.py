@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulation.kernel.engine import Replication, simulate
-from simulation.kernel.population import CHANNELS
+from simulation.kernel.registry import registry
 from strategies.social_referral import SocialReferralStrategy, social_graph
 from tests.conftest import scenario
 from tests.paired import paired, paired_many, ratio, total, with_changes
@@ -106,7 +106,7 @@ def test_on_a_graph_referred_shoppers_are_friends_of_their_referrers(graph):
     nodes = s.social_node[:n]
     assert np.all(nodes >= 0) and np.unique(nodes).size == n              # one node each, none shared
     assert np.array_equal(strategy.shopper_at[nodes], np.arange(n))
-    referred = np.flatnonzero(s.channel[:n] == CHANNELS.index("referral"))
+    referred = np.flatnonzero(s.channel[:n] == registry().channels.index("referral"))
     assert referred.size > 100
     referrers = s.referred_by[referred]
     assert np.all((referrers >= 0) & (referrers < n))

@@ -19,7 +19,7 @@ from simulation.storage.loading import resolved_yaml
 from simulation.kernel.metrics import KPI_NAMES
 from simulation.storage.outputs import write_run
 from simulation.experiments.report import write_report
-from strategies import STRATEGY_NAMES
+from simulation.kernel.registry import registry
 from tui.base import ModeScreen
 from tui.kpis import HEADLINE, SERIES_INFO, fmt
 from tui.run import Outcome
@@ -161,7 +161,7 @@ class ResultsScreen(ModeScreen):
 
     def _costs(self) -> None:
         runs = self.outcome.result.runs
-        names = [n for n in (*STRATEGY_NAMES, "calendar") if f"cost_{n}" in runs[0].daily]
+        names = [n for n in registry().cost_accounts if f"cost_{n}" in runs[0].daily]
         totals = {n: float(np.mean([run.daily[f"cost_{n}"].sum() for run in runs])) for n in names}
         discounts = float(np.mean([run.daily["discounts"].sum() for run in runs]))
         table = self.query_one("#costs-table", DataTable)

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from simulation.kernel.scenario import Scenario
-from strategies import Strategies
+from simulation.kernel.scenario import Strategies
 
 Path = tuple[str, ...]
 

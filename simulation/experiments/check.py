@@ -37,7 +37,7 @@ from simulation.kernel.expectations import Bounds, Expectations, Relation
 from simulation.experiments.golden import (GOLDEN_SUFFIX, Golden, KpiRecord, golden_path, is_golden, package_versions,
                                read_golden, write_golden)
 from simulation.storage.loading import Problem, ScenarioError, load_scenario
-from simulation.kernel.limits import check_run
+from simulation.experiments.resources import check_run
 from simulation.experiments.replicate import Interval, Replications, interrupts_held_back, worker_pool
 from simulation.kernel.scenario import Scenario
 

@@ -1,4 +1,4 @@
-"""Comparing scenarios under common random numbers (DESIGN.md §6).
+"""Comparing scenarios under common random numbers (docs/comparing.md).
 
 Every scenario runs replications 0..n-1 with the same seed, so replication k of each
 shares its random streams and differs only where the scenarios differ. The difference

@@ -3,7 +3,7 @@
 Replication `k` always uses seed stream `k` (simulation.kernel.random_streams), so the numbers
 do not depend on how many processes ran them or in which order they finished.
 
-Before anything starts, `simulation.kernel.limits.check_run` refuses a run that would not fit
+Before anything starts, `simulation.experiments.resources.check_run` refuses a run that would not fit
 in memory or would never end, and lowers the number of processes to what fits. Worker
 processes ignore Ctrl+C (they are started with SIGINT ignored, which survives their
 start); the main process takes it, and `worker_pool` then ends every worker at once, so
@@ -27,7 +27,7 @@ import numpy as np
 from scipy import stats
 
 from simulation.kernel.engine import RunResult, simulate
-from simulation.kernel.limits import check_run
+from simulation.experiments.resources import check_run
 from simulation.kernel.metrics import KPI_NAMES
 from simulation.kernel.scenario import Scenario
 

@@ -30,7 +30,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from simulation.kernel.engine import simulate
-from simulation.kernel.limits import LimitError, check_run, work_problems
+from simulation.experiments.resources import LimitError, check_run, work_problems
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
 from simulation.kernel.metrics import KPI_NAMES
 from simulation.storage.outputs import write_atomically

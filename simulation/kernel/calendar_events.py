@@ -11,7 +11,8 @@ from typing import Literal
 from pydantic import Field
 
 from simulation.kernel.ledger import Ledger
-from strategies.base import Config, Levers
+from simulation.kernel.config import Config
+from simulation.kernel.levers import Levers
 
 
 class CalendarEvent(Config):

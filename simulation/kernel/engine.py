@@ -1,4 +1,4 @@
-"""One replication of a scenario: SimPy drives the days (DESIGN.md §4, docs/model.md).
+"""One replication of a scenario: SimPy drives the days (docs/model.md).
 
 Each subsystem is a SimPy process that wakes once a day; they are started in the
 order of docs/model.md ("order of events within day d"), and SimPy runs processes
@@ -20,16 +20,22 @@ from simulation.kernel.ledger import Ledger
 from simulation.kernel.policies import PolicyRunner
 from simulation.kernel.experiences import Experiences
 from simulation.kernel.fulfilment import Fulfilment
-from simulation.kernel.metrics import DAILY_COLUMNS, cohort_table, growth_accounting, run_kpis
-from simulation.kernel.population import CHANNELS, Shoppers
+from simulation.kernel.levers import Levers
+from simulation.kernel.metrics import cohort_table, growth_accounting, run_kpis
+from simulation.kernel.operations import SERVICE_DESK
+from simulation.kernel.orders import OrderBatch
+from simulation.kernel.population import Shoppers
+from simulation.kernel.registry import registry
 from simulation.kernel.random_streams import streams
 from simulation.kernel.scenario import Scenario
 from simulation.kernel.service_desk import ServiceDesk
 from simulation.kernel.shopper_step import ShopperStep
+from simulation.kernel.strategy import Strategy
 from simulation.kernel.timed_events import DayBuckets
-from strategies import STRATEGY_NAMES, Levers, OrderBatch, Strategy, strategy_class
 
-INITIAL, EXTERNAL, WORD_OF_MOUTH = (CHANNELS.index(c) for c in ("initial", "external", "word_of_mouth"))
+
+class UndeclaredCounter(Exception):
+    """A counter written to the day's counters that no one declared (a bug in a strategy plugin)."""
 
 
 @dataclass
@@ -61,10 +67,12 @@ class Replication:
         self.ledger = Ledger(sc.economics.gross_margin)
         capacity = min(sc.market.size, max(1024, 2 * sc.market.initial_shoppers))
         self.shoppers = Shoppers(sc.horizon_days, capacity)
+        installed = registry()
+        self.channels = installed.channels
+        self.viral_channels = installed.viral_channels
         self.strategies: list[Strategy] = [
-            cls(getattr(sc.strategies, name), self, rng[f"strategy:{name}"])
-            for name in STRATEGY_NAMES
-            if (cls := strategy_class(name)) is not None and getattr(sc.strategies, name).enabled
+            plugin.strategy(getattr(sc.strategies, plugin.name), self, rng[f"strategy:{plugin.name}"])
+            for plugin in installed.plugins if getattr(sc.strategies, plugin.name).enabled
         ]
         self.tally = feedback.SatisfactionTally(sc.feedback)
         self.step = ShopperStep(sc, self.shoppers, self.levers, self.strategies, self.tally, self.ledger, rng)
@@ -74,7 +82,7 @@ class Replication:
         self.fulfilment = Fulfilment(sc, self.experiences, tickets, self.ledger, rng["fulfilment"])
         self.desk = ServiceDesk(sc, self.experiences, tickets, self.strategies, rng["service"])
         self.policies = PolicyRunner(sc, sc.policies)
-        self.daily = {name: np.zeros(sc.horizon_days) for name in DAILY_COLUMNS}
+        self.daily = {name: np.zeros(sc.horizon_days) for name in installed.daily_columns}
         self.today: dict[str, float] = {}
         self.orders_today = OrderBatch.empty()
         self.visit_lever_in_force = 1.0   # the visit-rate lever pending visits were drawn at
@@ -87,8 +95,8 @@ class Replication:
         self.levers.reset()
         self.ledger.start_day()
         self.today["events_on"] = len(apply_calendar(day, self.scenario.calendar, self.levers, self.ledger))
-        service = self.scenario.strategies.service_quality
-        self.ledger.book_cost("service_quality", "operations", service.agents * service.agent_cost_per_day)
+        desk = getattr(self.scenario.strategies, SERVICE_DESK)
+        self.ledger.book_cost(SERVICE_DESK, "operations", desk.agents * desk.agent_cost_per_day)
         for strategy in self.strategies:
             strategy.start_day(day)
         self._visit_lever_changed(day)
@@ -104,14 +112,15 @@ class Replication:
 
     def acquire(self, day: int) -> None:
         sc, s = self.scenario, self.shoppers
-        joined = {channel: 0 for channel in CHANNELS}
+        joined = {channel: 0 for channel in self.channels}
+        initial, external_, word_of_mouth = (self.channel_index(c) for c in ("initial", "external", "word_of_mouth"))
         if day == 0 and sc.market.initial_shoppers:
             count = sc.market.initial_shoppers
             # On the platform before the run: last seen on a day spread over the churn
             # window before day 0, so they do not all lapse on the same day.
             window = sc.behavior.churn_window_days
             last_seen = -self.rng["acquisition"].integers(0, window, count)
-            self._join(day, np.zeros(count), np.full(count, INITIAL, dtype=np.int8), last_seen)
+            self._join(day, np.zeros(count), np.full(count, initial, dtype=np.int8), last_seen)
             joined["initial"] = count
         p = sc.acquisition.innovation + self.levers.innovation_add
         q = sc.acquisition.imitation * self.levers.imitation_multiplier
@@ -121,13 +130,13 @@ class Replication:
         count = int(rng.binomial(sc.market.size - s.n, probability))
         times = day + np.sort(rng.random(count))
         external = rng.random(count) < external_share(p, q, talkers, sc.market.size)
-        self._join(day, times, np.where(external, EXTERNAL, WORD_OF_MOUTH).astype(np.int8))
+        self._join(day, times, np.where(external, external_, word_of_mouth).astype(np.int8))
         joined["external"], joined["word_of_mouth"] = int(external.sum()), int(count - external.sum())
         for strategy in self.strategies:
             for channel, number in strategy.acquire(day).items():
                 number = min(number, sc.market.size - s.n)
                 times = day + np.sort(strategy.rng.random(number))
-                self._join(day, times, np.full(number, CHANNELS.index(channel), np.int8))
+                self._join(day, times, np.full(number, self.channel_index(channel), np.int8))
                 joined[channel] = joined.get(channel, 0) + number
         for channel, number in joined.items():
             self.today[f"new_shoppers_{channel}"] = number
@@ -154,8 +163,12 @@ class Replication:
         for strategy in self.strategies:
             strategy.end_day(day)
         today.update(self.ledger.day_row())
-        for name in DAILY_COLUMNS:
-            self.daily[name][day] = today.get(name, 0)
+        undeclared = today.keys() - self.daily.keys()
+        if undeclared:
+            raise UndeclaredCounter(f"day {day}: counters {sorted(undeclared)} are declared by neither the kernel "
+                                    "nor a strategy plugin's daily_columns (docs/plugins.md)")
+        for name, column in self.daily.items():
+            column[day] = today.get(name, 0)
         self.today = {}
         self.policies.review(day, self.daily)
         if self.on_day is not None:
@@ -173,14 +186,23 @@ class Replication:
             for strategy in self.strategies:
                 strategy.joined(day, new)
 
-    # --- for strategies ------------------------------------------------------------
+    # --- for strategies: simulation/kernel/platform.py says what each does -----------
+
+    def channel_index(self, channel: str) -> int:
+        return self.channels.index(channel)
 
     def satisfaction_change(self, day: int, who: np.ndarray, change) -> None:
         self.experiences.satisfaction_change(day, who, change)
 
     def redraw_visits(self, who: np.ndarray, day: int) -> None:
-        """Call after changing a factor that sets these shoppers' visit rates."""
         self.step.redraw_visits(who, day)
+
+    def redraw_visits_from(self, who: np.ndarray, time: float) -> None:
+        self.step.draw_next_visit(who, time)
+
+    def revive(self, who: np.ndarray) -> None:
+        self.shoppers.alive[who] = True
+        self.tally.joined(self.shoppers.satisfaction[who])
 
     # --- running -------------------------------------------------------------------
 
@@ -196,7 +218,7 @@ class Replication:
         waits = np.concatenate(self.desk.waits_all) if self.desk.waits_all else np.empty(0)
         growth = growth_accounting(s, sc.horizon_days)
         kpis = run_kpis(s, self.daily, self.step.revenue_by_age, waits, growth, sc.horizon_days,
-                        sc.economics.gross_margin)
+                        sc.economics.gross_margin, self.viral_channels)
         result = RunResult(self.replication, self.daily, kpis, cohort_table(s, sc.horizon_days), growth,
                            self.policies.log)
         if self.record_transactions:
@@ -209,7 +231,7 @@ class Replication:
         s, n = self.shoppers, self.shoppers.n
         return {
             "shopper_id": np.arange(n), "join_day": s.join_day[:n], "join_time": s.join_time[:n],
-            "channel": np.asarray(CHANNELS, dtype=object)[s.channel[:n]],
+            "channel": np.asarray(self.channels, dtype=object)[s.channel[:n]],
             "purchase_rate": s.purchase_rate[:n], "dropout_probability": s.dropout_probability[:n],
             "mean_order_value": self.scenario.behavior.spend.p / s.spend_rate[:n].astype(np.float64),
             "alive": s.alive[:n], "orders": s.orders[:n], "spend": s.spend[:n],

@@ -37,7 +37,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from strategies.base import Config
+from simulation.kernel.config import Config
 
 
 def _known_kpi(name: str) -> str:

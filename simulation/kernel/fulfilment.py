@@ -17,7 +17,7 @@ from simulation.kernel.experiences import Experiences
 from simulation.kernel.ledger import Ledger
 from simulation.kernel.scenario import Scenario
 from simulation.kernel.timed_events import DayBuckets
-from strategies.base import OrderBatch
+from simulation.kernel.orders import OrderBatch
 
 LOGISTICS = "logistics"
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from strategies.base import Config
+from simulation.kernel.config import Config
 
 
 class PolicyError(Exception):
@@ -37,8 +37,8 @@ class Policy(Config):
     @field_validator("metric")
     @classmethod
     def _metric_is_recorded(cls, metric: str) -> str:
-        from simulation.kernel.metrics import DAILY_COLUMNS   # late: metrics imports the scenario schema
-        if metric != "churn_rate_monthly" and metric not in DAILY_COLUMNS:
+        from simulation.kernel.registry import registry   # late: the registry builds the scenario schema
+        if metric != "churn_rate_monthly" and metric not in registry().daily_columns:
             raise ValueError(f"not a running metric: {metric!r} (a timeseries.csv column or churn_rate_monthly)")
         return metric
 

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import math
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from simulation.kernel.scenario import Scenario
+if TYPE_CHECKING:
+    from simulation.kernel.scenario import Scenario
 
-# How a shopper came: on day 0, Bass's external influence or word of mouth, a paid
-# referral, or a paid channel of cross-channel acquisition.
-CHANNELS = ("initial", "external", "word_of_mouth", "referral", "app", "web", "social", "marketplace", "store")
-VIRAL_CHANNELS = ("word_of_mouth", "referral")
+# How a shopper came, as far as the kernel knows: on the platform on day 0, or Bass's
+# external influence or word of mouth. Strategy plugins add their channels (a paid
+# referral, the channels of cross-channel acquisition): simulation/kernel/registry.py.
+KERNEL_CHANNELS = ("initial", "external", "word_of_mouth")
+KERNEL_VIRAL_CHANNELS = ("word_of_mouth",)
 PERIOD_DAYS = 30  # a "month" for cohorts, growth accounting and retention windows
 
 # name: (dtype, value before a shopper joins)
@@ -79,7 +83,7 @@ class Shoppers:
             setattr(self, name, new)
         self.capacity = capacity
 
-    def add(self, scenario: Scenario, join_times: np.ndarray, channel: np.ndarray, rng: np.random.Generator) -> slice:
+    def add(self, scenario: "Scenario", join_times: np.ndarray, channel: np.ndarray, rng: np.random.Generator) -> slice:
         """Join shoppers with their traits drawn as docs/model.md §2 says; returns their slice."""
         count = len(join_times)
         if self.n + count > self.capacity:

@@ -1,4 +1,4 @@
-"""The published models growthsim reduces to, as formulas (DESIGN.md §2).
+"""The published models growthsim reduces to, as formulas (docs/model.md).
 
 Tests hold the simulation to these; the docs and lessons quote them.
 """

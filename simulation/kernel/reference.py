@@ -32,7 +32,7 @@ import simpy
 from simulation.kernel.acquisition import bass_day_join_probability, external_share
 from simulation.kernel.random_streams import streams
 from simulation.kernel.scenario import Scenario
-from strategies.base import Levers
+from simulation.kernel.levers import Levers
 
 COLUMNS = (
     "new_shoppers", "new_shoppers_initial", "new_shoppers_external", "new_shoppers_word_of_mouth", "cumulative_shoppers",

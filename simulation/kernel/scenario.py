@@ -12,10 +12,14 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from simulation.kernel.calendar_events import CalendarEvent
 from simulation.kernel.expectations import Expectations
 from simulation.kernel.policies import Policy, get_key
-from strategies import Config, Strategies
+from simulation.kernel.config import Config
+from simulation.kernel.registry import registry
 
 DAYS_PER_WEEK = 7.0
 DAYS_PER_YEAR = 365.0
+
+# One key per installed strategy plugin, and the operations (simulation/kernel/registry.py).
+Strategies = registry().strategies_section
 
 
 class Market(Config):

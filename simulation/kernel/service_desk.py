@@ -23,8 +23,8 @@ import numpy as np
 from simulation.kernel.experiences import Experiences
 from simulation.kernel.timed_events import DayBuckets
 from simulation.kernel.scenario import Scenario
-from strategies.base import Strategy
-from strategies.service_quality import HOURS_PER_DAY
+from simulation.kernel.operations import HOURS_PER_DAY
+from simulation.kernel.strategy import Strategy
 
 MINUTES_PER_DAY = 24 * 60
 

@@ -4,7 +4,7 @@ One call plays every visit of one day: each alive shopper's next visit time is k
 so a day costs one comparison over all shoppers plus work for those who visit. A
 visitor's visits for the rest of the day are drawn together, up to its first order
 (which may change its rates); buyers who come back the same day go again. Strategies
-act through their factors (strategies.base.Strategy); with none, this is BG/NBD.
+act through their factors (simulation/kernel/strategy.py); with none, this is BG/NBD.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from simulation.kernel.ledger import Ledger
 from simulation.kernel.limits import MAX_VISIT_DEPTH_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visits_out_of_bounds
 from simulation.kernel.population import PERIOD_DAYS, Shoppers, sorted_unique
 from simulation.kernel.scenario import Scenario
-from strategies.base import Levers, OrderBatch, Strategy
+from simulation.kernel.levers import Levers
+from simulation.kernel.orders import OrderBatch
+from simulation.kernel.strategy import Strategy
 
 FUNNEL_STAGES = ("browse", "cart", "checkout", "order")
 

@@ -1,4 +1,4 @@
-"""The files of `growthsim run --out DIR` (DESIGN.md §7), written so that a run killed
+"""The files of `growthsim run --out DIR` (docs/metrics.md), written so that a run killed
 at any moment leaves either the previous files or the new ones, never a mix, never a
 torn file (docs/reliability.md):
 
@@ -27,12 +27,13 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
-from simulation.kernel.metrics import DAILY_COLUMNS
-from simulation.experiments.replicate import Replications
+if TYPE_CHECKING:   # written duck-typed: storage sits below the experiments
+    from simulation.experiments.replicate import Replications
+
 
 
 # What growthsim writes into an output folder (run, compare and report); anything else
@@ -225,7 +226,7 @@ def write_csv(path: Path, tables: list[dict[str, np.ndarray]]) -> None:
     write_atomically(path, write)
 
 
-def summary(result: Replications) -> dict:
+def summary(result: "Replications") -> dict:
     def number(x: float) -> float | None:
         return x if math.isfinite(x) else None     # JSON has no NaN
     return {
@@ -243,7 +244,7 @@ def with_replication(replication: int, table: dict[str, np.ndarray]) -> dict[str
     return {"replication": np.full(size, replication), **table}
 
 
-def write_run(result: Replications, out: Path, *, scenario_yaml: str | None = None) -> list[Path]:
+def write_run(result: "Replications", out: Path, *, scenario_yaml: str | None = None) -> list[Path]:
     """Write every output file of a run, replacing the folder `out` whole (see above);
     returns the paths written."""
     with replacing_folder(out) as folder:
@@ -251,7 +252,7 @@ def write_run(result: Replications, out: Path, *, scenario_yaml: str | None = No
     return [Path(out) / name for name in names]
 
 
-def _write_run_files(result: Replications, out: Path, scenario_yaml: str | None) -> list[str]:
+def _write_run_files(result: "Replications", out: Path, scenario_yaml: str | None) -> list[str]:
     written = []
 
     def emit(name: str, writer) -> None:
@@ -261,7 +262,7 @@ def _write_run_files(result: Replications, out: Path, scenario_yaml: str | None)
     emit("summary.json", lambda p: write_atomically(p, lambda h: h.write(json.dumps(summary(result), indent=2) + "\n")))
     emit("timeseries.csv", lambda p: write_csv(p, [
         with_replication(run.replication, {"day": np.arange(len(run.daily["orders"])),
-                                           **{c: _typed(c, run.daily[c]) for c in DAILY_COLUMNS}})
+                                           **{c: _typed(values) for c, values in run.daily.items()}})
         for run in result.runs]))
     emit("cohorts.csv", lambda p: write_csv(p, [with_replication(r.replication, r.cohorts) for r in result.runs]))
     emit("growth_accounting.csv", lambda p: write_csv(p, [with_replication(r.replication, r.growth) for r in result.runs]))
@@ -281,10 +282,8 @@ def _write_run_files(result: Replications, out: Path, scenario_yaml: str | None)
     return written
 
 
-_FLOAT_COLUMNS = {"gmv", "revenue", "service_wait_mean_min", "service_wait_p90_min", "on_time_rate",
-                  "delivery_days_mean", "nps", "satisfaction_mean"}
-
-
-def _typed(name: str, values: np.ndarray) -> np.ndarray:
-    """Counts are kept as float arrays in memory; write them as integers."""
-    return values if name in _FLOAT_COLUMNS else values.astype(np.int64)
+def _typed(values: np.ndarray) -> np.ndarray:
+    """Counts are kept as float arrays in memory: a column whose every value is a whole
+    number is written as integers; money (costs in fen) and rates keep their fractions."""
+    whole = np.all(np.isfinite(values) & (values == np.round(values)))
+    return values.astype(np.int64) if whole else values

@@ -5,7 +5,7 @@ lesson plays its before/after comparison with its KPIs marked."""
 from textual.widgets import DataTable, OptionList
 
 from simulation.storage.loading import load_scenario
-from strategies import Strategies
+from simulation.kernel.scenario import Strategies
 from tui.app import BUNDLED_LESSONS
 from tui.compare import CompareScreen
 from tui.editor import EditorScreen

@@ -1,7 +1,7 @@
 """The editor's forms come from the scenario schema: every strategy has a section,
 every field its unit or range and its explanation."""
 
-from strategies import Strategies
+from simulation.kernel.scenario import Strategies
 from tui.schema import sections, show_value
 
 
