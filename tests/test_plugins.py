@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -80,10 +81,11 @@ def test_a_counter_nobody_declared_stops_the_run_instead_of_being_dropped(monkey
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory) -> Path:
     """The example plugin installed by pip into a folder of its own (as `--target`)."""
-    site = tmp_path_factory.mktemp("site")
+    site, source = tmp_path_factory.mktemp("site"), tmp_path_factory.mktemp("source") / "plugin"
+    shutil.copytree(EXAMPLE_PLUGIN, source)   # setuptools builds in the source tree: not in the repository's
     done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                           "--no-index", "--target", str(site), str(EXAMPLE_PLUGIN)],
-                          capture_output=True, text=True, cwd=tmp_path_factory.mktemp("build"))
+                           "--no-index", "--target", str(site), str(source)],
+                          capture_output=True, text=True, cwd=source)
     assert done.returncode == 0, done.stdout + done.stderr
     return site
 
