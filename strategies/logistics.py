@@ -84,12 +84,10 @@ the threshold.
 
 from __future__ import annotations
 
-import functools
-import math
 from typing import ClassVar
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field
 from scipy import special
 
 from simulation.kernel.api import OrderBatch, Strategy, StrategyPlugin, Warehouse

@@ -76,12 +76,12 @@ the chatbot again like a first one; abandoned tickets are not repeated.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
-import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from simulation.kernel.api import ServiceDesk, Strategy, StrategyPlugin
+
 
 class ServiceQuality(ServiceDesk):
     """The service desk (simulation/kernel/operations.py) and what its extensions cost."""

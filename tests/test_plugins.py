@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.kernel.api import StrategyConfig, StrategyPlugin
+from simulation.kernel.api import StrategyConfig
 from simulation.kernel.engine import UndeclaredCounter, simulate
 from simulation.kernel.registry import ENTRY_POINT_GROUP, Registry, RegistryError, registry
 from simulation.storage.loading import load_scenario

@@ -38,10 +38,11 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import ByteSize, TypeAdapter, ValidationError
 
 from simulation.kernel.limits import MAX_VISITS_PER_SHOPPER_DAY, LimitError
 from simulation.kernel.scenario import Scenario
@@ -239,15 +240,15 @@ def available_memory() -> int | None:
     return min(found) if found else None
 
 
-_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
-          "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12, "tib": 2**40}
+_BYTE_SIZE = TypeAdapter(ByteSize)
 
 
 def parse_bytes(text: str) -> int | None:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
-    if not match or match.group(2).lower() not in _UNITS:
+    """Bytes of `text` such as 8GiB, 512MiB, 1.5 GB or 4096 (pydantic's ByteSize); None if it is none."""
+    try:
+        return int(_BYTE_SIZE.validate_python(text))
+    except ValidationError:
         return None
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
 def _meminfo_available() -> int | None:

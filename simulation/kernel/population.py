@@ -114,6 +114,3 @@ class Shoppers:
     def has_period_bit(bits: np.ndarray, period: int) -> np.ndarray:
         word, bit = divmod(period, 64)
         return (bits[:, word] >> np.uint64(bit)) & np.uint64(1) == 1
-
-    def nbytes(self) -> int:
-        return sum(getattr(self, name).nbytes for name in (*self.columns, "life_periods", "calendar_periods"))

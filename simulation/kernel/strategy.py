@@ -127,10 +127,6 @@ class StrategyPlugin:
     api: int = 1                                # the major version of the strategy API it was written for
 
     @property
-    def cost_column(self) -> str:
-        return f"cost_{self.name}"
-
-    @property
     def cost_category(self) -> CostCategory:
         return self.strategy.cost_category
 

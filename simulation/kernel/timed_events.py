@@ -35,6 +35,3 @@ class DayBuckets:
         merged = {name: np.concatenate([part[name] for part in parts]) for name in self.columns}
         order = np.argsort(merged["time"], kind="stable")
         return {name: values[order] for name, values in merged.items()}
-
-    def pending(self) -> int:
-        return sum(len(part["time"]) for parts in self._days.values() for part in parts)
