@@ -6,7 +6,8 @@ import numpy as np
 from scipy import stats
 
 from simulation.kernel import published
-from simulation.kernel.engine import simulate
+from simulation.kernel.api import Strategy, StrategyConfig
+from simulation.kernel.engine import Replication, simulate
 from tests.conftest import scenario
 
 # Two-sided 1-in-10,000 false alarm per comparison: these checks run on every commit.
@@ -47,6 +48,47 @@ def test_repeat_purchases_follow_bgnbd_with_feedback_off():
                                                       br.dropout.a, br.dropout.b)
         se = x.std(ddof=1) / np.sqrt(n)     # shoppers are independent
         assert abs(x.mean() - expected) < Z * se, (t, x.mean(), expected, se)
+
+
+def over_time_dropout(n: int, horizon: int):
+    return scenario(horizon_days=horizon, market={"size": n, "initial_shoppers": n},
+                    acquisition={"innovation": 0, "imitation": 0}, feedback={"strength": 0},
+                    behavior={"dropout": {"rule": "over_time"}})
+
+
+def test_repeat_purchases_follow_pareto_nbd_with_dropout_over_time():
+    n, sc = 20_000, over_time_dropout(20_000, 365)
+    br = sc.behavior
+    run = simulate(sc, 0, transactions=True)
+    for t in (30, 90, 180, 365):
+        x = purchases_by(run.transactions, n, t)
+        expected = published.pareto_nbd_expected_purchases(t, br.purchase_rate.shape, br.purchase_rate.rate,
+                                                           br.dropout.s, br.dropout.beta)
+        se = x.std(ddof=1) / np.sqrt(n)
+        assert abs(x.mean() - expected) < Z * se, (t, x.mean(), expected, se)
+
+
+class HalvesDropout(Strategy):
+    name = "halves_dropout"
+
+    def dropout_factor(self, who):
+        return 0.5
+
+
+def test_a_strategy_that_halves_dropout_acts_on_the_over_time_rule_too():
+    """Halving every shopper's dropout rate mu ~ Gamma(s, beta) is mu ~ Gamma(s, 2 beta):
+    the closed form with beta doubled, and not the one with beta as it was."""
+    n, sc = 20_000, over_time_dropout(20_000, 180)
+    br = sc.behavior
+    replication = Replication(sc, 0, record_transactions=True)
+    replication.strategies.append(HalvesDropout(StrategyConfig(), replication, np.random.default_rng(0)))
+    x = purchases_by(replication.run().transactions, n, 180)
+    se = x.std(ddof=1) / np.sqrt(n)
+    halved, as_was = (published.pareto_nbd_expected_purchases(180, br.purchase_rate.shape, br.purchase_rate.rate,
+                                                              br.dropout.s, beta) for beta in (2 * br.dropout.beta,
+                                                                                               br.dropout.beta))
+    assert abs(x.mean() - halved) < Z * se, (x.mean(), halved, se)
+    assert abs(x.mean() - as_was) > Z * se, (x.mean(), as_was, se)   # the test can tell them apart
 
 
 def test_without_dropout_purchases_are_nbd():

@@ -203,6 +203,7 @@ class Replication:
     def revive(self, who: np.ndarray) -> None:
         self.shoppers.alive[who] = True
         self.tally.joined(self.shoppers.satisfaction[who])
+        self.step.dropout.revived(who)
 
     # --- running -------------------------------------------------------------------
 

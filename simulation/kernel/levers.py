@@ -31,6 +31,16 @@ class Levers:
         self.stage_multipliers[stage] = self.stage_multipliers.get(stage, 1.0) * factor
 
 
+def product_of(factors) -> np.ndarray | float:
+    total = 1.0
+    for factor in factors:
+        if type(total) is float and total == 1.0 and isinstance(factor, np.ndarray) and factor.dtype.kind == "f":
+            total = factor   # 1.0 x a float array: the same values and dtype, without the copy
+        else:
+            total = total * factor
+    return total
+
+
 def factor_where(mask: np.ndarray, factor: float | np.ndarray) -> np.ndarray:
     """`factor` where `mask` (a boolean array) holds and 1 elsewhere: np.where(mask, factor, 1.0)
     value for value and dtype for dtype, for finite float factors. Computed as mask x factor

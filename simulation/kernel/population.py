@@ -94,8 +94,12 @@ class Shoppers:
         self.join_day[new] = np.floor(join_times).astype(np.int32)
         self.channel[new] = channel
         self.purchase_rate[new] = rng.gamma(behavior.purchase_rate.shape, 1.0 / behavior.purchase_rate.rate, count)
-        if behavior.dropout.enabled:
-            self.dropout_probability[new] = rng.beta(behavior.dropout.a, behavior.dropout.b, count)
+        dropout = behavior.dropout
+        if dropout.enabled and dropout.rule == "over_time":   # Pareto/NBD (simulation/kernel/dropout.py)
+            self.dropout_rate[new] = rng.gamma(dropout.s, 1.0 / dropout.beta, count)
+            self.hazard_left[new] = rng.standard_exponential(count)
+        elif dropout.enabled:
+            self.dropout_probability[new] = rng.beta(dropout.a, dropout.b, count)
         self.spend_rate[new] = rng.gamma(behavior.spend.q, 1.0 / behavior.spend.gamma, count)
         self.satisfaction[new] = rng.beta(sat.initial_a, sat.initial_b, count)
         self.alive[new] = True

@@ -26,6 +26,13 @@ def bgnbd_expected_purchases(t, r: float, alpha: float, a: float, b: float):
     return (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
 
 
+def pareto_nbd_expected_purchases(t, r: float, alpha: float, s: float, beta: float):
+    """Schmittlein, Morrison & Colombo (1987): E[X(t)] for a shopper born at time 0,
+    lambda ~ Gamma(r, alpha) and mu ~ Gamma(s, beta) (s != 1)."""
+    t = np.asarray(t, dtype=float)
+    return r * beta / (alpha * (s - 1.0)) * (1.0 - (beta / (beta + t)) ** (s - 1.0))
+
+
 def poisson_gamma_expected_purchases(t, r: float, alpha: float):
     """NBD with no dropout: E[X(t)] = r t / alpha."""
     return r * np.asarray(t, dtype=float) / alpha

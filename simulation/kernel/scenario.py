@@ -7,6 +7,8 @@ day. Each default says where its number comes from.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from simulation.kernel.calendar_events import CalendarEvent
@@ -63,12 +65,22 @@ class PurchaseRate(Config):
 
 
 class Dropout(Config):
-    """Dropout probability after each purchase, p ~ Beta(a, b). Defaults: Fader,
-    Hardie & Lee (2005) CDNOW fit, a = 0.793 and b = 2.426."""
+    """Latent dropout, by one of two published rules (simulation/kernel/dropout.py).
+    per_purchase is BG/NBD: after each purchase a shopper leaves with probability
+    p ~ Beta(a, b); defaults are Fader, Hardie & Lee's (2005) CDNOW fit, a = 0.793 and
+    b = 2.426. over_time is Pareto/NBD: each shopper leaves at rate mu ~ Gamma(s, rate beta)
+    per day, on any day; defaults are Fader, Hardie & Lee's (2005, "A note on implementing
+    the Pareto/NBD model") CDNOW fit, s = 0.606 and beta = 11.67 weeks, i.e. 81.69 days."""
 
     enabled: bool = Field(True, description="Off: shoppers never become inactive (no churn).")
-    a: float = Field(0.793, gt=0, description="BG/NBD a.")
-    b: float = Field(2.426, gt=0, description="BG/NBD b.")
+    rule: Literal["per_purchase", "over_time"] = Field(
+        "per_purchase", description="per_purchase: BG/NBD, dropout only right after a purchase; "
+                                    "over_time: Pareto/NBD, dropout at any moment at a rate per shopper.")
+    a: float = Field(0.793, gt=0, description="BG/NBD a (per_purchase).")
+    b: float = Field(2.426, gt=0, description="BG/NBD b (per_purchase).")
+    s: float = Field(0.606, gt=0, description="Pareto/NBD s: shape of the dropout rates (over_time).")
+    beta: float = Field(11.67 * DAYS_PER_WEEK, gt=0, description="Pareto/NBD beta, days: rate of the dropout rates' gamma; "
+                                                               "mean rate s / beta per day (over_time).")
 
 
 class Spend(Config):

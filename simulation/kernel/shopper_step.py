@@ -15,25 +15,16 @@ import operator
 import numpy as np
 
 from simulation.kernel import feedback
+from simulation.kernel.dropout import dropout_rule
 from simulation.kernel.ledger import Ledger
 from simulation.kernel.limits import MAX_VISIT_DEPTH_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visits_out_of_bounds
 from simulation.kernel.population import PERIOD_DAYS, Shoppers, sorted_unique
 from simulation.kernel.scenario import Scenario
-from simulation.kernel.levers import Levers
+from simulation.kernel.levers import Levers, product_of
 from simulation.kernel.orders import OrderBatch
 from simulation.kernel.strategy import Strategy
 
 FUNNEL_STAGES = ("browse", "cart", "checkout", "order")
-
-
-def product_of(factors) -> np.ndarray | float:
-    total = 1.0
-    for factor in factors:
-        if type(total) is float and total == 1.0 and isinstance(factor, np.ndarray) and factor.dtype.kind == "f":
-            total = factor   # 1.0 x a float array: the same values and dtype, without the copy
-        else:
-            total = total * factor
-    return total
 
 
 class ShopperStep:
@@ -52,7 +43,8 @@ class ShopperStep:
         # that changes how many orders are placed leaves the others' draws in step
         # (common random numbers).
         self.visits_rng, self.funnel_rng = rng["visits"], rng["funnel"]
-        self.dropout_rng, self.orders_rng = rng["dropout"], rng["orders"]
+        self.orders_rng = rng["orders"]
+        self.dropout = dropout_rule(scenario, shoppers, levers, strategies, tally, rng["dropout"])
         horizon, window = scenario.horizon_days, scenario.behavior.churn_window_days
         # Shoppers by last active day, from day -window (initial shoppers were last
         # seen before the run) to the horizon: index = day + window.
@@ -121,12 +113,15 @@ class ShopperStep:
         s = self.shoppers
         funnel_counts = np.zeros(len(FUNNEL_STAGES) + 1, dtype=np.int64)
         batches: list[OrderBatch] = []
+        self.dropout.start_day(day)
         visitors = np.flatnonzero(s.next_visit[: s.n] < day + 1.0)
+        visitors = visitors[s.next_visit[visitors] < self.dropout.visits_end(visitors, day)]
         self.visits_today = 0
         while visitors.size:
             visitors = self._play_until_orders(day, visitors, funnel_counts, batches)
             if funnel_counts[0] > MAX_VISITS_PER_DAY_PER_SHOPPER * s.n:
                 raise visits_out_of_bounds(day, self.visits_today, visitors.size)   # a rate gone out of bounds: stop
+        self.dropout.end_day(day)
         for name, count in zip(("visits", *FUNNEL_STAGES), funnel_counts):
             today[name if name != "order" else "orders"] = int(count)
         if not batches:
@@ -167,10 +162,10 @@ class ShopperStep:
             return np.empty(0, dtype=visitors.dtype)
         buyers, order_times = who[reached[-1]], at[reached[-1]]
         batches.append(self._place_orders(day, buyers, order_times))
-        self._drop_out(buyers)
+        self.dropout.after_purchases(buyers)
         staying = s.alive[buyers]
         buyers = buyers[staying]
-        return buyers[self.draw_next_visit(buyers, order_times[staying]) < day + 1.0]
+        return buyers[self.draw_next_visit(buyers, order_times[staying]) < self.dropout.visits_end(buyers, day)]
 
     def _visits_today(self, day: int, visitors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every visit of these visitors until the end of `day` at their current rates: the
@@ -179,7 +174,7 @@ class ShopperStep:
 
         Between orders nothing a visit does changes a shopper's rates, so the Poisson
         process of docs/model.md §3 runs on without playing each visit first."""
-        s, end_of_day = self.shoppers, day + 1.0
+        s, end_of_day = self.shoppers, self.dropout.visits_end(visitors, day)
         mean_gap = 1.0 / self.visit_rate(visitors)
         latest = s.next_visit[visitors]            # each visitor's latest visit drawn; the visits due first
         current = np.arange(visitors.size)         # visitors whose latest visit is today
@@ -187,7 +182,7 @@ class ShopperStep:
         while True:
             time = latest[current] + self.visits_rng.standard_exponential(current.size) * mean_gap[current]
             latest[current] = time
-            today = time < end_of_day
+            today = time < (end_of_day if np.ndim(end_of_day) == 0 else end_of_day[current])
             current = current[today]
             if not current.size:
                 break
@@ -235,17 +230,6 @@ class ShopperStep:
         s.last_active_day[buyers] = day
         s.set_period_bit(s.life_periods, buyers, (day - s.join_day[buyers]) // PERIOD_DAYS)
         s.set_period_bit(s.calendar_periods, buyers, day // PERIOD_DAYS)
-
-    def _drop_out(self, buyers: np.ndarray) -> None:
-        """BG/NBD: after each purchase, inactive for good with probability p (x feedback x levers x strategies)."""
-        s = self.shoppers
-        probability = s.dropout_probability[buyers] * self.levers.dropout_multiplier
-        probability = probability * feedback.dropout_multiplier(s.satisfaction[buyers], self.scenario.feedback)
-        probability = probability * product_of(strategy.dropout_factor(buyers) for strategy in self.strategies)
-        leaving = buyers[self.dropout_rng.random(buyers.size) < probability]
-        s.alive[leaving] = False
-        s.next_visit[leaving] = np.inf
-        self.tally.dropped_out(s.satisfaction[leaving])
 
     def active_and_churned(self, day: int) -> tuple[int, int]:
         """Shoppers active within the churn window at the end of `day`, and those who lapsed today."""
