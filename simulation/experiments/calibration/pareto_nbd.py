@@ -1,0 +1,82 @@
+"""Pareto/NBD (Schmittlein, Morrison & Colombo 1987; Fader & Hardie 2005, "A note on deriving
+the Pareto/NBD model and related expressions"): purchase rate lambda ~ Gamma(r, alpha) and an
+exponential lifetime of rate mu ~ Gamma(s, beta), so a customer may leave on any day.
+Rates per day; alpha and beta in days."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from simulation.experiments.calibration.mle import Fit, fit_model, patterns
+
+NAMES = ("r", "alpha", "s", "beta")
+
+
+def _log_f(r, alpha, s, beta, x, y_offset):
+    """log of 2F1(r+s+x, b; r+s+x+1; z) / y^(r+s+x) at y = max(alpha, beta) + y_offset, with
+    b = s+1 (alpha >= beta) or r+x (alpha < beta), by Euler's transform
+    2F1(a, b; a+1; z) = (1-z)^(1-b) 2F1(1, a+1-b; a+1; z), whose series stays bounded."""
+    a = r + s + x
+    larger, smaller = np.maximum(alpha, beta), np.minimum(alpha, beta)
+    second = np.where(alpha >= beta, s + 1.0, r + x)
+    y = larger + y_offset
+    z = (larger - smaller) / y
+    return ((1.0 - second) * np.log1p(-z) + np.log(special.hyp2f1(1.0, a + 1.0 - second, a + 1.0, z))
+            - a * np.log(y))
+
+
+def _log_a0(r, alpha, s, beta, x, t_x, T):
+    """log A0 = log(F(t_x) - F(T)); -inf when t_x = T."""
+    first, last = _log_f(r, alpha, s, beta, x, t_x), _log_f(r, alpha, s, beta, x, T)
+    with np.errstate(divide="ignore"):
+        return first + np.log1p(-np.exp(np.minimum(last - first, 0.0)))
+
+
+def log_likelihood(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
+    """Each customer's log-likelihood of (x, t_x, T)."""
+    head = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    left = np.log(s / (r + s + x)) + _log_a0(r, alpha, s, beta, x, t_x, T)
+    return head + np.logaddexp(alive, left)
+
+
+def p_alive(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
+    log_ratio = (np.log(s / (r + s + x)) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)
+                 + _log_a0(r, alpha, s, beta, x, t_x, T))
+    return 1.0 / (1.0 + np.exp(log_ratio))
+
+
+def expected_purchases(t, r, alpha, s, beta):
+    """E[X(t)] for a customer born at time 0."""
+    t = np.asarray(t, dtype=float)
+    if s == 1.0:
+        return r * beta / alpha * np.log((beta + t) / beta)
+    return r * beta / (alpha * (s - 1.0)) * (1.0 - (beta / (beta + t)) ** (s - 1.0))
+
+
+def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T) -> np.ndarray:
+    """E[Y(t) | x, t_x, T]: repeat transactions in the next t days."""
+    x = np.asarray(x, dtype=float)
+    if s == 1.0:
+        head = (r + x) * (beta + T) / (alpha + T) * np.log((beta + T + t) / (beta + T))
+    else:
+        head = ((r + x) * (beta + T) / ((alpha + T) * (s - 1.0))
+                * (1.0 - ((beta + T) / (beta + T + t)) ** (s - 1.0)))
+    return head * p_alive(r, alpha, s, beta, x, t_x, T)
+
+
+def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, method: str = "L-BFGS-B",
+        starts: list[tuple[float, ...]] | None = None) -> Fit:
+    (xu, tu, Tu), weight = patterns(np.asarray(x, float), np.asarray(t_x, float), np.asarray(T, float))
+
+    def negative_loglik(log_params: np.ndarray) -> float:
+        r, alpha, s, beta = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            value = -float(np.dot(weight, log_likelihood(r, alpha, s, beta, xu, tu, Tu)))
+        return value if np.isfinite(value) else np.inf
+
+    typical = float(np.mean(T))
+    starts = starts or [(1.0, typical, 1.0, typical), (0.5, typical / 3, 0.5, 3 * typical),
+                        (2.0, 3 * typical, 2.0, typical / 3)]
+    return fit_model("pareto_nbd", negative_loglik, NAMES, starts, len(x), method)
