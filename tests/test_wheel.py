@@ -171,3 +171,13 @@ def test_the_app_opens_on_the_bundled_library_and_lessons(installed, empty, keys
     missing = [word for word in seen if word not in screen]
     assert not missing, screen
     assert "no lessons folder" not in screen and "no scenario" not in screen.lower()
+
+
+def test_an_editable_install_reads_the_repositorys_own_folders():
+    """The suite runs on the README's `pip install -e`: there the bundled folders are this
+    repository's, so an edit to a scenario or a lesson shows at once."""
+    from growthsim import bundled
+    assert bundled.scenarios_folder() == REPO / "scenarios"
+    assert bundled.lessons_folder() == REPO / "lessons"
+    assert bundled.scenario_names() == BUNDLED
+    assert bundled.scenario_file(Path("membership")) == REPO / "scenarios" / "membership.yaml"
