@@ -159,11 +159,12 @@ def screen_text(svg: Path) -> str:
     return html.unescape(text).replace("\xa0", " ")
 
 
-@pytest.mark.parametrize("keys, seen", [("", BUNDLED), ("f7", LESSONS)], ids=["library", "lessons"])
-def test_the_app_opens_on_the_bundled_library_and_lessons(installed, empty, keys, seen):
+@pytest.mark.parametrize("command, keys, seen", [([], "", BUNDLED), (["app"], "f7", LESSONS)],
+                         ids=["growthsim-library", "growthsim-app-lessons"])
+def test_the_app_opens_on_the_bundled_library_and_lessons(installed, empty, command, keys, seen):
     shots = empty.parent / "shots"
     shots.mkdir()
-    done = installed.growthsim("app", cwd=empty, timeout=120, env={
+    done = installed.growthsim(*command, cwd=empty, timeout=120, env={
         **HEADLESS, "TEXTUAL_PRESS": keys, "TEXTUAL_SCREENSHOT": "2", "TEXTUAL_SCREENSHOT_LOCATION": str(shots),
         "TEXTUAL_SCREENSHOT_FILENAME": "app.svg"})
     assert done.returncode == 0, done.stderr[-3000:]
