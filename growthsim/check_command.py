@@ -20,16 +20,15 @@ from rich.table import Table
 from rich.text import Text
 
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_OK, BadInput, positive_int
+from growthsim.bundled import scenario_file, scenarios_folder
 from simulation.experiments.check import CheckReport, ScenarioCheck, check
 from simulation.storage.outputs import write_atomically
-
-DEFAULT_PATH = Path("scenarios")
 
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("check", help="hold scenarios to their expectations and golden results (for CI)")
     parser.add_argument("paths", type=Path, nargs="*", metavar="PATH",
-                        help=f"scenario files, or folders to walk (default: {DEFAULT_PATH}/)")
+                        help="scenario files, bundled scenarios' names, or folders to walk (default: the bundled scenarios)")
     parser.add_argument("--update", action="store_true",
                         help="record each scenario's KPIs as its golden (NAME.golden.json beside it)")
     parser.add_argument("--jobs", type=positive_int, help="parallel processes (default: one per core)")
@@ -38,7 +37,7 @@ def add_parser(commands) -> None:
 
 
 def command_check(args: argparse.Namespace) -> int:
-    paths = args.paths or [DEFAULT_PATH]
+    paths = [scenario_file(path) for path in args.paths] or [scenarios_folder()]
     if args.junit is not None and args.junit.is_dir():
         raise BadInput(f"--junit {args.junit}: is a folder; give a file name")
     stderr = Console(stderr=True)

@@ -22,6 +22,7 @@ from rich.table import Table
 from growthsim import check_command, compare_command, history_command, report_command, strategies_command, sweep_command
 from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK,  # noqa: F401
                                  BadInput, crash_report, non_negative_int, positive_int)
+from growthsim.bundled import scenario_file
 from growthsim.console import format_interval, format_number, progress_bar
 from simulation.kernel.limits import LimitError
 from simulation.kernel.policies import PolicyError
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="simulate a scenario and report its KPIs with 95 %% confidence intervals")
-    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("scenario", type=Path, help="scenario YAML file, or the name of a bundled scenario (e.g. baseline)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a dotted scenario key, e.g. strategies.service_quality.agents=4 (repeatable)")
     run.add_argument("--replications", type=positive_int, help="replications (default: the scenario's)")
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print summary.json to standard output instead of a table")
 
     validate = commands.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    validate.add_argument("files", type=Path, nargs="+", metavar="FILE", help="scenario files or bundled scenarios' names")
 
     commands.add_parser("schema", help="print the scenario JSON Schema (for editor completion)")
 
@@ -139,6 +140,7 @@ def _main(argv: list[str] | None = None) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    args.scenario = scenario_file(args.scenario)
     scenario = load_scenario(args.scenario, args.overrides)
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
@@ -184,11 +186,12 @@ def kpi_table(result: Replications) -> Table:
 
 def command_validate(args: argparse.Namespace) -> int:
     problems = []
-    for path in args.files:
+    for argument in args.files:
         try:
+            path = scenario_file(argument)
             load_scenario(path)
             print(f"{path}: ok")
-        except ScenarioError as error:
+        except (ScenarioError, BadInput) as error:
             problems.append(str(error))
     if problems:
         raise BadInput("\n".join(problems))

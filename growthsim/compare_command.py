@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_int, whole_number
+from growthsim.bundled import scenario_file
 from growthsim.console import format_number, progress_bar
 from simulation.experiments.compare import Comparison, compare
 from simulation.storage.history import History
@@ -25,7 +26,7 @@ SIGNIFICANT = "*"
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("compare", help="compare scenarios with paired confidence intervals (common random numbers)")
-    parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="the first is the reference")
+    parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="scenario files or bundled scenarios' names; the first is the reference")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a dotted key in every scenario (repeatable)")
     parser.add_argument("--replications", type=whole_number(2), help="replications, at least 2 (default: the first scenario's)")
@@ -38,6 +39,7 @@ def add_parser(commands) -> None:
 def command_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise BadInput("compare needs at least two scenarios")
+    args.scenarios = [scenario_file(path) for path in args.scenarios]
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]   # all checked before any runs
     if args.out is not None:
         check_output_folder(args.out)

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, positive_int
+from growthsim.bundled import scenario_file
 from growthsim.console import format_number, progress_bar
 from simulation.storage.history import History
 from simulation.storage.loading import resolved_yaml
@@ -20,7 +21,7 @@ SHOWN = ("shoppers_total", "retention_d90", "contribution")
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("sweep", help="run a scenario over a grid or a Latin hypercube of lever values")
-    parser.add_argument("scenario", type=Path)
+    parser.add_argument("scenario", type=Path, help="scenario YAML file, or the name of a bundled scenario")
     parser.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                         help="values of a dotted key; several --grid make a full factorial")
     parser.add_argument("--lhs", action="append", default=[], metavar="KEY=LOW:HIGH",
@@ -64,6 +65,7 @@ def parse_design(args: argparse.Namespace) -> list[list[str]]:
 
 def command_sweep(args: argparse.Namespace) -> int:
     design = parse_design(args)
+    args.scenario = scenario_file(args.scenario)
     try:
         sweep = Sweep(args.scenario, design, args.overrides, args.replications,
                       args.out or Path(f"sweep-{args.scenario.stem}"))

@@ -12,13 +12,13 @@ from textual.binding import Binding
 from textual.clock import Clock
 from textual.screen import Screen
 
+from growthsim import bundled
 from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.kernel.scenario import Scenario
 from tui.run import Outcome
 
-ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_SCENARIOS = ROOT / "scenarios"
-BUNDLED_LESSONS = ROOT / "lessons"
+BUNDLED_SCENARIOS = bundled.scenarios_folder()
+BUNDLED_LESSONS = bundled.lessons_folder()
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
 
 
