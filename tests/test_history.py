@@ -58,3 +58,13 @@ def test_nan_kpis_are_stored_as_null(tmp_path):
     history.record("run", "x", [], {"kpis": {"clv_365": {"mean": float("nan")}}})
     raw = sqlite3.connect(tmp_path / "h.sqlite").execute("SELECT results FROM records").fetchone()[0]
     assert json.loads(raw) == {"kpis": {"clv_365": {"mean": None}}}
+
+
+def test_a_limit_or_an_id_beyond_64_bits_is_not_a_crash(capsys):
+    """SQLite's integers have 64 bits; larger numbers once crashed `history` (exit 3)."""
+    assert main(["run", str(BASELINE), *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["history", "--limit", str(2**64)]) == 0          # every record, as a large limit gives
+    assert "baseline" in capsys.readouterr().out
+    assert main(["history", str(2**64)]) == 2
+    assert f"no record {2**64}" in capsys.readouterr().err
