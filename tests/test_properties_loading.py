@@ -21,7 +21,9 @@ from growthsim.cli import main
 from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.kernel.scenario import Scenario
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+# As many examples as the Hypothesis profile says (tests/conftest.py: a fixed set, or
+# thousands of new ones with --hypothesis-profile=explore).
+SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def _model_in(annotation) -> type[BaseModel] | None:
@@ -196,7 +198,7 @@ def test_loading_gives_a_valid_scenario_or_a_clear_error(files, sets, tmp_path_f
     check_outcome(files, sets)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@SETTINGS
 @given(files=scenario_folders())
 def test_validate_exits_0_or_2_and_prints_no_traceback(files, tmp_path_factory, capsys, monkeypatch):
     folder = tmp_path_factory.mktemp("v")
