@@ -43,11 +43,11 @@ def wait_for_http(url: str, timeout: float) -> None:
 
 
 class Browser:
-    def __init__(self, size=(1300, 820)) -> None:
+    def __init__(self, binary: str, size=(1300, 820), profile_parent: str | None = None) -> None:
         self.port = free_port()
-        self.profile = tempfile.mkdtemp(prefix="chromium-")
+        self.profile = tempfile.mkdtemp(prefix="chromium-", dir=profile_parent)
         self.process = subprocess.Popen(
-            [chromium(), *FLAGS, f"--remote-debugging-port={self.port}", f"--user-data-dir={self.profile}",
+            [binary, *FLAGS, f"--remote-debugging-port={self.port}", f"--user-data-dir={self.profile}",
              f"--window-size={size[0]},{size[1]}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.ids = itertools.count(1)
