@@ -1,6 +1,7 @@
 import os
 import subprocess
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def _leaves_the_working_folder_and_the_repository_as_they_were(_repository):
     yield
     assert os.getcwd() == folder, f"the test left the working folder at {os.getcwd()}"
     changed = _repository.changed() if _repository is not None else []
-    assert not changed, f"the test changed files of the repository: {changed[:10]}"
+    assert not changed, f"files of the repository changed while the test ran (by it, or in an editor?): {changed[:10]}"
 
 
 def scenario(**sections) -> Scenario:
@@ -100,6 +101,27 @@ def write(path: str, text: str) -> str:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+def finishes(call, *args, timeout: float = 120.0, **kwargs):
+    """`call(*args, **kwargs)`, which must not hang: fails the test if it has not returned
+    after `timeout` seconds. A generous bound on a shared machine, not a measure of speed."""
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = call(*args, **kwargs)
+        except BaseException as error:   # handed to the test's thread, raised there
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        pytest.fail(f"{getattr(call, '__name__', call)} still running after {timeout:.0f} s: it hangs", pytrace=False)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def problems(path: str, overrides=()) -> list[Problem]:

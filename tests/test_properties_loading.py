@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 from ruamel.yaml import YAML
+from ruamel.yaml.representer import RepresenterError
 
 from growthsim.cli import main
 from simulation.storage.loading import ScenarioError, load_scenario
@@ -114,7 +115,7 @@ def dumped(document: dict) -> bytes:
     out = io.StringIO()
     try:
         YAML(typ="safe", pure=True).dump(document, out)
-    except Exception:   # something YAML cannot represent: write what repr gives
+    except RepresenterError:   # something YAML cannot represent: write what repr gives
         return repr(document).encode()
     return out.getvalue().encode("utf-8")
 

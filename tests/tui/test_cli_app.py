@@ -24,8 +24,11 @@ def test_no_arguments_opens_the_app_and_a_run_goes_to_its_results(library, tmp_p
     shows its results; the screenshot is what a person would see."""
     shots = tmp_path / "shots"
     shots.mkdir()
+    # Textual takes the screenshot (and quits) a number of seconds after the start: no
+    # condition to wait on from outside, so a generous number of seconds for a run that
+    # takes one or two, beside other tests.
     env = {"TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver", "TEXTUAL_PRESS": "r",
-           "TEXTUAL_SCREENSHOT": "8", "TEXTUAL_SCREENSHOT_LOCATION": str(shots),
+           "TEXTUAL_SCREENSHOT": "15", "TEXTUAL_SCREENSHOT_LOCATION": str(shots),
            "TEXTUAL_SCREENSHOT_FILENAME": "journey.svg", "COLUMNS": "100", "LINES": "30"}
     process = growthsim(str(library), env=env)
     out, err = process.communicate(timeout=120)
@@ -55,6 +58,7 @@ def chromium_binary() -> str:
     return found
 
 
+@pytest.mark.serial   # a server and a Chromium
 def test_serve_shows_the_app_in_a_browser(library, tmp_path, chromium_binary):
     port = free_port()
     server = growthsim("serve", "--port", str(port), str(library), start_new_session=True)
