@@ -177,3 +177,21 @@ def test_a_file_that_is_no_scenario_at_all_lists_a_bounded_number_of_problems():
     assert len(caught.value.problems) == 200
     text = str(caught.value).splitlines()
     assert len(text) == ScenarioError.SHOWN + 1 and text[-1] == "... and 170 more problems"
+
+
+@pytest.mark.parametrize("written", ["'1E400'", "'inf'", "'+Infinity'"])
+def test_text_that_reads_as_an_infinite_number_is_refused(written):
+    """Quoted, it is text, which pydantic reads as a number: an infinite one once passed
+    as a valid scenario (found by the explore profile of tests/test_properties_loading.py)."""
+    write("s.yaml", f"seed: 1\nbehavior:\n  purchase_rate: {{shape: {written}}}\n")
+    [problem] = problems("s.yaml")
+    assert (problem.file, problem.line, problem.key) == ("s.yaml", 3, "behavior.purchase_rate.shape")
+    assert problem.message == f"should be a finite number (got {written})"
+    [problem] = problems("s.yaml", ["behavior.purchase_rate.shape=1", f"behavior.purchase_rate.rate={written}"])
+    assert (problem.file, problem.key) == ("--set", "behavior.purchase_rate.rate")
+    assert problem.message == f"should be a finite number (got {written})"
+
+
+def test_text_that_is_not_a_number_stays_text_where_text_is_asked():
+    write("s.yaml", "name: inf\ndescription: nan\n")
+    assert load_scenario("s.yaml").name == "inf"

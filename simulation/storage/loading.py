@@ -97,6 +97,8 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Sce
         clearer = {problem.key: problem for problem in not_finite}
         problems = [clearer.pop(problem.key, problem) for problem in _problems(error, origins)]
         raise ScenarioError(problems + list(clearer.values())) from None
+    # Text that pydantic reads as a number ('1e400', 'inf') is finite only once read.
+    not_finite = not_finite or _non_finite_numbers(scenario.model_dump(), origins, written=data)
     if not_finite:
         raise ScenarioError(not_finite)
     if scenario.baseline is not None:
@@ -411,14 +413,26 @@ def _unknown_key(loc: KeyPath) -> str:
     return f"{message}; did you mean {close[0]!r}?" if close else f"{message}; valid keys: {', '.join(valid)}"
 
 
-def _non_finite_numbers(data: Any, origins: dict[KeyPath, Origin], path: KeyPath = ()) -> list[Problem]:
+def _non_finite_numbers(data: Any, origins: dict[KeyPath, Origin], path: KeyPath = (), written: Any = None) -> list[Problem]:
     """`.inf` and `.nan`: valid YAML, but no rate, probability or count of a scenario; an
-    infinite rate would make the simulation loop for ever."""
+    infinite rate would make the simulation loop for ever. `written`: the data as the
+    files wrote it, when `data` is the validated scenario's, to show the value as written."""
     if isinstance(data, float) and not math.isfinite(data):
         origin = next(origins[path[:n]] for n in range(len(path), -1, -1) if path[:n] in origins)
-        return [Problem.at(origin, ".".join(map(_key_text, path)) or None, f"should be a finite number (got {_show(data)})")]
+        shown = _show(_at(written, path, data) if written is not None else data)
+        return [Problem.at(origin, ".".join(map(_key_text, path)) or None, f"should be a finite number (got {shown})")]
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
-    return [problem for key, value in items for problem in _non_finite_numbers(value, origins, path + (key,))]
+    return [problem for key, value in items
+            for problem in _non_finite_numbers(value, origins, path + (key,), written)]
+
+
+def _at(data: Any, path: KeyPath, default: Any) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return default
+    return data
 
 
 def _show(value: Any) -> str:
