@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.representer import RepresenterError
 
 from growthsim.cli import main
-from simulation.storage.loading import ScenarioError, load_scenario
+from simulation.storage.loading import ScenarioError, load_scenario, model_in
 from simulation.kernel.scenario import Scenario
 
 # As many examples as the Hypothesis profile says (tests/conftest.py: a fixed set, or
@@ -27,18 +27,9 @@ from simulation.kernel.scenario import Scenario
 SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
 
 
-def _model_in(annotation) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in typing.get_args(annotation):
-        if (model := _model_in(argument)) is not None:
-            return model
-    return None
-
-
 def _leaves(model: type[BaseModel], prefix: tuple = ()):
     for name, field in model.model_fields.items():
-        inner = _model_in(field.annotation)
+        inner = model_in(field.annotation)
         if inner is not None and typing.get_origin(field.annotation) is not dict:
             listed = typing.get_origin(field.annotation) is list
             yield from _leaves(inner, prefix + (name,) + ((0,) if listed else ()))

@@ -386,12 +386,13 @@ def _message(detail: dict) -> str:
     return message if isinstance(value, (dict, list)) else f"{message} (got {_show(value)})"
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The model a field holds, through list[...] and ... | None."""
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, through list[...] and ... | None (the schema's one walk
+    down a key path, shared with tests/test_properties_loading.py)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for argument in typing.get_args(annotation):
-        model = _model_in(argument)
+        model = model_in(argument)
         if model is not None:
             return model
     return None
@@ -403,7 +404,7 @@ def _unknown_key(loc: KeyPath) -> str:
     for part in loc[:-1]:
         if isinstance(part, int):   # an item of a list: the same model's fields
             continue
-        model = _model_in(fields[part].annotation) if part in fields else None
+        model = model_in(fields[part].annotation) if part in fields else None
         fields = model.model_fields if model is not None else {}
     message = f"unknown key {_key_text(loc[-1])!r}"
     valid = list(fields)
