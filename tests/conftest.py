@@ -45,7 +45,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 class _Repository:
-    """The files git tracks (none outside a git checkout), with their size and modification time."""
+    """The files git tracks (none outside a git checkout), with their size and modification
+    time, and what the repository's top folder holds (a test writing `out/` into the working
+    folder leaves a new one)."""
+
+    CACHES = {".hypothesis", ".pytest_cache", "__pycache__", ".venv"}
 
     def __init__(self) -> None:
         try:
@@ -56,7 +60,7 @@ class _Repository:
         self.seen = self.now()
 
     def now(self) -> dict[str, tuple[int, int]]:
-        found = {}
+        found = {name: (0, 0) for name in os.listdir(REPOSITORY) if name not in self.CACHES} if self.names else {}
         for name in self.names:
             try:
                 stat = (REPOSITORY / name).stat()
@@ -68,7 +72,7 @@ class _Repository:
     def changed(self) -> list[str]:
         """What changed since the last call."""
         now = self.now()
-        changed = [name for name in self.names if now[name] != self.seen[name]]
+        changed = sorted(name for name in now.keys() | self.seen.keys() if now.get(name) != self.seen.get(name))
         self.seen = now
         return changed
 

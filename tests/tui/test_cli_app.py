@@ -45,6 +45,13 @@ def test_a_missing_folder_is_bad_input(library):
     assert process.wait(30) == 2
 
 
+def colours(png: str) -> int:
+    """How many colours a screenshot shows (sampled): a blank page has one or two."""
+    import matplotlib.image
+    pixels = matplotlib.image.imread(png)
+    return len({tuple(p) for p in pixels[::7, ::7, :3].reshape(-1, 3).round(2).tolist()})
+
+
 @pytest.fixture
 def chromium_binary() -> str:
     """Chromium, from Debian's packages (not PyPI). Without it the browser test is skipped
@@ -68,12 +75,10 @@ def test_serve_shows_the_app_in_a_browser(library, tmp_path, chromium_binary):
         browser = Browser(chromium_binary, profile_parent=str(tmp_path))
         shot = tmp_path / "serve.png"
         painted = asyncio.run(browser.visit(f"http://127.0.0.1:{port}/", timeout=90, screenshot=str(shot),
-                                            until="document.body.classList.contains('-first-byte')"))
-        assert painted, "the app never sent its first frame to the page"
-        import matplotlib.image
-        pixels = matplotlib.image.imread(shot)
-        colours = {tuple(p) for p in pixels[::7, ::7, :3].reshape(-1, 3).round(2).tolist()}
-        assert len(colours) > 8                                   # a drawn screen, not a blank page
+                                            until="document.body.classList.contains('-first-byte')",
+                                            shown=lambda path: colours(path) > 8))
+        assert painted, "the app never sent its first frame to the page, or the page never drew it"
+        assert colours(shot) > 8                                   # a drawn screen, not a blank page
     finally:
         if browser:
             browser.close()
