@@ -1,5 +1,6 @@
 """The command-line contract of DESIGN.md §7: outputs, determinism, bad input."""
 
+import io
 import json
 import subprocess
 import sys
@@ -185,3 +186,18 @@ def test_a_crash_report_goes_where_growthsim_crash_reports_says(tmp_path, monkey
     [report] = (tmp_path / "reports").glob("growthsim-crash-*.txt")
     assert "RuntimeError: a bug" in err and report.name in err.replace("\n", "")
     assert "RuntimeError: a bug" in report.read_text() and "Traceback" not in err
+
+
+def test_the_app_without_a_terminal_is_refused_not_opened(capsys, monkeypatch):
+    """In a script or a test, the full-screen app would wait for keys that never come."""
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    for argv in (["app"], [], [str(BASELINE.parent)]):
+        assert run(*argv) == 2
+        assert "the app needs a terminal" in capsys.readouterr().err
+
+
+def test_an_empty_argument_is_no_folder_of_scenarios(capsys):
+    with pytest.raises(SystemExit) as stop:   # not the app on the current folder, which Path("") is
+        run("")
+    assert stop.value.code == 2 and "invalid choice: ''" in capsys.readouterr().err
