@@ -106,6 +106,7 @@ def workplace(tmp_path, monkeypatch):
 # (tests/test_history.py::test_a_limit_or_an_id_beyond_64_bits_is_not_a_crash).
 @example(argv=["history", "--limit", "99999999999999999999"])
 @example(argv=["history", "99999999999999999999"])
+@example(argv=["run", "tiny.yaml", "--out", "caf\udce9.yaml"])   # tests/test_history.py: not UTF-8
 @example(argv=[""])   # once the app on the current folder (Path("") is "."), waiting for keys
 def test_no_command_line_crashes_or_prints_a_traceback(argv, workplace, capsys):
     try:

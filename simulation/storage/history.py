@@ -97,6 +97,23 @@ def _read_seed(stored: int | bytes | None) -> int | None:
     return int(stored.decode("ascii")) if isinstance(stored, bytes) else stored
 
 
+def _stored_path(path: str | None) -> str | bytes | None:
+    """A folder's name as the database keeps it: text, or, for a name whose bytes are not
+    UTF-8 (Python holds those as surrogate escapes, which SQLite's text cannot take), the
+    file system's bytes in a BLOB, so that the name comes back exactly."""
+    if path is None:
+        return None
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
+
+
+def _read_path(stored: str | bytes | None) -> str | None:
+    return os.fsdecode(stored) if isinstance(stored, bytes) else stored
+
+
 class History:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else database_path()
@@ -112,7 +129,8 @@ class History:
                replications: int | None = None, out_dir: str | None = None) -> int:
         """Write one finished piece of work in a single transaction; returns its id."""
         row = (kind, datetime.now(timezone.utc).isoformat(timespec="seconds"), name, json.dumps(scenarios),
-               _stored_seed(seed), replications, json.dumps(versions()), json.dumps(_jsonable(results)), out_dir)
+               _stored_seed(seed), replications, json.dumps(versions()), json.dumps(_jsonable(results)),
+               _stored_path(out_dir))
         connection = self._connect()
         try:
             with connection:   # commits, or rolls back on any error
@@ -143,5 +161,5 @@ class History:
                 f" FROM records {clause}", parameters).fetchall()
         finally:
             connection.close()
-        return [Record(r[0], r[1], r[2], r[3], json.loads(r[4]), _read_seed(r[5]), r[6], json.loads(r[7]), json.loads(r[8]), r[9])
+        return [Record(r[0], r[1], r[2], r[3], json.loads(r[4]), _read_seed(r[5]), r[6], json.loads(r[7]), json.loads(r[8]), _read_path(r[9]))
                 for r in rows]
