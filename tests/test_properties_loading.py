@@ -185,6 +185,9 @@ def check_outcome(files: dict[str, bytes], sets: list[str]) -> None:
 # scenario (tests/test_reliability_loading.py::test_text_that_reads_as_an_infinite_number_is_refused).
 @example(files={"f0.yaml": b"behavior:\n  purchase_rate: {shape: '1E400'}\n"}, sets=[])
 @example(files={"f0.yaml": b"name: x\n"}, sets=["behavior.purchase_rate.rate='inf'"])
+# Found by the explore profile: a default contradicting a value given (pydantic validates no
+# default) passed (tests/test_reliability_loading.py::test_a_default_that_contradicts_a_value_given_...).
+@example(files={"f0.yaml": b"market: {size: 1}\n"}, sets=[])
 def test_loading_gives_a_valid_scenario_or_a_clear_error(files, sets, tmp_path_factory, monkeypatch):
     folder = tmp_path_factory.mktemp("s")
     monkeypatch.chdir(folder)

@@ -195,3 +195,15 @@ def test_text_that_reads_as_an_infinite_number_is_refused(written):
 def test_text_that_is_not_a_number_stays_text_where_text_is_asked():
     write("s.yaml", "name: inf\ndescription: nan\n")
     assert load_scenario("s.yaml").name == "inf"
+
+
+def test_a_default_that_contradicts_a_value_given_is_refused_at_its_key():
+    """pydantic validates no default: market.size 1 against the default 20,000 initial
+    shoppers passed as a valid scenario (found by the explore profile of
+    tests/test_properties_loading.py)."""
+    write("s.yaml", "seed: 1\nmarket: {size: 1}\n")
+    [problem] = problems("s.yaml")
+    assert (problem.file, problem.line, problem.key) == ("s.yaml", 2, "market.initial_shoppers")
+    assert problem.message == "should be at most market.size (1) (got 20000)"
+    [problem] = problems("s.yaml", ["market.size=5"])
+    assert (problem.key, problem.message) == ("market.initial_shoppers", "should be at most market.size (5) (got 20000)")

@@ -92,6 +92,10 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Sce
     not_finite = _non_finite_numbers(data, origins)
     try:
         scenario = Scenario.model_validate(data)
+        # pydantic runs no validator on a default, so a value given against a default it
+        # contradicts (market.size: 1, initial_shoppers left at 20,000) passed; validated
+        # again with every default written out, it is refused at the key to change.
+        Scenario.model_validate(scenario.model_dump())
     except ValidationError as error:
         # A non-finite number gets its own message (pydantic's "less than 1 (got nan)" puzzles).
         clearer = {problem.key: problem for problem in not_finite}
