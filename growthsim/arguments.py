@@ -10,6 +10,7 @@ import traceback
 from datetime import datetime, timezone
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+CRASH_REPORTS_VARIABLE = "GROWTHSIM_CRASH_REPORTS"
 
 
 class BadInput(Exception):
@@ -33,10 +34,14 @@ positive_int, non_negative_int = whole_number(1), whole_number(0)
 
 def crash_report(error: BaseException) -> str:
     """Write what a crash's report needs (command, versions, traceback, a worker's too)
-    to a file; returns the sentence that points at it."""
+    to a file in the system's temporary folder, or in the folder GROWTHSIM_CRASH_REPORTS
+    names; returns the sentence that points at it."""
     from simulation.storage.history import versions
     try:
-        fd, path = tempfile.mkstemp(prefix="growthsim-crash-", suffix=".txt")
+        folder = os.environ.get(CRASH_REPORTS_VARIABLE) or None
+        if folder is not None:
+            os.makedirs(folder, exist_ok=True)
+        fd, path = tempfile.mkstemp(prefix="growthsim-crash-", suffix=".txt", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(f"growthsim crashed at {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
             handle.write(f"command: {' '.join(map(repr, sys.argv))}\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -125,7 +126,7 @@ def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("app", "serve") and not argv[0].startswith("-")
-                    and Path(argv[0]).exists()):
+                    and argv[0] and Path(argv[0]).exists()):   # "" is no folder (Path("") is the current one)
         argv = ["app", *argv]     # `growthsim` and `growthsim FOLDER...` open the app
     args = parser.parse_args(argv)
     console = Console(stderr=True)
@@ -134,9 +135,22 @@ def _main(argv: list[str] | None = None) -> int:
         if missing:
             console.print(f"[bold red]error:[/] not found: {', '.join(missing)}", highlight=False)
             return EXIT_BAD_INPUT
+        if args.command == "app" and not _terminal():
+            console.print("[bold red]error:[/] the app needs a terminal, and standard input or output is not one; "
+                          "without one: growthsim run SCENARIO (growthsim --help lists every command)",
+                          highlight=False, soft_wrap=True)
+            return EXIT_BAD_INPUT
         from tui import commands as app_command   # Textual is imported only when the app is asked for
         return app_command.command_app(args) if args.command == "app" else app_command.command_serve(args)
     return COMMANDS[args.command](args)
+
+
+def _terminal() -> bool:
+    """Whether the app has a terminal to take over, or a Textual driver that stands in for
+    one (TEXTUAL_DRIVER: textual-serve's web driver, the headless driver of screenshots)."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return True
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
 
 
 def command_run(args: argparse.Namespace) -> int:

@@ -4,8 +4,6 @@ to the first with a 95 % interval from paired replications, and ROI against the 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import re
 from pathlib import Path
@@ -19,7 +17,7 @@ from growthsim.console import format_number, progress_bar
 from simulation.experiments.compare import Comparison, compare
 from simulation.storage.history import History
 from simulation.storage.loading import load_scenario, resolved_yaml
-from simulation.storage.outputs import check_output_folder, replacing_folder, write_atomically, write_run
+from simulation.storage.outputs import check_output_folder, replacing_folder, write_atomically, write_rows, write_run
 
 SIGNIFICANT = "*"
 
@@ -57,7 +55,7 @@ def command_compare(args: argparse.Namespace) -> int:
                 name = re.sub(r"[^\w.-]+", "_", scenario.name)[:60]   # a folder name, whatever the scenario's name
                 write_run(result, folder / f"{index}-{name}", scenario_yaml=resolved_yaml(scenario))
             write_atomically(folder / "compare.json", lambda h: h.write(json.dumps(document, indent=2) + "\n"))
-            write_atomically(folder / "compare.csv", lambda h: h.write(rows_csv(document["rows"])))
+            write_rows(folder / "compare.csv", document["rows"])
     History().record("compare", " vs ".join(comparison.names),
                      [{"path": str(p), "yaml": resolved_yaml(s)} for p, s in zip(args.scenarios, scenarios)],
                      {"rows": document["rows"]}, seed=document["seed"], replications=replications,
@@ -68,14 +66,6 @@ def command_compare(args: argparse.Namespace) -> int:
         Console().print(comparison_table(comparison))
         Console().print(f"{SIGNIFICANT} the 95 % interval of the paired difference excludes 0")
     return EXIT_OK
-
-
-def rows_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
-    return out.getvalue()
 
 
 def comparison_table(comparison: Comparison) -> Table:

@@ -196,6 +196,7 @@ def verdicts(root: ET.Element) -> list[tuple]:
              else case.find("system-out")).text) for suite in root.iter("testsuite") for case in suite.iter("testcase")]
 
 
+@pytest.mark.serial   # a real `growthsim check --jobs 2`
 def test_same_verdicts_whatever_the_number_of_processes_and_headless(tmp_path):
     """As CI runs it: a real process, no terminal, CI=true, NO_COLOR; two processes against one."""
     library(tmp_path)

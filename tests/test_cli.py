@@ -1,5 +1,6 @@
 """The command-line contract of README.md (Commands): outputs, determinism, bad input."""
 
+import io
 import json
 import subprocess
 import sys
@@ -8,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from growthsim.cli import main
+from simulation.storage.history import History
+from simulation.storage.outputs import read_csv
 from simulation.kernel.metrics import KPI_NAMES
 
 SMALL = ["--set", "horizon_days=40", "--set", "market.size=20000", "--set", "market.initial_shoppers=2000"]
@@ -29,15 +32,16 @@ def test_run_writes_the_files_of_the_contract(tmp_path, capsys):
     assert set(KPI_NAMES) <= set(summary["kpis"])
     orders = summary["kpis"]["orders"]
     assert orders["ci_low"] < orders["mean"] < orders["ci_high"]
-    header = (out / "timeseries.csv").read_text().splitlines()[0].split(",")
+    days = read_csv(out / "timeseries.csv")
+    header = list(days[0])
     for column in ("replication", "day", "new_shoppers", "cumulative_shoppers", "active_shoppers", "orders",
                    "gmv", "revenue", "churned", "tickets", "service_wait_mean_min", "on_time_rate", "nps"):
         assert column in header
-    assert len((out / "timeseries.csv").read_text().splitlines()) == 1 + 3 * 40
-    tx = (out / "transactions.csv").read_text().splitlines()
-    assert tx[0] == "replication,shopper_id,day,value"
-    assert len(tx) - 1 == round(3 * orders["mean"])
-    assert (out / "shoppers.csv").read_text().startswith("replication,shopper_id,join_day,")
+    assert len(days) == 3 * 40
+    tx = read_csv(out / "transactions.csv")
+    assert list(tx[0]) == ["replication", "shopper_id", "day", "value"]
+    assert len(tx) == round(3 * orders["mean"])
+    assert list(read_csv(out / "shoppers.csv")[0])[:3] == ["replication", "shopper_id", "join_day"]
     assert "orders" in capsys.readouterr().out
 
 
@@ -45,6 +49,7 @@ def outputs(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.serial   # two worker processes
 def test_same_seed_same_bytes_whatever_the_number_of_processes(tmp_path):
     args = ("run", BASELINE, *SMALL, "--replications", 3, "--transactions")
     assert run(*args, "--jobs", 1, "--out", tmp_path / "a") == 0
@@ -94,10 +99,11 @@ def test_bad_arguments_exit_2():
     assert stop.value.code == 2
 
 
+# ASCII ids: pytest-xdist sends test ids to its workers as UTF-8, which a lone surrogate is not.
 @pytest.mark.parametrize("name, shown", [
     ("caf\udce9.yaml", "caf\\udce9.yaml"),   # how Python passes a name whose bytes are not UTF-8
     ("x" * 300, "x" * 60),                     # longer than any file system takes
-])
+], ids=["not-utf8", "too-long"])
 def test_file_names_no_file_system_or_terminal_takes_are_bad_input(name, shown, tmp_path, capsys):
     assert run("run", name, "--out", tmp_path / "out") == 2
     err = capsys.readouterr().err
@@ -129,3 +135,69 @@ def test_the_console_command_runs_headless(tmp_path):
                            "--replications", "2", "--json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["replications"] == 2
+
+
+# --- seeds of any size ------------------------------------------------------------------------
+# A seed is any whole number >= 0, as the scenario's `seed:` key says and numpy's SeedSequence
+# takes; one beyond 64 bits once crashed (exit 3) when the run was recorded in the history.
+
+BIG_SEED = 2**64
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "--seed", str(BIG_SEED)],
+    ["run", "--set", f"seed={BIG_SEED}"],
+    ["compare", "SECOND", "--seed", str(BIG_SEED)],
+    ["sweep", "--grid", f"seed={BIG_SEED},1"],
+], ids=["run-seed", "run-set-seed", "compare-seed", "sweep-grid-seed"])
+def test_a_seed_beyond_64_bits_runs_and_is_recorded_exactly(command, tmp_path, capsys):
+    name, *options = command
+    options = [str(BASELINE) if option == "SECOND" else option for option in options]
+    tiny = ["--set", "horizon_days=5", "--set", "market.size=2000", "--set", "market.initial_shoppers=200",
+            "--replications", "2", "--jobs", "1"]
+    extra = ["--out", tmp_path / "sweep"] if name == "sweep" else []
+    assert run(name, BASELINE, *options, *tiny, *extra) == 0, capsys.readouterr().err
+    [record] = History().list()
+    assert record.seed == (1 if name == "sweep" else BIG_SEED)   # a sweep records its base scenario's
+    assert str(BIG_SEED) in capsys.readouterr().out
+
+
+def test_a_seed_beyond_64_bits_in_a_scenario_file_gives_its_own_numbers(tmp_path, capsys):
+    (tmp_path / "big.yaml").write_text(f"extends: {BASELINE}\nseed: {BIG_SEED}\n")
+    tiny = ["--set", "horizon_days=5", "--set", "market.size=2000", "--set", "market.initial_shoppers=200",
+            "--replications", "2", "--jobs", "1", "--json"]
+    assert run("run", tmp_path / "big.yaml", *tiny) == 0
+    big = json.loads(capsys.readouterr().out)
+    assert run("run", tmp_path / "big.yaml", *tiny, "--seed", 0) == 0
+    zero = json.loads(capsys.readouterr().out)
+    assert big["seed"] == BIG_SEED and zero["seed"] == 0 and big["kpis"] != zero["kpis"]
+    assert [r.seed for r in History().list()] == [0, BIG_SEED]
+
+
+def test_a_crash_report_goes_where_growthsim_crash_reports_says(tmp_path, monkeypatch, capsys):
+    from growthsim import cli
+
+    def broken(args):
+        raise RuntimeError("a bug")
+    monkeypatch.setitem(cli.COMMANDS, "schema", broken)
+    monkeypatch.setenv("GROWTHSIM_CRASH_REPORTS", str(tmp_path / "reports"))
+    assert run("schema") == 3
+    err = capsys.readouterr().err
+    [report] = (tmp_path / "reports").glob("growthsim-crash-*.txt")
+    assert "RuntimeError: a bug" in err and report.name in err.replace("\n", "")
+    assert "RuntimeError: a bug" in report.read_text() and "Traceback" not in err
+
+
+def test_the_app_without_a_terminal_is_refused_not_opened(capsys, monkeypatch):
+    """In a script or a test, the full-screen app would wait for keys that never come."""
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    for argv in (["app"], [], [str(BASELINE.parent)]):
+        assert run(*argv) == 2
+        assert "the app needs a terminal" in capsys.readouterr().err
+
+
+def test_an_empty_argument_is_no_folder_of_scenarios(capsys):
+    with pytest.raises(SystemExit) as stop:   # not the app on the current folder, which Path("") is
+        run("")
+    assert stop.value.code == 2 and "invalid choice: ''" in capsys.readouterr().err

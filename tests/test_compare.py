@@ -1,6 +1,5 @@
 """Comparing scenarios: paired differences under common random numbers."""
 
-import csv
 import json
 import math
 from pathlib import Path
@@ -12,6 +11,7 @@ from simulation.experiments.compare import Comparison, compare
 from simulation.kernel.engine import RunResult
 from simulation.kernel.metrics import KPI_NAMES
 from simulation.experiments.replicate import Replications
+from simulation.storage.outputs import read_csv
 from tests.conftest import scenario
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
@@ -70,7 +70,7 @@ def test_compare_command_writes_json_and_csv(tmp_path, capsys):
     assert main(args) == 0
     document = json.loads((out / "compare.json").read_text())
     assert document["names"] == ["baseline", "baseline"] and document["replications"] == 2
-    rows = list(csv.DictReader((out / "compare.csv").open()))
+    rows = read_csv(out / "compare.csv")
     assert len(rows) == len(document["rows"]) and {"kpi", "scenario", "diff_mean", "significant"} <= set(rows[0])
     assert "paired replications" in capsys.readouterr().out
 

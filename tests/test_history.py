@@ -58,3 +58,24 @@ def test_nan_kpis_are_stored_as_null(tmp_path):
     history.record("run", "x", [], {"kpis": {"clv_365": {"mean": float("nan")}}})
     raw = sqlite3.connect(tmp_path / "h.sqlite").execute("SELECT results FROM records").fetchone()[0]
     assert json.loads(raw) == {"kpis": {"clv_365": {"mean": None}}}
+
+
+def test_a_limit_or_an_id_beyond_64_bits_is_not_a_crash(capsys):
+    """SQLite's integers have 64 bits; larger numbers once crashed `history` (exit 3)."""
+    assert main(["run", str(BASELINE), *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["history", "--limit", str(2**64)]) == 0          # every record, as a large limit gives
+    assert "baseline" in capsys.readouterr().out
+    assert main(["history", str(2**64)]) == 2
+    assert f"no record {2**64}" in capsys.readouterr().err
+
+
+def test_an_out_folder_whose_name_is_not_utf8_is_recorded_exactly(tmp_path, capsys):
+    """Python holds such a name with surrogate escapes, which SQLite's text refuses: the run
+    was written, then recording it crashed (exit 3; found by the explore profile)."""
+    out = tmp_path / "caf\udce9"   # the bytes caf\xe9, as Python passes them
+    assert main(["run", str(BASELINE), *SMALL, "--out", str(out)]) == 0, capsys.readouterr().err
+    [record] = History().list()
+    assert record.out_dir == str(out.resolve())
+    assert main(["report", str(record.id)]) == 0        # the report finds the folder by its recorded name
+    assert (out / "report.html").exists()

@@ -8,11 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from growthsim import sweep_command
+from growthsim.arguments import EXIT_OK
 from growthsim.cli import main
+from tui import commands as app_command
 from simulation.experiments import replicate
 from simulation.experiments.sweep import InlineExecutor
 
@@ -85,11 +87,27 @@ def workplace(tmp_path, monkeypatch):
     monkeypatch.setattr(replicate, "_run", lambda sc, reps, jobs, tx, progress: original(sc, reps, 1, tx, progress))
     monkeypatch.setattr(sweep_command, "ProcessExecutor", lambda jobs=None: InlineExecutor())
     monkeypatch.setattr(sweep_command, "DaskExecutor", lambda scheduler=None, jobs=None: InlineExecutor())
+    # A command line that names an existing folder (or `.`, or nothing) opens the app,
+    # which would take over the terminal and wait for keys: stand in for it.
+    monkeypatch.setattr(app_command, "command_app", lambda args: EXIT_OK)
+    monkeypatch.setattr(app_command, "command_serve", lambda args: EXIT_OK)
     return tmp_path
 
 
-@settings(max_examples=int(__import__("os").environ.get("CLI_EXAMPLES", 150)), deadline=None, suppress_health_check=list(HealthCheck))
+# As many examples as the Hypothesis profile says (tests/conftest.py: a fixed set, or
+# thousands of new ones with --hypothesis-profile=explore).
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
 @given(argv=command_lines())
+# Found by the explore profile: a seed beyond 64 bits crashed (exit 3) when the history
+# recorded it (tests/test_cli.py::test_a_seed_beyond_64_bits_runs_and_is_recorded_exactly).
+@example(argv=["compare", "tiny.yaml", "other.yaml", "--seed", "99999999999999999999"])
+@example(argv=["run", "tiny.yaml", "--set", "seed=99999999999999999999"])
+# Found by the explore profile: numbers beyond SQLite's 64 bits as a history limit or id
+# (tests/test_history.py::test_a_limit_or_an_id_beyond_64_bits_is_not_a_crash).
+@example(argv=["history", "--limit", "99999999999999999999"])
+@example(argv=["history", "99999999999999999999"])
+@example(argv=["run", "tiny.yaml", "--out", "caf\udce9.yaml"])   # tests/test_history.py: not UTF-8
+@example(argv=[""])   # once the app on the current folder (Path("") is "."), waiting for keys
 def test_no_command_line_crashes_or_prints_a_traceback(argv, workplace, capsys):
     try:
         code = main(argv)

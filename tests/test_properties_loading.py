@@ -12,30 +12,24 @@ import os
 import typing
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 from ruamel.yaml import YAML
+from ruamel.yaml.representer import RepresenterError
 
 from growthsim.cli import main
-from simulation.storage.loading import ScenarioError, load_scenario
+from simulation.storage.loading import ScenarioError, load_scenario, model_in
 from simulation.kernel.scenario import Scenario
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-
-
-def _model_in(annotation) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in typing.get_args(annotation):
-        if (model := _model_in(argument)) is not None:
-            return model
-    return None
+# As many examples as the Hypothesis profile says (tests/conftest.py: a fixed set, or
+# thousands of new ones with --hypothesis-profile=explore).
+SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def _leaves(model: type[BaseModel], prefix: tuple = ()):
     for name, field in model.model_fields.items():
-        inner = _model_in(field.annotation)
+        inner = model_in(field.annotation)
         if inner is not None and typing.get_origin(field.annotation) is not dict:
             listed = typing.get_origin(field.annotation) is list
             yield from _leaves(inner, prefix + (name,) + ((0,) if listed else ()))
@@ -112,7 +106,7 @@ def dumped(document: dict) -> bytes:
     out = io.StringIO()
     try:
         YAML(typ="safe", pure=True).dump(document, out)
-    except Exception:   # something YAML cannot represent: write what repr gives
+    except RepresenterError:   # something YAML cannot represent: write what repr gives
         return repr(document).encode()
     return out.getvalue().encode("utf-8")
 
@@ -187,6 +181,13 @@ def check_outcome(files: dict[str, bytes], sets: list[str]) -> None:
 
 @SETTINGS
 @given(files=scenario_folders(), sets=overrides)
+# Found by the explore profile: text that pydantic reads as an infinite number passed as a valid
+# scenario (tests/test_reliability_loading.py::test_text_that_reads_as_an_infinite_number_is_refused).
+@example(files={"f0.yaml": b"behavior:\n  purchase_rate: {shape: '1E400'}\n"}, sets=[])
+@example(files={"f0.yaml": b"name: x\n"}, sets=["behavior.purchase_rate.rate='inf'"])
+# Found by the explore profile: a default contradicting a value given (pydantic validates no
+# default) passed (tests/test_reliability_loading.py::test_a_default_that_contradicts_a_value_given_...).
+@example(files={"f0.yaml": b"market: {size: 1}\n"}, sets=[])
 def test_loading_gives_a_valid_scenario_or_a_clear_error(files, sets, tmp_path_factory, monkeypatch):
     folder = tmp_path_factory.mktemp("s")
     monkeypatch.chdir(folder)
@@ -196,7 +197,7 @@ def test_loading_gives_a_valid_scenario_or_a_clear_error(files, sets, tmp_path_f
     check_outcome(files, sets)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@SETTINGS
 @given(files=scenario_folders())
 def test_validate_exits_0_or_2_and_prints_no_traceback(files, tmp_path_factory, capsys, monkeypatch):
     folder = tmp_path_factory.mktemp("v")

@@ -72,7 +72,6 @@ def window_figures(runs: list[dict[str, np.ndarray]]) -> dict[tuple[str, int], n
 
 @pytest.fixture(scope="module")
 def both_implementations():
-    pytest.importorskip("simulation.kernel.engine")
     # Different seeds: the two implementations share the stream names, and the
     # tolerance below assumes their replications are independent.
     jobs = [("engine", 11, k) for k in range(REPLICATIONS)] + [("reference", 12, k) for k in range(REPLICATIONS)]
@@ -81,6 +80,9 @@ def both_implementations():
     return window_figures(runs[:REPLICATIONS]), window_figures(runs[REPLICATIONS:])
 
 
+# serial: their fixture runs both implementations in a pool of two processes, once for
+# both tests when they share a worker.
+@pytest.mark.serial
 def test_engine_agrees_with_reference(both_implementations):
     engine, reference = both_implementations
     failures = []
@@ -93,6 +95,7 @@ def test_engine_agrees_with_reference(both_implementations):
     assert not failures, "engine and reference disagree:\n" + "\n".join(failures)
 
 
+@pytest.mark.serial
 def test_desk_is_loaded(both_implementations):
     """The comparison only covers the queue if tickets actually wait."""
     _, reference = both_implementations

@@ -18,7 +18,8 @@ import psutil
 import pytest
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+# serial: real runs of two worker processes each, interrupted while they go.
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.serial]
 
 
 def start(tmp_path: Path, *args: str) -> subprocess.Popen:
@@ -38,6 +39,46 @@ def workers(process: subprocess.Popen, count: int, timeout: float = 60) -> list[
     raise AssertionError(f"{count} workers never started")
 
 
+def wait_until(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {timeout:.0f} s")
+        time.sleep(0.02)
+
+
+def catches_ctrl_c(process: subprocess.Popen) -> bool:
+    """Whether the main process handles SIGINT now, rather than holding it back while it
+    starts its workers (simulation/experiments/replicate.py: interrupts_held_back, where a
+    Ctrl+C is lost). Linux's /proc says; elsewhere, assume so a moment after asking."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except FileNotFoundError:
+        time.sleep(0.5)
+        return True
+    fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    return bool(int(fields["SigCgt"], 16) & (1 << (signal.SIGINT - 1)))
+
+
+def simulating(children: list[psutil.Process], seconds: float = 1.0) -> bool:
+    """Whether every worker has used `seconds` of CPU: past its imports, into the run."""
+    busy = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+    return all(sum(c.cpu_times()[:2]) >= seconds for c in busy)
+
+
+def interrupt(process: subprocess.Popen, children: list[psutil.Process], *, whole_group: bool, at_once: bool) -> None:
+    """SIGINT to the main process or its whole group: at once (the workers may still be
+    importing), or once the workers are simulating. Either way once the main process
+    handles Ctrl+C again, so the signal is not lost in the moment it starts its workers."""
+    if not at_once:
+        wait_until(lambda: simulating(children), "the workers simulating")
+    wait_until(lambda: catches_ctrl_c(process), "the main process handling Ctrl+C")
+    if whole_group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
+
+
 def stopped(process: subprocess.Popen, children: list[psutil.Process]) -> str:
     """Wait for the end; check the exit code, the message and that no worker is left."""
     out, err = process.communicate(timeout=60)
@@ -50,14 +91,11 @@ def stopped(process: subprocess.Popen, children: list[psutil.Process]) -> str:
 
 @pytest.mark.parametrize("whole_group", [False, True], ids=["main-process", "process-group"])
 def test_ctrl_c_stops_a_parallel_run_and_its_workers(tmp_path, whole_group):
-    process = start(tmp_path, "run", str(BASELINE), "--set", "market.initial_shoppers=100000",
-                    "--replications", "4", "--jobs", "2", "--out", str(tmp_path / "out"))
+    # Long enough (seconds of simulating per worker) to be interrupted while it goes.
+    process = start(tmp_path, "run", str(BASELINE), "--set", "market.initial_shoppers=200000",
+                    "--replications", "8", "--jobs", "2", "--out", str(tmp_path / "out"))
     children = workers(process, 2)
-    time.sleep(0.5 if whole_group else 1.5)   # the group case: while workers may still be importing
-    if whole_group:
-        os.killpg(process.pid, signal.SIGINT)
-    else:
-        process.send_signal(signal.SIGINT)
+    interrupt(process, children, whole_group=whole_group, at_once=whole_group)   # the group: while workers import
     assert "interrupted" in stopped(process, children)
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out*"))   # nothing half-written
 
@@ -69,9 +107,8 @@ def test_ctrl_c_stops_a_sweep_that_resume_then_finishes_keeping_its_points(tmp_p
             "--jobs", "2", "--out", str(out)]
     process = start(tmp_path, *args)
     children = workers(process, 2)
-    deadline = time.monotonic() + 60
-    while not list((out / "points").glob("point-*.json")) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: list((out / "points").glob("point-*.json")), "a finished point")
+    wait_until(lambda: catches_ctrl_c(process), "the main process handling Ctrl+C")
     os.killpg(process.pid, signal.SIGINT)
     err = stopped(process, children)
     assert "--resume" in err
@@ -114,11 +151,7 @@ def test_ctrl_c_stops_a_check_writing_no_golden_and_no_junit(tmp_path, whole_gro
     children = workers(process, 2)
     # The group case at once: while the workers import (a worker that did not ignore
     # Ctrl+C from its first instruction printed a traceback then).
-    time.sleep(0.1 if whole_group else 1.5)
-    if whole_group:
-        os.killpg(process.pid, signal.SIGINT)
-    else:
-        process.send_signal(signal.SIGINT)
+    interrupt(process, children, whole_group=whole_group, at_once=whole_group)
     assert "interrupted" in stopped(process, children)
     assert sorted(files(folder)) == ["a.yaml", "b.yaml"]           # no golden, whole or in part
     assert not junit.exists() and not (junit.parent.exists() and list(junit.parent.iterdir()))
@@ -137,8 +170,7 @@ def test_ctrl_c_during_check_update_leaves_the_old_goldens_and_junit_as_they_wer
     before = files(folder)
     process = start(tmp_path, "check", str(folder), "--update", "--junit", str(junit), "--jobs", "2")
     children = workers(process, 2)
-    time.sleep(1.0)
-    os.killpg(process.pid, signal.SIGINT)   # Ctrl+C in a terminal: the whole group
+    interrupt(process, children, whole_group=True, at_once=False)   # Ctrl+C in a terminal: the whole group
     assert "interrupted" in stopped(process, children)
     assert files(folder) == before           # the old goldens, byte for byte, and no temporary beside them
     assert junit.read_bytes() == junit_before and [p.name for p in tmp_path.glob(".check.xml*")] == []

@@ -7,7 +7,6 @@ run` processes killed with SIGKILL at random moments, mostly while they write.""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import random
@@ -25,20 +24,12 @@ from growthsim.cli import main
 from simulation.storage import outputs
 from simulation.storage.history import History
 from simulation.storage.loading import resolved_yaml
-from simulation.storage.outputs import OUTPUT_FILES, check_output_folder, write_run
+from simulation.storage.outputs import OUTPUT_FILES, check_output_folder, read_csv, write_run
 from simulation.experiments.replicate import run_replications
 from tests.conftest import scenario
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="dies in a forked child")
-
-
-def read_csv(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    header, body = rows[0], rows[1:]
-    assert all(len(row) == len(header) for row in body), f"{path.name}: a torn row"
-    return [dict(zip(header, row)) for row in body]
 
 
 def check_run_folder(folder: Path) -> str:
@@ -154,7 +145,7 @@ def test_dying_between_the_two_renames_is_undone_by_the_next_write(tmp_path, two
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".out.growthsim-new-")] == ["out"]
 
 
-def test_a_folder_growthsim_did_not_write_is_refused_before_the_run(tmp_path, capsys):
+def test_a_folder_growthsim_did_not_write_is_refused_before_the_run(tmp_path, capsys, monkeypatch):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.md").write_text("my notes\n")
@@ -166,7 +157,7 @@ def test_a_folder_growthsim_did_not_write_is_refused_before_the_run(tmp_path, ca
     (tmp_path / "file").write_text("x")
     with pytest.raises(outputs.OutputError, match="not a folder"):
         check_output_folder(tmp_path / "file")
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(outputs.OutputError, match="current folder"):
         check_output_folder(Path("."))
 
@@ -218,6 +209,7 @@ def test_history_survives_a_process_dying_inside_its_transaction(tmp_path):
 # --- real processes, killed at random moments ----------------------------------------------------
 
 
+@pytest.mark.serial   # real runs, killed with SIGKILL at moments drawn from a seeded random.Random
 def test_runs_killed_at_random_moments_leave_one_whole_run_and_a_readable_history(tmp_path):
     out, database = tmp_path / "out", tmp_path / "history.sqlite"
     env = dict(os.environ, GROWTHSIM_HISTORY=str(database))

@@ -4,7 +4,6 @@ and a mark where it excludes zero; overlaid charts; sweep results over the swept
 
 from __future__ import annotations
 
-import csv
 import math
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ from textual_plotext import PlotextPlot
 from simulation.experiments.compare import Comparison
 from simulation.storage.history import History
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.storage.outputs import read_csv
 from simulation.kernel.metrics import KPI_NAMES
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
@@ -64,8 +64,7 @@ def sweep_levers(rows: list[dict]) -> list[str]:
 
 def read_sweep_csv(path: Path) -> list[dict]:
     path = path / "sweep.csv" if path.is_dir() else path
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows: list[dict] = read_csv(path)
     for row in rows:
         for key, value in row.items():
             if key.endswith(("_mean", "_ci_low", "_ci_high")):
@@ -375,6 +374,9 @@ class CompareScreen(ModeScreen):
             rows = read_sweep_csv(path)
         except OSError as error:
             self.notify(f"Cannot read {path}: {error.strerror}", severity="error")
+            return
+        except ValueError as error:   # not UTF-8, or a torn row
+            self.notify(f"Cannot read {path}: {error}", severity="error")
             return
         self.show_sweep(rows, str(path))
 

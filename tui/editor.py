@@ -156,13 +156,6 @@ class EditorScreen(ModeScreen):
             problems |= form.write_into(data)
         return data, problems
 
-    def to_model(self) -> Scenario:
-        """The scenario in the forms; raises ValueError listing the problems if invalid."""
-        self.validate()
-        if self.scenario is None:
-            raise ValueError("\n".join(f"{'.'.join(map(str, k)) or 'scenario'}: {m}" for k, m in self.problems.items()))
-        return self.scenario
-
     def validate(self) -> None:
         data, problems = self.data()
         self.scenario = None

@@ -6,7 +6,6 @@ Charts are matplotlib figures inlined as SVG, so the file opens anywhere, offlin
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -19,6 +18,8 @@ matplotlib.use("Agg")   # no display: reports are made on CI runners too
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from simulation.storage.outputs import read_csv as read_csv_rows  # noqa: E402
+
 FUNNEL = ("visits", "browse", "cart", "checkout", "orders")
 
 
@@ -27,8 +28,11 @@ class ReportError(Exception):
 
 
 def read_csv(path: Path) -> dict[str, np.ndarray]:
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    """A CSV file of a run as columns: numbers where every value is one (empty: NaN)."""
+    try:
+        rows = read_csv_rows(path)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ReportError(f"{path}: not a CSV file growthsim wrote: {error}") from None
     if not rows:
         return {}
     columns = {}

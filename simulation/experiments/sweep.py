@@ -33,7 +33,7 @@ from simulation.kernel.engine import simulate
 from simulation.experiments.resources import LimitError, check_run, work_problems
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
 from simulation.kernel.metrics import KPI_NAMES
-from simulation.storage.outputs import write_atomically
+from simulation.storage.outputs import write_atomically, write_rows
 from simulation.experiments.replicate import Interval, ignore_interrupts, interrupts_held_back, stop_pool
 from simulation.kernel.scenario import Scenario
 
@@ -169,10 +169,7 @@ class Sweep:
         return rows
 
     def write_summary(self) -> None:
-        rows = self.rows()
-        header = list(rows[0])
-        lines = [",".join(header)] + [",".join("" if r[h] is None else str(r[h]) for h in header) for r in rows]
-        write_atomically(self.out / "sweep.csv", lambda h: h.write("\n".join(lines) + "\n"))
+        write_rows(self.out / "sweep.csv", self.rows())
 
     # --- running ------------------------------------------------------------------
 

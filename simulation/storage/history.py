@@ -80,6 +80,40 @@ def _jsonable(value):
     return value
 
 
+_LARGEST = 2**63 - 1   # SQLite's largest integer
+
+
+def _stored_seed(seed: int | None) -> int | bytes | None:
+    """A seed as the database keeps it. Any whole number >= 0 is a seed (numpy's
+    SeedSequence takes them all); SQLite's INTEGER holds 64 bits and turns a larger number
+    into an approximate REAL, so one that does not fit is kept exactly as its digits, in a
+    BLOB, which SQLite stores as it is."""
+    if seed is None or -_LARGEST - 1 <= seed <= _LARGEST:
+        return seed
+    return str(seed).encode("ascii")
+
+
+def _read_seed(stored: int | bytes | None) -> int | None:
+    return int(stored.decode("ascii")) if isinstance(stored, bytes) else stored
+
+
+def _stored_path(path: str | None) -> str | bytes | None:
+    """A folder's name as the database keeps it: text, or, for a name whose bytes are not
+    UTF-8 (Python holds those as surrogate escapes, which SQLite's text cannot take), the
+    file system's bytes in a BLOB, so that the name comes back exactly."""
+    if path is None:
+        return None
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
+
+
+def _read_path(stored: str | bytes | None) -> str | None:
+    return os.fsdecode(stored) if isinstance(stored, bytes) else stored
+
+
 class History:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else database_path()
@@ -95,7 +129,8 @@ class History:
                replications: int | None = None, out_dir: str | None = None) -> int:
         """Write one finished piece of work in a single transaction; returns its id."""
         row = (kind, datetime.now(timezone.utc).isoformat(timespec="seconds"), name, json.dumps(scenarios),
-               seed, replications, json.dumps(versions()), json.dumps(_jsonable(results)), out_dir)
+               _stored_seed(seed), replications, json.dumps(versions()), json.dumps(_jsonable(results)),
+               _stored_path(out_dir))
         connection = self._connect()
         try:
             with connection:   # commits, or rolls back on any error
@@ -107,9 +142,12 @@ class History:
             connection.close()
 
     def list(self, limit: int = 50) -> list[Record]:
-        return self._select("ORDER BY id DESC LIMIT ?", (limit,))
+        # SQLite's integers have 64 bits; a larger limit means every record, as the largest one does.
+        return self._select("ORDER BY id DESC LIMIT ?", (min(limit, _LARGEST),))
 
     def get(self, record_id: int) -> Record | None:
+        if not -_LARGEST <= record_id <= _LARGEST:   # no id beyond SQLite's 64 bits exists
+            return None
         found = self._select("WHERE id = ?", (record_id,))
         return found[0] if found else None
 
@@ -123,5 +161,5 @@ class History:
                 f" FROM records {clause}", parameters).fetchall()
         finally:
             connection.close()
-        return [Record(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], json.loads(r[7]), json.loads(r[8]), r[9])
+        return [Record(r[0], r[1], r[2], r[3], json.loads(r[4]), _read_seed(r[5]), r[6], json.loads(r[7]), json.loads(r[8]), _read_path(r[9]))
                 for r in rows]

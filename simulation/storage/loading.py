@@ -92,11 +92,17 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Sce
     not_finite = _non_finite_numbers(data, origins)
     try:
         scenario = Scenario.model_validate(data)
+        # pydantic runs no validator on a default, so a value given against a default it
+        # contradicts (market.size: 1, initial_shoppers left at 20,000) passed; validated
+        # again with every default written out, it is refused at the key to change.
+        Scenario.model_validate(scenario.model_dump())
     except ValidationError as error:
         # A non-finite number gets its own message (pydantic's "less than 1 (got nan)" puzzles).
         clearer = {problem.key: problem for problem in not_finite}
         problems = [clearer.pop(problem.key, problem) for problem in _problems(error, origins)]
         raise ScenarioError(problems + list(clearer.values())) from None
+    # Text that pydantic reads as a number ('1e400', 'inf') is finite only once read.
+    not_finite = not_finite or _non_finite_numbers(scenario.model_dump(), origins, written=data)
     if not_finite:
         raise ScenarioError(not_finite)
     if scenario.baseline is not None:
@@ -384,12 +390,13 @@ def _message(detail: dict) -> str:
     return message if isinstance(value, (dict, list)) else f"{message} (got {_show(value)})"
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The model a field holds, through list[...] and ... | None."""
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, through list[...] and ... | None (the schema's one walk
+    down a key path, shared with tests/test_properties_loading.py)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for argument in typing.get_args(annotation):
-        model = _model_in(argument)
+        model = model_in(argument)
         if model is not None:
             return model
     return None
@@ -401,7 +408,7 @@ def _unknown_key(loc: KeyPath) -> str:
     for part in loc[:-1]:
         if isinstance(part, int):   # an item of a list: the same model's fields
             continue
-        model = _model_in(fields[part].annotation) if part in fields else None
+        model = model_in(fields[part].annotation) if part in fields else None
         fields = model.model_fields if model is not None else {}
     message = f"unknown key {_key_text(loc[-1])!r}"
     valid = list(fields)
@@ -411,14 +418,26 @@ def _unknown_key(loc: KeyPath) -> str:
     return f"{message}; did you mean {close[0]!r}?" if close else f"{message}; valid keys: {', '.join(valid)}"
 
 
-def _non_finite_numbers(data: Any, origins: dict[KeyPath, Origin], path: KeyPath = ()) -> list[Problem]:
+def _non_finite_numbers(data: Any, origins: dict[KeyPath, Origin], path: KeyPath = (), written: Any = None) -> list[Problem]:
     """`.inf` and `.nan`: valid YAML, but no rate, probability or count of a scenario; an
-    infinite rate would make the simulation loop for ever."""
+    infinite rate would make the simulation loop for ever. `written`: the data as the
+    files wrote it, when `data` is the validated scenario's, to show the value as written."""
     if isinstance(data, float) and not math.isfinite(data):
         origin = next(origins[path[:n]] for n in range(len(path), -1, -1) if path[:n] in origins)
-        return [Problem.at(origin, ".".join(map(_key_text, path)) or None, f"should be a finite number (got {_show(data)})")]
+        shown = _show(_at(written, path, data) if written is not None else data)
+        return [Problem.at(origin, ".".join(map(_key_text, path)) or None, f"should be a finite number (got {shown})")]
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
-    return [problem for key, value in items for problem in _non_finite_numbers(value, origins, path + (key,))]
+    return [problem for key, value in items
+            for problem in _non_finite_numbers(value, origins, path + (key,), written)]
+
+
+def _at(data: Any, path: KeyPath, default: Any) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return default
+    return data
 
 
 def _show(value: Any) -> str:

@@ -15,6 +15,7 @@ A folder is only ever replaced if it holds nothing but what growthsim writes the
 
 from __future__ import annotations
 
+import csv
 import ctypes
 import errno
 import json
@@ -224,6 +225,32 @@ def write_csv(path: Path, tables: list[dict[str, np.ndarray]]) -> None:
                 columns = [_format(values[start: start + CSV_ROWS_AT_ONCE]) for values in arrays]
                 handle.writelines(",".join(row) + "\n" for row in zip(*columns))
     write_atomically(path, write)
+
+
+def write_rows(path: Path, rows: list[dict]) -> None:
+    """Rows of dictionaries (compare.csv, sweep.csv) as CSV with the first row's keys as
+    the header, quoted where a value needs it; None is an empty field."""
+    def write(handle) -> None:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+    write_atomically(path, write)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file growthsim wrote (run, compare and sweep files), as
+    dictionaries by the header's names, values as written. The one reader of these
+    files for the report, the app and the tests. ValueError, naming the file and line,
+    for a row with more or fewer fields than the header."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        rows = []
+        for row in reader:
+            if len(row) != len(header):
+                raise ValueError(f"{path}:{reader.line_num}: {len(row)} fields where the header has {len(header)}")
+            rows.append(dict(zip(header, row)))
+    return rows
 
 
 def summary(result: "Replications") -> dict:

@@ -43,11 +43,11 @@ def wait_for_http(url: str, timeout: float) -> None:
 
 
 class Browser:
-    def __init__(self, size=(1300, 820)) -> None:
+    def __init__(self, binary: str, size=(1300, 820), profile_parent: str | None = None) -> None:
         self.port = free_port()
-        self.profile = tempfile.mkdtemp(prefix="chromium-")
+        self.profile = tempfile.mkdtemp(prefix="chromium-", dir=profile_parent)
         self.process = subprocess.Popen(
-            [chromium(), *FLAGS, f"--remote-debugging-port={self.port}", f"--user-data-dir={self.profile}",
+            [binary, *FLAGS, f"--remote-debugging-port={self.port}", f"--user-data-dir={self.profile}",
              f"--window-size={size[0]},{size[1]}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.ids = itertools.count(1)
@@ -60,9 +60,11 @@ class Browser:
             self.process.kill()
         shutil.rmtree(self.profile, ignore_errors=True)
 
-    async def visit(self, url: str, *, until: str, timeout: float = 60, screenshot: str | None = None) -> bool:
+    async def visit(self, url: str, *, until: str, timeout: float = 60, screenshot: str | None = None,
+                    shown=None) -> bool:
         """Open `url`, wait (in real time) until the JavaScript expression `until` is
-        true, optionally save a PNG; returns whether it became true."""
+        true, optionally save a PNG (taken again until `shown(path)` is true, within the
+        same timeout: the page paints a moment after); returns whether both became true."""
         wait_for_http(f"http://127.0.0.1:{self.port}/json/version", 30)
         pages = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/list").read())
         target = next(p for p in pages if p["type"] == "page")["webSocketDebuggerUrl"]
@@ -83,10 +85,14 @@ class Browser:
                 await asyncio.sleep(1)
                 result = await call("Runtime.evaluate", expression=until, returnByValue=True)
                 done = bool(result.get("result", {}).get("value"))
-            if done:
-                await asyncio.sleep(2)     # let the first frames paint
             if screenshot:
-                shot = await call("Page.captureScreenshot", format="png")
-                with open(screenshot, "wb") as handle:
-                    handle.write(base64.b64decode(shot["data"]))
+                while True:
+                    shot = await call("Page.captureScreenshot", format="png")
+                    with open(screenshot, "wb") as handle:
+                        handle.write(base64.b64decode(shot["data"]))
+                    if not done or shown is None or shown(screenshot):
+                        break
+                    if time.monotonic() > deadline:
+                        return False
+                    await asyncio.sleep(0.5)
             return done

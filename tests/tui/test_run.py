@@ -101,11 +101,7 @@ async def test_the_policy_log_lists_changes(make_app, library):
         " set: strategies.service_quality.agents, add: 1, cooldown_days: 10}\n")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        try:
-            load_scenario(library / "policy.yaml")
-        except Exception:
-            import pytest
-            pytest.skip("policy syntax changed")
+        load_scenario(library / "policy.yaml")   # a valid file: the policy log below is this run's
         await app.run_file(library / "policy.yaml")
         await app.workers.wait_for_complete()
         for _ in range(3):
