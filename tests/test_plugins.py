@@ -43,6 +43,7 @@ def test_the_bundled_strategies_are_registered_through_entry_points_in_their_ord
     ({"name": "member ship"}, "name 'member ship' is not an identifier"),
     ({"levers": ("paid.fees",)}, "lever 'paid.fees' is not a key of its config"),
     ({"viral_channels": ("referral",)}, "viral channel 'referral' is not one of its channels"),
+    ({"kpis": {"orders": None}}, "KPI 'orders' is already declared by the kernel"),
 ])
 def test_registration_refuses_a_plugin_that_collides_or_is_malformed(change, complaint):
     with pytest.raises(RegistryError, match=complaint.replace("(", r"\(").replace(")", r"\)")):
@@ -113,6 +114,8 @@ def test_an_installed_plugin_runs_in_a_scenario_and_books_its_money(plugin_site,
     first_orders = sum(float(row["orders"]) for row in rows)
     assert 0 < gifts <= first_orders
     assert cost == pytest.approx(4.5 * gifts, abs=0.01)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["kpis"]["gifts_sent"]["mean"] == pytest.approx(gifts / 2)   # two replications
 
     schema = growthsim("schema", cwd=tmp_path, site=plugin_site)
     assert "thank_you_gift" in schema.stdout and "cost_per_gift" in schema.stdout

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulation.kernel.metrics import KPI_NAMES
+from simulation.kernel.registry import registry
 from simulation.experiments.replicate import Interval, Progress, Replications, return_on_investment, run_replications
 from simulation.kernel.scenario import Scenario
 
@@ -51,7 +51,7 @@ class Comparison:
     def rows(self) -> list[dict]:
         """One row per KPI and scenario: the long table of compare.csv."""
         rows = []
-        for kpi in (*(name for name in KPI_NAMES if name != "roi"), "roi_vs_first"):
+        for kpi in (*(name for name in registry().kpi_names if name != "roi"), "roi_vs_first"):
             for k, name in enumerate(self.names):
                 if kpi == "roi_vs_first":
                     value, diff = (self.roi(k) if k else None), None

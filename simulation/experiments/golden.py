@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from simulation.storage.loading import Problem, ScenarioError
-from simulation.kernel.metrics import KPI_NAMES
+from simulation.kernel.registry import registry
 from simulation.storage.outputs import write_atomically
 from simulation.experiments.replicate import Interval, Replications
 
@@ -105,7 +105,7 @@ class Golden:
     @classmethod
     def of(cls, result: Replications, versions: dict[str, str]) -> "Golden":
         kpis = {}
-        for name in KPI_NAMES:
+        for name in registry().kpi_names:
             record = KpiRecord.of(result.kpi_values(name))
             kpis[name] = record if record.defined else None
         scenario = result.scenario

@@ -28,7 +28,7 @@ from scipy import stats
 
 from simulation.kernel.engine import RunResult, simulate
 from simulation.experiments.resources import check_run
-from simulation.kernel.metrics import KPI_NAMES
+from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 
 Progress = Callable[[int, int], None]   # (replication, day just simulated)
@@ -69,7 +69,7 @@ class Replications:
         return np.array([run.kpis[name] for run in self.runs])
 
     def kpis(self) -> dict[str, Interval]:
-        return {name: Interval.of(self.kpi_values(name)) for name in KPI_NAMES}
+        return {name: Interval.of(self.kpi_values(name)) for name in registry().kpi_names}
 
 
 def strategy_cost(run: RunResult) -> float:

@@ -32,7 +32,7 @@ from scipy.stats import qmc
 from simulation.kernel.engine import simulate
 from simulation.experiments.resources import LimitError, check_run, work_problems
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
-from simulation.kernel.metrics import KPI_NAMES
+from simulation.kernel.registry import registry
 from simulation.storage.outputs import write_atomically, write_rows
 from simulation.experiments.replicate import Interval, ignore_interrupts, interrupts_held_back, stop_pool
 from simulation.kernel.scenario import Scenario
@@ -159,7 +159,7 @@ class Sweep:
         for point in self.points:
             row = {"point": point.index, **dict(o.split("=", 1) for o in point.overrides),
                    "status": "failed" if point.error else ("done" if point.kpis else "not run")}
-            for kpi in KPI_NAMES:
+            for kpi in registry().kpi_names:
                 interval = Interval.of(np.array([k[kpi] if k and k[kpi] is not None else np.nan
                                                  for k in point.kpis], dtype=float)) if point.kpis else None
                 for part in ("mean", "ci_low", "ci_high"):

@@ -16,12 +16,12 @@ from simulation.kernel.levers import Factor, Levers, factor_where
 from simulation.kernel.operations import HOURS_PER_DAY, Carrier, ServiceDesk, Shift, Warehouse
 from simulation.kernel.orders import OrderBatch
 from simulation.kernel.platform import Platform
-from simulation.kernel.strategy import CostCategory, ShopperColumn, Strategy, StrategyPlugin
+from simulation.kernel.strategy import CostCategory, Kpi, ShopperColumn, Strategy, StrategyPlugin
 
 API_VERSION = "1.0"
 
 __all__ = [
-    "API_VERSION", "Carrier", "Config", "CostCategory", "Factor", "HOURS_PER_DAY", "Levers", "OrderBatch",
+    "API_VERSION", "Carrier", "Config", "CostCategory", "Factor", "HOURS_PER_DAY", "Kpi", "Levers", "OrderBatch",
     "Platform", "ServiceDesk", "Shift", "ShopperColumn", "Strategy", "StrategyConfig", "StrategyPlugin", "Warehouse",
     "factor_where",
 ]

@@ -219,7 +219,7 @@ class Replication:
         waits = np.concatenate(self.desk.waits_all) if self.desk.waits_all else np.empty(0)
         growth = growth_accounting(s, sc.horizon_days)
         kpis = run_kpis(s, self.daily, self.step.revenue_by_age, waits, growth, sc.horizon_days,
-                        sc.economics.gross_margin, self.viral_channels)
+                        sc.economics.gross_margin, self.viral_channels) | registry().plugin_kpis(self.daily)
         result = RunResult(self.replication, self.daily, kpis, cohort_table(s, sc.horizon_days), growth,
                            self.policies.log)
         if self.record_transactions:

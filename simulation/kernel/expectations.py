@@ -41,10 +41,10 @@ from simulation.kernel.config import Config
 
 
 def _known_kpi(name: str) -> str:
-    # Imported here: simulation.kernel.metrics imports the scenario, which imports this module.
-    from simulation.kernel.metrics import KPI_NAMES
-    if name not in KPI_NAMES:
-        close = difflib.get_close_matches(name, KPI_NAMES, n=1)
+    from simulation.kernel.registry import registry   # late: the registry builds the scenario schema
+    names = registry().kpi_names
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "see docs/metrics.md for the KPIs"
         raise ValueError(f"not a KPI; {hint}")
     return name

@@ -13,7 +13,7 @@ from importlib import metadata
 from pydantic import create_model
 
 from simulation.kernel.config import Config
-from simulation.kernel.metrics import KERNEL_DAILY_COLUMNS
+from simulation.kernel.metrics import KERNEL_DAILY_COLUMNS, KPI_NAMES
 from simulation.kernel.operations import SERVICE_DESK, WAREHOUSE, ServiceDesk, Warehouse
 from simulation.kernel.population import KERNEL_CHANNELS, KERNEL_VIRAL_CHANNELS
 from simulation.kernel.strategy import StrategyPlugin
@@ -38,6 +38,7 @@ class Registry:
         seen_names: set[str] = set()
         owner = {column: "the kernel" for column in (*KERNEL_DAILY_COLUMNS, *self.cost_columns)}
         channel_owner = {channel: "the kernel" for channel in KERNEL_CHANNELS}
+        kpi_owner = {kpi: "the kernel" for kpi in KPI_NAMES}
         for plugin in self.plugins:
             if plugin.name in seen_names:
                 problems.append(f"strategy plugin {plugin.name!r} is registered twice")
@@ -54,6 +55,10 @@ class Registry:
                     problems.append(f"strategy plugin {plugin.name!r}: daily column {column!r} is "
                                     f"already declared by {owner[column]}")
                 owner[column] = f"strategy plugin {plugin.name!r}"
+            for kpi in plugin.kpis:
+                if kpi in kpi_owner:
+                    problems.append(f"strategy plugin {plugin.name!r}: KPI {kpi!r} is already declared by {kpi_owner[kpi]}")
+                kpi_owner[kpi] = f"strategy plugin {plugin.name!r}"
             for channel in plugin.channels:
                 if channel in channel_owner:
                     problems.append(f"strategy plugin {plugin.name!r}: channel {channel!r} is "
@@ -93,6 +98,16 @@ class Registry:
         per_day = (*(f"new_shoppers_{channel}" for channel in self.channels),)
         declared = (column for plugin in self.plugins for column in plugin.daily_columns)
         return (*KERNEL_DAILY_COLUMNS[:1], *per_day, *KERNEL_DAILY_COLUMNS[1:], *self.cost_columns, *declared)
+
+    @property
+    def kpi_names(self) -> tuple[str, ...]:
+        """Every KPI of a run's summary: the kernel's (docs/metrics.md), then each plugin's."""
+        return (*KPI_NAMES, *(kpi for plugin in self.plugins for kpi in plugin.kpis))
+
+    def plugin_kpis(self, daily) -> dict[str, float]:
+        """The plugins' KPIs of one replication, from its time series (every plugin's, on or off,
+        so that every run has the same KPIs)."""
+        return {name: float(kpi.of(daily)) for plugin in self.plugins for name, kpi in plugin.kpis.items()}
 
     @functools.cached_property
     def strategies_section(self) -> type[Config]:

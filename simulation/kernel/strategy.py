@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import keyword
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal, Mapping
+from typing import TYPE_CHECKING, Callable, ClassVar, Literal, Mapping
 
 import numpy as np
 
@@ -111,6 +111,14 @@ def _has_key(model, dotted: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Kpi:
+    """A KPI of one replication, computed from its time series (the daily columns)."""
+
+    description: str
+    of: Callable[[Mapping[str, np.ndarray]], float]
+
+
+@dataclass(frozen=True)
 class StrategyPlugin:
     """Everything the engine and the tools need to know about a strategy, declared once in
     its module and registered under the `growthsim.strategies` entry-point group
@@ -124,6 +132,7 @@ class StrategyPlugin:
     channels: tuple[str, ...] = ()              # acquisition channels it brings shoppers through
     viral_channels: tuple[str, ...] = ()        # those of its channels that count towards the k-factor
     levers: tuple[str, ...] = ()                # keys of its config a strategist tunes (sweeps, optimise)
+    kpis: Mapping[str, Kpi] = field(default_factory=dict)            # KPIs it adds to every run's summary
     api: int = 1                                # the major version of the strategy API it was written for
 
     @property

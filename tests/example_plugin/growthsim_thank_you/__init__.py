@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from simulation.kernel.api import OrderBatch, ShopperColumn, Strategy, StrategyConfig, StrategyPlugin, factor_where
+from simulation.kernel.api import Kpi, OrderBatch, ShopperColumn, Strategy, StrategyConfig, StrategyPlugin, factor_where
 
 
 class ThankYouGift(StrategyConfig):
@@ -56,4 +56,5 @@ PLUGIN = StrategyPlugin(
     order=100,
     daily_columns={"gifts_sent": "Thank-you gifts sent (one per shopper, after its first order)."},
     levers=("cost_per_gift", "satisfaction_gain", "dropout_factor"),
+    kpis={"gifts_sent": Kpi("Thank-you gifts sent over the horizon.", lambda daily: daily["gifts_sent"].sum())},
 )
