@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import math
-import time
+import threading
 from pathlib import Path
 
 import numpy as np
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from ruamel.yaml import YAML
@@ -18,20 +19,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import (Button, DataTable, Input, Label, ProgressBar, Select, SelectionList, Static,
                              TabbedContent, TabPane)
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
-from simulation.experiments.compare import Comparison
-from simulation.storage.history import History
-from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.experiments.compare import Comparison, compare
+from simulation.experiments.replicate import Cancelled
+from simulation.storage.history import History, record_comparison
+from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.kernel.metrics import KPI_NAMES
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
 from tui.kpis import KPI_INFO, SERIES_INFO, fmt, fmt_interval, label
-from tui.runner import Cancelled, Progress, Stopper, run_comparison
+from tui.live_run import CompareSnapshot, LiveComparison
 from tui.scenario_files import find_scenarios
 from tui.widgets import ErrorDialog, LinePlot, retention_colour
 
@@ -39,9 +42,11 @@ SIGNIFICANT = "*"
 
 
 class CompareProgress(Message):
-    def __init__(self, progress: Progress) -> None:
+    """The comparison so far; a newer one replaces an older one still in the queue."""
+
+    def __init__(self, snapshot: CompareSnapshot) -> None:
         super().__init__()
-        self.progress = progress
+        self.snapshot = snapshot
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, CompareProgress)
@@ -54,7 +59,7 @@ class CompareFinished(Message):
 
 
 class CompareStopped(Message):
-    pass
+    """Cancelled by the person."""
 
 
 def sweep_levers(rows: list[dict]) -> list[str]:
@@ -86,33 +91,18 @@ class CompareScreen(ModeScreen):
         Binding("ctrl+r", "start", "Compare", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
-    DEFAULT_CSS = """
-    CompareScreen #status { height: 1; padding: 0 1; }
-    CompareScreen #bar-row { height: 1; padding: 0 1; }
-    CompareScreen ProgressBar, CompareScreen ProgressBar Bar { width: 1fr; }
-    CompareScreen TabbedContent { height: 1fr; }
-    CompareScreen #choices { height: 1fr; }
-    CompareScreen #pick-row { height: 1; margin-top: 1; }
-    CompareScreen #pick-row Label { padding: 0 1; }
-    CompareScreen #replications { width: 10; }
-    CompareScreen #pick-row Button { margin-left: 2; }
-    CompareScreen .note { height: auto; padding: 0 1; color: $text-muted; }
-    CompareScreen #kpi-table { height: 1fr; }
-    CompareScreen #series-row, CompareScreen #sweep-row { height: 1; }
-    CompareScreen #series, CompareScreen #sweep-kpi { width: 36; }
-    CompareScreen #sweeps { width: 1fr; }
-    CompareScreen #sweep-grid { height: auto; }
-    """
+    CSS_PATH = "compare.tcss"
+
+    comparison: reactive[Comparison | None] = reactive(None, init=False, always_update=True)
+    running: reactive[bool] = reactive(False, init=False)
+    progress: reactive[CompareSnapshot | None] = reactive(None, init=False, always_update=True)
 
     def __init__(self) -> None:
         super().__init__()
-        self.comparison: Comparison | None = None
         self.labels: list[str] = []
         self.focus_kpis: list[str] = []
-        self.stopper: Stopper | None = None
-        self.running = False
+        self.stop: threading.Event | None = None
         self.sweep_rows: list[dict] = []
-        self.progress_seen = 0
         self._order: list[str] = []
         self.sweep_title = ""
 
@@ -210,6 +200,11 @@ class CompareScreen(ModeScreen):
         kind, _, rest = value.partition(":")
         return Path(rest).stem if kind == "file" else f"history #{rest}"
 
+    def _source(self, value: str) -> str:
+        """Where the history says a picked scenario came from."""
+        kind, _, rest = value.partition(":")
+        return rest if kind == "file" else f"history #{rest}"
+
     def _scenario(self, value: str) -> Scenario:
         kind, _, rest = value.partition(":")
         if kind == "file":
@@ -238,49 +233,51 @@ class CompareScreen(ModeScreen):
         text = self.query_one("#replications", Input).value.strip()
         replications = int(text) if text.isdigit() and int(text) >= 2 else max(2, scenarios[0].replications)
         self.running = True
-        self.stopper = Stopper()
-        self.progress_seen = 0
+        self.stop = threading.Event()
         self.query_one(ProgressBar).update(total=1.0, progress=0)
         self.query_one("#status", Static).update(f"Comparing {len(scenarios)} scenarios, {replications} paired "
                                                  "replications each... (Esc cancels)")
-        self.compare(scenarios, [self._label(v) for v in self._order], replications, self.stopper)
+        self.run_comparison(scenarios, [self._source(v) for v in self._order], [self._label(v) for v in self._order],
+                     replications, self.stop)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
-    def compare(self, scenarios: list[Scenario], labels: list[str], replications: int, stopper: Stopper) -> None:
-        last = 0.0
-
-        def report(progress: Progress) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= self.gs.progress_interval:
-                last = now
-                self.post_message(CompareProgress(progress))
-
+    def run_comparison(self, scenarios: list[Scenario], sources: list[str], labels: list[str], replications: int,
+                stop: threading.Event) -> None:
+        live = LiveComparison(scenarios, replications, lambda snapshot: self.post_message(CompareProgress(snapshot)),
+                              self.gs.progress_interval)
         try:
-            comparison = run_comparison(scenarios, replications=replications, report=report, stopper=stopper)
+            comparison = compare(scenarios, replications=replications, jobs=self.gs.jobs, progress=live.day,
+                                 stop=stop)
         except Cancelled:
             self.post_message(CompareStopped())
             return
         try:
-            History().record("compare", " vs ".join(comparison.names),
-                             [{"path": label, "yaml": resolved_yaml(s)} for label, s in zip(labels, scenarios)],
-                             {"rows": comparison.rows()}, seed=comparison.results[0].scenario.seed,
-                             replications=replications)
-        except Exception:
-            pass
+            record_comparison(sources, scenarios, comparison)
+        except Exception as error:   # a history that cannot be written never loses the comparison
+            self.app.call_from_thread(self.notify, f"Not recorded in history: {error}", severity="warning")
         self.post_message(CompareFinished(comparison, labels))
 
     def action_cancel(self) -> None:
-        if self.running and self.stopper:
-            self.stopper.stop()
+        if self.running and self.stop is not None:
+            self.stop.set()
+            self.query_one("#status", Static).update("Cancelling...")
+
+    def on_unmount(self) -> None:
+        """Leaving the app stops its comparison: no worker process outlives it."""
+        if self.stop is not None:
+            self.stop.set()
 
     def on_compare_progress(self, message: CompareProgress) -> None:
-        p = message.progress
-        self.progress_seen += 1
-        self.query_one(ProgressBar).update(progress=p.fraction)
+        if self.running:
+            self.progress = message.snapshot
+
+    def watch_progress(self, snapshot: CompareSnapshot | None) -> None:
+        if snapshot is None:
+            return
+        self.query_one(ProgressBar).update(progress=snapshot.fraction)
         self.query_one("#status", Static).update(
-            f"[b]{p.label}[/] ({p.stage + 1}/{p.stages}): replication {p.replication + 1}/{p.replications}, "
-            f"day {p.day + 1}/{p.horizon} · Esc cancels")
+            f"[b]{escape(snapshot.label)}[/] ({snapshot.stage + 1}/{snapshot.stages}) · "
+            f"{100 * snapshot.fraction:.0f} % · Esc cancels")
 
     def on_compare_stopped(self, message: CompareStopped) -> None:
         self.running = False
@@ -288,12 +285,17 @@ class CompareScreen(ModeScreen):
 
     def on_compare_finished(self, message: CompareFinished) -> None:
         self.running = False
-        self.comparison, self.labels = message.comparison, message.labels
+        self.labels = message.labels
+        self.comparison = message.comparison
+
+    def watch_comparison(self, comparison: Comparison | None) -> None:
+        if comparison is None:
+            return
         self.query_one(ProgressBar).update(progress=1.0)
-        n = len(self.comparison.results[0].runs)
+        n = len(comparison.results[0].runs)
         self.query_one("#status", Static).update(
-            f"[b]{' vs '.join(self.comparison.names)}[/]: {n} paired replications, "
-            f"seed {self.comparison.results[0].scenario.seed}")
+            f"[b]{escape(' vs '.join(comparison.names))}[/]: {n} paired replications, "
+            f"seed {comparison.results[0].scenario.seed}")
         self.fill_table()
         self.draw_overlay()
         self.query_one(TabbedContent).active = "tab-table"
