@@ -24,9 +24,7 @@ THEMES = {"dark": "textual-dark", "light": "textual-light"}
 
 class GrowthsimApp(App):
     TITLE = "growthsim"
-    CSS = """
-    Screen { background: $background; }
-    """
+    CSS_PATH = ["app.tcss", "widgets.tcss"]   # each screen loads its own (its CSS_PATH)
     DEFAULT_MODE = "library"
     BINDINGS = [
         Binding("f1", "help", "Help", priority=True),

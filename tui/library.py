@@ -39,15 +39,7 @@ class LibraryScreen(ModeScreen):
         Binding("delete,x", "delete", "Delete"),
         Binding("ctrl+l", "reload", "Reload"),
     ]
-    DEFAULT_CSS = """
-    LibraryScreen #intro { height: auto; padding: 0 1; color: $text-muted; }
-    LibraryScreen #panes { height: 1fr; }
-    LibraryScreen #scenarios { width: 2fr; height: 1fr; }
-    LibraryScreen #detail { width: 1fr; height: 1fr; border-left: solid $primary 40%; padding: 0 1; }
-    LibraryScreen #detail-text { height: auto; }
-    LibraryScreen #buttons { height: auto; grid-size: 2; grid-gutter: 1 1; grid-rows: 1; margin-top: 1; }
-    LibraryScreen #buttons Button { width: 1fr; }
-    """
+    CSS_PATH = "library.tcss"
 
     def __init__(self) -> None:
         super().__init__()
