@@ -165,3 +165,26 @@ async def test_a_failing_run_shows_an_error_not_a_crash(make_app, monkeypatch):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "engine broke" in str(app.screen.query_one("#message", Static).render())
+
+
+async def test_the_app_and_the_command_give_the_same_numbers_and_history(make_app, library, capsys):
+    """One run path: the same scenario and seed, run in the app and by `growthsim run`,
+    give the same KPIs to the last digit, and the same history record."""
+    from growthsim.cli import main
+    from simulation.storage.outputs import summary
+
+    app = make_app(results_after_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.run_file(library / "base.yaml")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        outcome = app.screen.outcome
+    assert main(["run", str(library / "base.yaml"), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert summary(outcome.result) == printed
+    by_app, by_command = History().get(outcome.record_id), History().list(1)[0]
+    assert by_command.id != by_app.id
+    assert by_app.results == by_command.results
+    assert by_app.scenarios[0]["yaml"] == by_command.scenarios[0]["yaml"]
+    assert (by_app.kind, by_app.seed, by_app.replications) == (by_command.kind, by_command.seed,
+                                                               by_command.replications)
