@@ -96,15 +96,15 @@ class CompareScreen(ModeScreen):
     comparison: reactive[Comparison | None] = reactive(None, init=False, always_update=True)
     running: reactive[bool] = reactive(False, init=False)
     progress: reactive[CompareSnapshot | None] = reactive(None, init=False, always_update=True)
+    sweep_title: reactive[str] = reactive("", init=False)                       # the sweep shown...
+    sweep_rows: reactive[list[dict]] = reactive(list, init=False, always_update=True)   # ...its finished points
 
     def __init__(self) -> None:
         super().__init__()
         self.labels: list[str] = []
         self.focus_kpis: list[str] = []
         self.stop: threading.Event | None = None
-        self.sweep_rows: list[dict] = []
         self._order: list[str] = []
-        self.sweep_title = ""
 
     def body(self) -> ComposeResult:
         yield Static("Pick two or more scenarios (the first picked is the reference), then Compare (Ctrl+R).",
@@ -386,8 +386,10 @@ class CompareScreen(ModeScreen):
             self.draw_sweep()
 
     def show_sweep(self, rows: list[dict], title: str) -> None:
-        self.sweep_rows = [r for r in rows if r.get("status", "done") == "done"]
         self.sweep_title = title
+        self.sweep_rows = [r for r in rows if r.get("status", "done") == "done"]
+
+    def watch_sweep_rows(self) -> None:
         self.draw_sweep()
 
     def draw_sweep(self) -> None:
