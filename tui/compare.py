@@ -36,7 +36,7 @@ from tui.base import ModeScreen
 from tui.kpis import KPI_INFO, SERIES_INFO, fmt, fmt_interval, label
 from tui.live_run import CompareSnapshot, LiveComparison
 from tui.scenario_files import find_scenarios
-from tui.widgets import ErrorDialog, LinePlot, retention_colour
+from tui.widgets import ErrorDialog, LinePlot, failure_dialog, retention_colour
 
 SIGNIFICANT = "*"
 
@@ -305,8 +305,7 @@ class CompareScreen(ModeScreen):
         if event.state == WorkerState.ERROR and event.worker.group == "compare":
             self.running = False
             self.query_one("#status", Static).update("The comparison failed.")
-            self.app.push_screen(ErrorDialog("The comparison failed", f"{type(event.worker.error).__name__}: "
-                                                                      f"{event.worker.error}"))
+            self.app.push_screen(failure_dialog("comparison", event.worker.error))
 
     # --- showing ---------------------------------------------------------------------------
 

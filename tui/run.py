@@ -26,7 +26,7 @@ from simulation.storage.history import record_run
 from tui.base import ModeScreen
 from tui.kpis import LIVE_SERIES, SERIES_INFO
 from tui.live_run import LiveRun, RunSnapshot
-from tui.widgets import ErrorDialog, LinePlot
+from tui.widgets import LinePlot, failure_dialog
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,7 @@ class RunScreen(ModeScreen):
         if event.state == WorkerState.ERROR and event.worker.group == "runs":
             self.running = False
             self.query_one("#status", Static).update("The run failed.")
-            self.app.push_screen(ErrorDialog("The run failed", f"{type(event.worker.error).__name__}: "
-                                                               f"{event.worker.error}"))
+            self.app.push_screen(failure_dialog("run", event.worker.error))
 
     # --- showing the state ---------------------------------------------------------------
 

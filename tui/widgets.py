@@ -222,3 +222,21 @@ class ErrorDialog(ModalScreen[None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
+
+
+def failure_dialog(what: str, error: BaseException) -> ErrorDialog:
+    """What a failed run or comparison says: for what the command calls bad input or a
+    lost worker, its words (growthsim/cli.py); for anything else, the error itself."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from simulation.kernel.limits import LimitError
+    from simulation.kernel.policies import PolicyError
+    if isinstance(error, LimitError):
+        return ErrorDialog(f"The {what} cannot start", str(error))
+    if isinstance(error, PolicyError):
+        return ErrorDialog(f"The {what} failed", f"{error}. Policies change scenario keys as a run goes: "
+                                                 "check their multiply_by, add and to.")
+    if isinstance(error, BrokenProcessPool):
+        return ErrorDialog(f"The {what} failed", "A worker process died (killed by the system, perhaps for want "
+                                                 "of memory). Try fewer replications or a smaller market.size.")
+    return ErrorDialog(f"The {what} failed", f"{type(error).__name__}: {error}")

@@ -167,6 +167,21 @@ async def test_a_failing_run_shows_an_error_not_a_crash(make_app, monkeypatch):
         assert "engine broke" in str(app.screen.query_one("#message", Static).render())
 
 
+async def test_a_run_its_limits_refuse_says_why_and_records_nothing(make_app, monkeypatch):
+    """The app runs within the command's limits (simulation/kernel/limits.py), and says
+    what the command says when they refuse a run."""
+    monkeypatch.setenv("GROWTHSIM_MEMORY", "1MiB")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.title_text == "The run cannot start"
+        message = str(app.screen.query_one("#message", Static).render())
+        assert "this run needs about" in message and "GROWTHSIM_MEMORY" in message
+        assert History().list() == []
+
+
 async def test_the_app_and_the_command_give_the_same_numbers_and_history(make_app, library, capsys):
     """One run path: the same scenario and seed, run in the app and by `growthsim run`,
     give the same KPIs to the last digit, and the same history record."""
