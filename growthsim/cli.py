@@ -28,7 +28,7 @@ from growthsim.console import format_interval, format_number, progress_bar
 from simulation.kernel.limits import LimitError
 from simulation.kernel.policies import PolicyError
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
-from simulation.storage.history import History
+from simulation.storage.history import record_run
 from simulation.storage.outputs import OutputError, WriteError, check_output_folder, summary, write_run
 from simulation.experiments.replicate import Replications, run_replications
 from simulation.kernel.scenario import Scenario
@@ -168,9 +168,8 @@ def command_run(args: argparse.Namespace) -> int:
             write_run(result, args.out, scenario_yaml=resolved_yaml(scenario))
         except WriteError as error:   # still record and show the KPIs: the run is not lost
             not_written = error
-    History().record("run", scenario.name, [{"path": str(args.scenario), "yaml": resolved_yaml(scenario)}],
-                     summary(result), seed=scenario.seed, replications=replications,
-                     out_dir=str(args.out.resolve()) if args.out and not not_written else None)
+    record_run(str(args.scenario), scenario, result,
+               out_dir=str(args.out.resolve()) if args.out and not not_written else None)
     if args.json:
         print(json.dumps(summary(result), indent=2))
     else:

@@ -15,7 +15,7 @@ from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_in
 from growthsim.bundled import scenario_file
 from growthsim.console import format_number, progress_bar
 from simulation.experiments.compare import Comparison, compare
-from simulation.storage.history import History
+from simulation.storage.history import record_comparison
 from simulation.storage.loading import load_scenario, resolved_yaml
 from simulation.storage.outputs import check_output_folder, replacing_folder, write_atomically, write_rows, write_run
 
@@ -56,10 +56,8 @@ def command_compare(args: argparse.Namespace) -> int:
                 write_run(result, folder / f"{index}-{name}", scenario_yaml=resolved_yaml(scenario))
             write_atomically(folder / "compare.json", lambda h: h.write(json.dumps(document, indent=2) + "\n"))
             write_rows(folder / "compare.csv", document["rows"])
-    History().record("compare", " vs ".join(comparison.names),
-                     [{"path": str(p), "yaml": resolved_yaml(s)} for p, s in zip(args.scenarios, scenarios)],
-                     {"rows": document["rows"]}, seed=document["seed"], replications=replications,
-                     out_dir=str(args.out.resolve()) if args.out else None)
+    record_comparison([str(p) for p in args.scenarios], scenarios, comparison,
+                      out_dir=str(args.out.resolve()) if args.out else None)
     if args.json:
         print(json.dumps(document, indent=2))
     else:

@@ -24,9 +24,7 @@ THEMES = {"dark": "textual-dark", "light": "textual-light"}
 
 class GrowthsimApp(App):
     TITLE = "growthsim"
-    CSS = """
-    Screen { background: $background; }
-    """
+    CSS_PATH = ["app.tcss", "widgets.tcss"]   # each screen loads its own (its CSS_PATH)
     DEFAULT_MODE = "library"
     BINDINGS = [
         Binding("f1", "help", "Help", priority=True),
@@ -42,7 +40,7 @@ class GrowthsimApp(App):
 
     def __init__(self, folders: Iterable[Path] = (), *, lessons: Path | None = None, theme: str = "dark",
                  out_dir: Path | None = None, results_after_run: bool = True, progress_interval: float = 0.2,
-                 clock: Clock | None = None) -> None:
+                 jobs: int | None = None, clock: Clock | None = None) -> None:
         super().__init__()
         from tui.compare import CompareScreen
         from tui.editor import EditorScreen
@@ -61,6 +59,7 @@ class GrowthsimApp(App):
         self.out_dir = Path(out_dir) if out_dir else Path("out")
         self.results_after_run = results_after_run
         self.progress_interval = progress_interval
+        self.jobs = jobs   # processes a run may use, as `growthsim run --jobs` (default: one per core)
         self.clock = clock
         self.last_outcome: Outcome | None = None
         self.last_export: Path | None = None
@@ -167,4 +166,16 @@ class GrowthsimApp(App):
 
 def create_app(folders: Iterable[str | os.PathLike] = (), **options) -> GrowthsimApp:
     """The app on the bundled scenario library, or on the folders given."""
+    start_resource_tracker()
     return GrowthsimApp([Path(f) for f in folders], **options)
+
+
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, while sys.stderr is the terminal's.
+    Runs start worker processes (simulation/experiments/replicate.py), and the first
+    start would launch the tracker handing it sys.stderr's file descriptor: inside the
+    app Textual has replaced sys.stderr with one whose descriptor is -1, and the start
+    fails ("bad value(s) in fds_to_keep")."""
+    if os.name == "posix":   # elsewhere spawn has no tracker
+        from multiprocessing import resource_tracker
+        resource_tracker.ensure_running()

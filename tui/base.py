@@ -19,10 +19,6 @@ MODES = (("library", "F2 Library"), ("editor", "F3 Editor"), ("run", "F4 Run"), 
 class ModeBar(Static):
     """The app's name and its modes, the current one highlighted; each one clickable."""
 
-    DEFAULT_CSS = """
-    ModeBar { height: 1; background: $panel; color: $foreground; }
-    """
-
     def __init__(self, current: str) -> None:
         super().__init__()
         self.current = current

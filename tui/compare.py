@@ -5,10 +5,11 @@ and a mark where it excludes zero; overlaid charts; sweep results over the swept
 from __future__ import annotations
 
 import math
-import time
+import threading
 from pathlib import Path
 
 import numpy as np
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from ruamel.yaml import YAML
@@ -17,31 +18,35 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import (Button, DataTable, Input, Label, ProgressBar, Select, SelectionList, Static,
                              TabbedContent, TabPane)
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
-from simulation.experiments.compare import Comparison
-from simulation.storage.history import History
-from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.experiments.compare import Comparison, compare
+from simulation.experiments.replicate import Cancelled
+from simulation.storage.history import History, record_comparison
+from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.storage.outputs import read_csv
-from simulation.kernel.metrics import KPI_NAMES
+from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
 from tui.kpis import KPI_INFO, SERIES_INFO, fmt, fmt_interval, label
-from tui.runner import Cancelled, Progress, Stopper, run_comparison
+from tui.live_run import CompareSnapshot, LiveComparison
 from tui.scenario_files import find_scenarios
-from tui.widgets import ErrorDialog, LinePlot, retention_colour
+from tui.widgets import ErrorDialog, LinePlot, failure_dialog, retention_colour
 
 SIGNIFICANT = "*"
 
 
 class CompareProgress(Message):
-    def __init__(self, progress: Progress) -> None:
+    """The comparison so far; a newer one replaces an older one still in the queue."""
+
+    def __init__(self, snapshot: CompareSnapshot) -> None:
         super().__init__()
-        self.progress = progress
+        self.snapshot = snapshot
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, CompareProgress)
@@ -54,12 +59,12 @@ class CompareFinished(Message):
 
 
 class CompareStopped(Message):
-    pass
+    """Cancelled by the person."""
 
 
 def sweep_levers(rows: list[dict]) -> list[str]:
     fixed = {"point", "status"}
-    return [k for k in rows[0] if k not in fixed and not any(k.startswith(f"{kpi}_") for kpi in KPI_NAMES)]
+    return [k for k in rows[0] if k not in fixed and not any(k.startswith(f"{kpi}_") for kpi in registry().kpi_names)]
 
 
 def read_sweep_csv(path: Path) -> list[dict]:
@@ -85,35 +90,20 @@ class CompareScreen(ModeScreen):
         Binding("ctrl+r", "start", "Compare", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
-    DEFAULT_CSS = """
-    CompareScreen #status { height: 1; padding: 0 1; }
-    CompareScreen #bar-row { height: 1; padding: 0 1; }
-    CompareScreen ProgressBar, CompareScreen ProgressBar Bar { width: 1fr; }
-    CompareScreen TabbedContent { height: 1fr; }
-    CompareScreen #choices { height: 1fr; }
-    CompareScreen #pick-row { height: 1; margin-top: 1; }
-    CompareScreen #pick-row Label { padding: 0 1; }
-    CompareScreen #replications { width: 10; }
-    CompareScreen #pick-row Button { margin-left: 2; }
-    CompareScreen .note { height: auto; padding: 0 1; color: $text-muted; }
-    CompareScreen #kpi-table { height: 1fr; }
-    CompareScreen #series-row, CompareScreen #sweep-row { height: 1; }
-    CompareScreen #series, CompareScreen #sweep-kpi { width: 36; }
-    CompareScreen #sweeps { width: 1fr; }
-    CompareScreen #sweep-grid { height: auto; }
-    """
+    CSS_PATH = "compare.tcss"
+
+    comparison: reactive[Comparison | None] = reactive(None, init=False, always_update=True)
+    running: reactive[bool] = reactive(False, init=False)
+    progress: reactive[CompareSnapshot | None] = reactive(None, init=False, always_update=True)
+    sweep_title: reactive[str] = reactive("", init=False)                       # the sweep shown...
+    sweep_rows: reactive[list[dict]] = reactive(list, init=False, always_update=True)   # ...its finished points
 
     def __init__(self) -> None:
         super().__init__()
-        self.comparison: Comparison | None = None
         self.labels: list[str] = []
         self.focus_kpis: list[str] = []
-        self.stopper: Stopper | None = None
-        self.running = False
-        self.sweep_rows: list[dict] = []
-        self.progress_seen = 0
+        self.stop: threading.Event | None = None
         self._order: list[str] = []
-        self.sweep_title = ""
 
     def body(self) -> ComposeResult:
         yield Static("Pick two or more scenarios (the first picked is the reference), then Compare (Ctrl+R).",
@@ -143,7 +133,7 @@ class CompareScreen(ModeScreen):
             with TabPane("Sweep", id="tab-sweep"):
                 with Horizontal(id="sweep-row"):
                     yield Select([], prompt="a sweep from the history", id="sweeps", compact=True)
-                    yield Select([(label(k), k) for k in KPI_NAMES], value="contribution", allow_blank=False,
+                    yield Select([(label(k), k) for k in registry().kpi_names], value="contribution", allow_blank=False,
                                  id="sweep-kpi", compact=True)
                 yield Input(placeholder="or the folder (or sweep.csv) of a `growthsim sweep --out`, then Enter",
                             id="sweep-path", compact=True)
@@ -209,6 +199,11 @@ class CompareScreen(ModeScreen):
         kind, _, rest = value.partition(":")
         return Path(rest).stem if kind == "file" else f"history #{rest}"
 
+    def _source(self, value: str) -> str:
+        """Where the history says a picked scenario came from."""
+        kind, _, rest = value.partition(":")
+        return rest if kind == "file" else f"history #{rest}"
+
     def _scenario(self, value: str) -> Scenario:
         kind, _, rest = value.partition(":")
         if kind == "file":
@@ -237,49 +232,51 @@ class CompareScreen(ModeScreen):
         text = self.query_one("#replications", Input).value.strip()
         replications = int(text) if text.isdigit() and int(text) >= 2 else max(2, scenarios[0].replications)
         self.running = True
-        self.stopper = Stopper()
-        self.progress_seen = 0
+        self.stop = threading.Event()
         self.query_one(ProgressBar).update(total=1.0, progress=0)
         self.query_one("#status", Static).update(f"Comparing {len(scenarios)} scenarios, {replications} paired "
                                                  "replications each... (Esc cancels)")
-        self.compare(scenarios, [self._label(v) for v in self._order], replications, self.stopper)
+        self.run_comparison(scenarios, [self._source(v) for v in self._order], [self._label(v) for v in self._order],
+                     replications, self.stop)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
-    def compare(self, scenarios: list[Scenario], labels: list[str], replications: int, stopper: Stopper) -> None:
-        last = 0.0
-
-        def report(progress: Progress) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= self.gs.progress_interval:
-                last = now
-                self.post_message(CompareProgress(progress))
-
+    def run_comparison(self, scenarios: list[Scenario], sources: list[str], labels: list[str], replications: int,
+                stop: threading.Event) -> None:
+        live = LiveComparison(scenarios, replications, lambda snapshot: self.post_message(CompareProgress(snapshot)),
+                              self.gs.progress_interval)
         try:
-            comparison = run_comparison(scenarios, replications=replications, report=report, stopper=stopper)
+            comparison = compare(scenarios, replications=replications, jobs=self.gs.jobs, progress=live.day,
+                                 stop=stop)
         except Cancelled:
             self.post_message(CompareStopped())
             return
         try:
-            History().record("compare", " vs ".join(comparison.names),
-                             [{"path": label, "yaml": resolved_yaml(s)} for label, s in zip(labels, scenarios)],
-                             {"rows": comparison.rows()}, seed=comparison.results[0].scenario.seed,
-                             replications=replications)
-        except Exception:
-            pass
+            record_comparison(sources, scenarios, comparison)
+        except Exception as error:   # a history that cannot be written never loses the comparison
+            self.app.call_from_thread(self.notify, f"Not recorded in history: {error}", severity="warning")
         self.post_message(CompareFinished(comparison, labels))
 
     def action_cancel(self) -> None:
-        if self.running and self.stopper:
-            self.stopper.stop()
+        if self.running and self.stop is not None:
+            self.stop.set()
+            self.query_one("#status", Static).update("Cancelling...")
+
+    def on_unmount(self) -> None:
+        """Leaving the app stops its comparison: no worker process outlives it."""
+        if self.stop is not None:
+            self.stop.set()
 
     def on_compare_progress(self, message: CompareProgress) -> None:
-        p = message.progress
-        self.progress_seen += 1
-        self.query_one(ProgressBar).update(progress=p.fraction)
+        if self.running:
+            self.progress = message.snapshot
+
+    def watch_progress(self, snapshot: CompareSnapshot | None) -> None:
+        if snapshot is None:
+            return
+        self.query_one(ProgressBar).update(progress=snapshot.fraction)
         self.query_one("#status", Static).update(
-            f"[b]{p.label}[/] ({p.stage + 1}/{p.stages}): replication {p.replication + 1}/{p.replications}, "
-            f"day {p.day + 1}/{p.horizon} · Esc cancels")
+            f"[b]{escape(snapshot.label)}[/] ({snapshot.stage + 1}/{snapshot.stages}) · "
+            f"{100 * snapshot.fraction:.0f} % · Esc cancels")
 
     def on_compare_stopped(self, message: CompareStopped) -> None:
         self.running = False
@@ -287,12 +284,17 @@ class CompareScreen(ModeScreen):
 
     def on_compare_finished(self, message: CompareFinished) -> None:
         self.running = False
-        self.comparison, self.labels = message.comparison, message.labels
+        self.labels = message.labels
+        self.comparison = message.comparison
+
+    def watch_comparison(self, comparison: Comparison | None) -> None:
+        if comparison is None:
+            return
         self.query_one(ProgressBar).update(progress=1.0)
-        n = len(self.comparison.results[0].runs)
+        n = len(comparison.results[0].runs)
         self.query_one("#status", Static).update(
-            f"[b]{' vs '.join(self.comparison.names)}[/]: {n} paired replications, "
-            f"seed {self.comparison.results[0].scenario.seed}")
+            f"[b]{escape(' vs '.join(comparison.names))}[/]: {n} paired replications, "
+            f"seed {comparison.results[0].scenario.seed}")
         self.fill_table()
         self.draw_overlay()
         self.query_one(TabbedContent).active = "tab-table"
@@ -302,8 +304,7 @@ class CompareScreen(ModeScreen):
         if event.state == WorkerState.ERROR and event.worker.group == "compare":
             self.running = False
             self.query_one("#status", Static).update("The comparison failed.")
-            self.app.push_screen(ErrorDialog("The comparison failed", f"{type(event.worker.error).__name__}: "
-                                                                      f"{event.worker.error}"))
+            self.app.push_screen(failure_dialog("comparison", event.worker.error))
 
     # --- showing ---------------------------------------------------------------------------
 
@@ -317,7 +318,7 @@ class CompareScreen(ModeScreen):
         for index, name in enumerate(names[1:], start=1):
             table.add_column(name, key=f"value-{index}")
             table.add_column(f"{name} - {names[0]}", key=f"diff-{index}")
-        for kpi in KPI_NAMES:
+        for kpi in registry().kpi_names:
             if kpi == "roi":
                 continue
             mark = "▶ " if kpi in self.focus_kpis else ""
@@ -386,8 +387,10 @@ class CompareScreen(ModeScreen):
             self.draw_sweep()
 
     def show_sweep(self, rows: list[dict], title: str) -> None:
-        self.sweep_rows = [r for r in rows if r.get("status", "done") == "done"]
         self.sweep_title = title
+        self.sweep_rows = [r for r in rows if r.get("status", "done") == "done"]
+
+    def watch_sweep_rows(self) -> None:
         self.draw_sweep()
 
     def draw_sweep(self) -> None:

@@ -39,17 +39,7 @@ class EditorScreen(ModeScreen):
         Binding("ctrl+down", "section(1)", "Next section", show=False, priority=True),
         Binding("ctrl+up", "section(-1)", "Previous section", show=False, priority=True),
     ]
-    DEFAULT_CSS = """
-    EditorScreen #file { height: auto; padding: 0 1; }
-    EditorScreen #status { height: auto; padding: 0 1; }
-    EditorScreen #status.-invalid { color: $error; text-style: bold; }
-    EditorScreen #panes { height: 1fr; }
-    EditorScreen #sections { width: 30; height: 1fr; }
-    EditorScreen #forms { width: 1fr; height: 1fr; }
-    EditorScreen #buttons { height: 1; padding: 0 1; }
-    EditorScreen #buttons Button { margin-right: 1; }
-    EditorScreen #empty { padding: 1 2; }
-    """
+    CSS_PATH = "editor.tcss"
 
     def __init__(self) -> None:
         super().__init__()

@@ -34,22 +34,6 @@ def yaml_text(value: Any) -> str:
 class FieldRow(Vertical):
     """Name, input, unit and range on one line; the explanation under it; an error under that."""
 
-    DEFAULT_CSS = """
-    FieldRow { height: auto; padding: 0 1; margin-bottom: 1; }
-    FieldRow > Horizontal { height: auto; }
-    FieldRow .name { width: 26; }
-    FieldRow.-changed .name { color: $warning; text-style: bold; }
-    FieldRow Input { width: 22; }
-    FieldRow Select { width: 22; }
-    FieldRow Switch { width: auto; }
-    FieldRow TextArea { width: 1fr; height: 7; }
-    FieldRow .unit { width: 1fr; padding: 0 0 0 1; color: $text-muted; }
-    FieldRow .desc { color: $text-muted; padding-left: 2; }
-    FieldRow .error { color: $error; text-style: bold; padding-left: 2; display: none; }
-    FieldRow.-invalid .error { display: block; }
-    FieldRow.-invalid Input { background: $error 30%; }
-    """
-
     def __init__(self, spec: FieldSpec) -> None:
         super().__init__(id="row__" + "__".join(spec.path))
         self.spec = spec
@@ -148,12 +132,6 @@ class FieldRow(Vertical):
 
 class SectionForm(VerticalScroll):
     """The rows of one section, under a paragraph on what the section is."""
-
-    DEFAULT_CSS = """
-    SectionForm { height: 1fr; }
-    SectionForm .about { padding: 0 1 1 1; color: $text; }
-    SectionForm .group { padding: 0 1; text-style: bold underline; color: $accent; }
-    """
 
     def __init__(self, section: Section) -> None:
         super().__init__(id=f"form-{section.id}")

@@ -25,12 +25,7 @@ def key_name(key: str) -> str:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 96; height: 28; max-height: 100%; border: thick $primary;
-                            background: $surface; padding: 0 1; }
-    HelpScreen #intro { height: auto; margin-bottom: 1; }
-    """
+    CSS_PATH = "help.tcss"
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -7,6 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
 from textual.widgets import Button, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,21 +25,14 @@ class LessonsScreen(ModeScreen):
         Binding("b", "open('before')", "Open before", show=False),
         Binding("a", "open('after')", "Open after", show=False),
     ]
-    DEFAULT_CSS = """
-    LessonsScreen #panes { height: 1fr; }
-    LessonsScreen #lesson-list { width: 30; height: 1fr; }
-    LessonsScreen #lesson { width: 1fr; height: 1fr; }
-    LessonsScreen #lesson-text { height: 1fr; padding: 0 1; }
-    LessonsScreen #files { height: auto; padding: 0 1; color: $text-muted; }
-    LessonsScreen #buttons { height: 1; padding: 0 1; }
-    LessonsScreen #buttons Button { margin-right: 1; }
-    """
+    CSS_PATH = "lessons.tcss"
+
+    index: reactive[int] = reactive(0, init=False, always_update=True)   # the lesson shown
 
     def __init__(self) -> None:
         super().__init__()
         self.lessons: list[Lesson] = []
         self.problems: list[str] = []
-        self.index = 0
 
     def body(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -74,6 +68,8 @@ class LessonsScreen(ModeScreen):
 
     def show(self, index: int) -> None:
         self.index = index
+
+    def watch_index(self, index: int) -> None:
         lesson = self.lessons[index]
         header = f"# {index + 1}. {lesson.title}\n\n*Strategy: {lesson.strategy.replace('_', ' ')}*\n\n"
         self.query_one("#lesson-text", Markdown).update(header + lesson.body)

@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Static
 
 from tui.base import ModeScreen
@@ -39,19 +40,9 @@ class LibraryScreen(ModeScreen):
         Binding("delete,x", "delete", "Delete"),
         Binding("ctrl+l", "reload", "Reload"),
     ]
-    DEFAULT_CSS = """
-    LibraryScreen #intro { height: auto; padding: 0 1; color: $text-muted; }
-    LibraryScreen #panes { height: 1fr; }
-    LibraryScreen #scenarios { width: 2fr; height: 1fr; }
-    LibraryScreen #detail { width: 1fr; height: 1fr; border-left: solid $primary 40%; padding: 0 1; }
-    LibraryScreen #detail-text { height: auto; }
-    LibraryScreen #buttons { height: auto; grid-size: 2; grid-gutter: 1 1; grid-rows: 1; margin-top: 1; }
-    LibraryScreen #buttons Button { width: 1fr; }
-    """
+    CSS_PATH = "library.tcss"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: list[ScenarioEntry] = []
+    entries: reactive[list[ScenarioEntry]] = reactive(list, init=False, always_update=True)   # the files listed
 
     def body(self) -> ComposeResult:
         yield Static("Scenario library. Pick a scenario: [b]Enter[/] opens it in the editor, [b]R[/] runs it, "
@@ -79,22 +70,25 @@ class LibraryScreen(ModeScreen):
             self.reload()
 
     def reload(self, select: Path | None = None) -> None:
-        table = self.query_one(DataTable)
+        """List the files anew, keeping `select` (else the file selected) selected."""
         current = select or (self.selected.path if self.selected else None)
         self.entries = find_scenarios(self.gs.folders)
+        if current is not None:
+            for index, entry in enumerate(self.entries):
+                if entry.path.resolve() == Path(current).resolve():
+                    self.query_one(DataTable).move_cursor(row=index)
+        self.show_detail()
+
+    def watch_entries(self, entries: list[ScenarioEntry]) -> None:
+        table = self.query_one(DataTable)
         table.clear()
-        for entry in self.entries:
+        for entry in entries:
             kpis = entry.last_run.results.get("kpis", {}) if entry.last_run else {}
             shown = [fmt((kpis.get(k) or {}).get("mean"), k) if kpis else "" for k in SHOWN]
             name = Text(entry.name) if entry.valid else Text(f"✗ {entry.path.name}", style="red")
             table.add_row(name, str(entry.horizon_days or ""),
                           entry.last_run.created[5:16].replace("T", " ") if entry.last_run else "never",
                           *shown, key=str(entry.path))
-        if current is not None:
-            for index, entry in enumerate(self.entries):
-                if entry.path.resolve() == Path(current).resolve():
-                    table.move_cursor(row=index)
-        self.show_detail()
 
     @property
     def selected(self) -> ScenarioEntry | None:

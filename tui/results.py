@@ -13,13 +13,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Select, Static, TabbedContent, TabPane
 
 from simulation.storage.loading import resolved_yaml
-from simulation.kernel.metrics import KPI_NAMES
+from simulation.kernel.registry import registry
 from simulation.storage.outputs import write_run
 from simulation.experiments.report import write_report
-from simulation.kernel.registry import registry
 from tui.base import ModeScreen
 from tui.kpis import HEADLINE, SERIES_INFO, fmt
 from tui.run import Outcome
@@ -44,22 +44,9 @@ class ResultsScreen(ModeScreen):
         Binding("h", "report", "HTML report"),
         Binding("c", "compare", "Compare"),
     ]
-    DEFAULT_CSS = """
-    ResultsScreen #title { height: 1; padding: 0 1; }
-    ResultsScreen #cards { grid-size: 4; grid-gutter: 0 1; grid-rows: 4; height: auto; padding: 0 1; }
-    ResultsScreen TabbedContent { height: 1fr; }
-    ResultsScreen TabPane { padding: 0; }
-    ResultsScreen #series-row { height: 3; }
-    ResultsScreen #series { width: 40; }
-    ResultsScreen #actions { height: 1; padding: 0 1; }
-    ResultsScreen #actions Button { margin-right: 2; }
-    ResultsScreen .note { padding: 0 1; color: $text-muted; height: auto; }
-    ResultsScreen #funnel-table, ResultsScreen #growth-table, ResultsScreen #costs-table { height: auto; max-height: 10; }
-    """
+    CSS_PATH = "results.tcss"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.outcome: Outcome | None = None
+    outcome: reactive[Outcome | None] = reactive(None, init=False, always_update=True)   # the run shown
 
     def body(self) -> ComposeResult:
         yield Static("No results yet: run a scenario first (Library, R).", id="title")
@@ -67,7 +54,7 @@ class ResultsScreen(ModeScreen):
             with TabPane("KPIs", id="tab-kpis"):
                 with VerticalScroll(id="cards-scroll"):
                     with Grid(id="cards"):
-                        for name in list(HEADLINE) + [k for k in KPI_NAMES if k not in HEADLINE]:
+                        for name in list(HEADLINE) + [k for k in registry().kpi_names if k not in HEADLINE]:
                             yield KpiCard(name, None, None, None, id=f"kpi-{name}")
             with TabPane("Charts", id="tab-charts"):
                 with Horizontal(id="series-row"):
@@ -102,6 +89,10 @@ class ResultsScreen(ModeScreen):
 
     def show(self, outcome: Outcome) -> None:
         self.outcome = outcome
+
+    def watch_outcome(self, outcome: Outcome | None) -> None:
+        if outcome is None:
+            return
         result = outcome.result
         sc = result.scenario
         where = f" ({outcome.path.name})" if outcome.path else ""

@@ -1,33 +1,49 @@
-"""Run: a scenario simulated day by day in a thread, with its progress and live charts;
-cancel at any time, the UI never waits for the simulation."""
+"""Run: a scenario simulated by the runner the CLI uses (replications in parallel
+processes, its resource limits: simulation/experiments/replicate.py), called from a
+thread worker; progress by replication and day with live charts; cancel at any time,
+the UI never waits for the simulation."""
 
 from __future__ import annotations
 
-import time
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from simulation.storage.history import History
-from simulation.storage.loading import resolved_yaml
-from simulation.storage.outputs import summary
-from simulation.experiments.replicate import Replications
+from simulation.experiments.replicate import Cancelled, Replications, run_replications
 from simulation.kernel.scenario import Scenario
+from simulation.storage.history import record_run
 from tui.base import ModeScreen
 from tui.kpis import LIVE_SERIES, SERIES_INFO
-from tui.runner import Cancelled, Progress, Stopper, run_scenario
-from tui.widgets import ErrorDialog, LinePlot
+from tui.live_run import LiveRun, RunSnapshot
+from tui.widgets import LinePlot, failure_dialog
 
 
-@dataclass
+@dataclass(frozen=True)
+class RunRequest:
+    """What to run: a scenario, the file it came from (None: the editor's form), how many replications."""
+
+    scenario: Scenario
+    path: Path | None
+    replications: int
+
+    @property
+    def source(self) -> str:
+        """Where the history says the scenario came from."""
+        return str(self.path.resolve()) if self.path else "(editor)"
+
+
+@dataclass(frozen=True, eq=False)
 class Outcome:
     """A finished run: what was run, from which file, and its replications."""
 
@@ -54,11 +70,11 @@ def live_title(name: str) -> str:
 
 
 class RunProgress(Message):
-    """The run's state; a newer one replaces an older one still in the queue."""
+    """The run so far; a newer one replaces an older one still in the queue."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, snapshot: RunSnapshot) -> None:
         super().__init__()
-        self.progress = progress
+        self.snapshot = snapshot
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RunProgress)
@@ -74,32 +90,33 @@ class RunStopped(Message):
     """Cancelled by the person."""
 
 
+def progress_text(snapshot: RunSnapshot, shown: int = 3) -> str:
+    """e.g. "base: 1/3 replications done · running #2 day 30, #3 day 28 of 45 · 55 %"."""
+    running = [f"#{k + 1} day {snapshot.days[k]}" for k in snapshot.running]
+    if len(running) > shown:
+        running = running[:shown] + [f"{len(running) - shown} more"]
+    doing = f" · running {', '.join(running)} of {snapshot.horizon}" if running else ""
+    return (f"[b]{escape(snapshot.label)}[/]: {len(snapshot.finished)}/{snapshot.replications} replications done"
+            f"{doing} · {100 * snapshot.fraction:.0f} %")
+
+
 class RunScreen(ModeScreen):
     MODE = "run"
+    CSS_PATH = "run.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel run"),
         Binding("ctrl+r", "again", "Run again"),
         Binding("enter", "results", "Results", show=False),
     ]
-    DEFAULT_CSS = """
-    RunScreen #status { height: 1; padding: 0 1; }
-    RunScreen #bar-row { height: 1; padding: 0 1; }
-    RunScreen ProgressBar { width: 1fr; }
-    RunScreen ProgressBar Bar { width: 1fr; }
-    RunScreen #charts { grid-size: 2 2; height: 1fr; }
-    RunScreen #buttons { height: 1; padding: 0 1; }
-    RunScreen #buttons Button { margin-right: 2; }
-    """
+
+    request: reactive[RunRequest | None] = reactive(None, init=False)      # the run going on, or the last one
+    running: reactive[bool] = reactive(False, init=False)
+    progress: reactive[RunSnapshot | None] = reactive(None, init=False, always_update=True)
+    outcome: reactive[Outcome | None] = reactive(None, init=False, always_update=True)
 
     def __init__(self) -> None:
         super().__init__()
-        self.stopper: Stopper | None = None
-        self.scenario: Scenario | None = None
-        self.path: Path | None = None
-        self.replications: int | None = None
-        self.outcome: Outcome | None = None
-        self.running = False
-        self.progress_seen = 0
+        self.stop: threading.Event | None = None
 
     def body(self) -> ComposeResult:
         yield Static("Nothing is running. Pick a scenario in the Library (F2) and press R, "
@@ -121,57 +138,49 @@ class RunScreen(ModeScreen):
         if self.running:
             self.notify("A run is going on; cancel it first (Esc).", severity="warning")
             return
-        self.scenario, self.path, self.replications = scenario, path, replications
+        self.request = request = RunRequest(scenario, path, replications or scenario.replications)
         self.outcome = None
-        self.stopper = Stopper()
+        self.stop = threading.Event()
         self.running = True
-        self.progress_seen = 0
-        count = replications or scenario.replications
         self.query_one("#status", Static).update(
-            f"[b]{scenario.name}[/]: starting {count} replications of {scenario.horizon_days} days...")
+            f"[b]{escape(scenario.name)}[/]: starting {request.replications} replications of "
+            f"{scenario.horizon_days} days...")
         self.query_one(ProgressBar).update(total=1.0, progress=0)
         for name in LIVE_SERIES:
             self.query_one(f"#live-{name}", LinePlot).show({})
-        self.query_one("#cancel", Button).disabled = False
-        self.query_one("#results", Button).disabled = True
-        self.query_one("#again", Button).disabled = True
         self.query_one("#cancel", Button).focus()
-        self.simulate(scenario, path, replications, self.stopper)
+        self.simulate(request, self.stop)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
-    def simulate(self, scenario: Scenario, path: Path | None, replications: int | None, stopper: Stopper) -> None:
-        last = 0.0
-
-        def report(progress: Progress) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= self.gs.progress_interval or progress.day == progress.horizon - 1:
-                last = now
-                self.post_message(RunProgress(progress))
-
+    def simulate(self, request: RunRequest, stop: threading.Event) -> None:
+        live = LiveRun(request.scenario, request.replications, lambda snapshot: self.post_message(RunProgress(snapshot)),
+                       self.gs.progress_interval)
         try:
-            result = run_scenario(scenario, replications=replications, report=report, stopper=stopper)
+            result = run_replications(request.scenario, replications=request.replications, jobs=self.gs.jobs,
+                                      watch=LIVE_SERIES, on_days=live.add, stop=stop)
         except Cancelled:
             self.post_message(RunStopped())
             return
         record = None
         try:
-            record = History().record("run", scenario.name,
-                                      [{"path": str(path.resolve()) if path else "(editor)",
-                                        "yaml": resolved_yaml(scenario)}],
-                                      summary(result), seed=scenario.seed, replications=len(result.runs))
+            record = record_run(request.source, request.scenario, result)
         except Exception as error:   # a history that cannot be written never loses the run
             self.app.call_from_thread(self.notify, f"Not recorded in history: {error}", severity="warning")
-        self.post_message(RunFinished(Outcome(scenario, path, result, record)))
+        self.post_message(RunFinished(Outcome(request.scenario, request.path, result, record)))
 
     def action_cancel(self) -> None:
-        if self.running and self.stopper is not None:
-            self.stopper.stop()
+        if self.running and self.stop is not None:
+            self.stop.set()
             self.query_one("#status", Static).update("Cancelling...")
 
+    def on_unmount(self) -> None:
+        """Leaving the app stops its run: no worker process outlives it."""
+        if self.stop is not None:
+            self.stop.set()
+
     def action_again(self) -> None:
-        if self.scenario is not None and not self.running:
-            self.start(self.scenario, self.path, self.replications)
+        if self.request is not None and not self.running:
+            self.start(self.request.scenario, self.request.path, self.request.replications)
 
     async def action_results(self) -> None:
         if self.outcome is not None:
@@ -184,34 +193,12 @@ class RunScreen(ModeScreen):
     # --- what the worker reports ---------------------------------------------------------
 
     def on_run_progress(self, message: RunProgress) -> None:
-        p = message.progress
-        self.progress_seen += 1
-        stage = f"scenario {p.stage + 1}/{p.stages} · " if p.stages > 1 else ""
-        self.query_one("#status", Static).update(
-            f"[b]{p.label}[/]: {stage}replication {p.replication + 1}/{p.replications} · "
-            f"day {p.day + 1}/{p.horizon} · {100 * p.fraction:.0f} %")
-        self.query_one(ProgressBar).update(progress=p.fraction)
-        for name in LIVE_SERIES:
-            lines = {f"_{i}": smooth(name, run[name]) for i, run in enumerate(p.finished)}
-            lines[f"replication {p.replication + 1}"] = smooth(name, p.current[name])
-            self.query_one(f"#live-{name}", LinePlot).show(lines, days=p.horizon)
+        if self.running:
+            self.progress = message.snapshot
 
     def on_run_finished(self, message: RunFinished) -> None:
         self.running = False
         self.outcome = message.outcome
-        result = message.outcome.result
-        n = len(result.runs)
-        mean = {name: np.mean([run.daily[name] for run in result.runs], axis=0) for name in LIVE_SERIES}
-        for name in LIVE_SERIES:
-            lines = {f"_{i}": smooth(name, run.daily[name]) for i, run in enumerate(result.runs)}
-            lines["mean"] = smooth(name, mean[name])
-            self.query_one(f"#live-{name}", LinePlot).show(lines)
-        self.query_one(ProgressBar).update(progress=1.0)
-        self.query_one("#status", Static).update(
-            f"[b]{result.scenario.name}[/]: done, {n} replications of {result.scenario.horizon_days} days. "
-            "Press [b]Enter[/] for the results.")
-        self._buttons_idle(results=True)
-        self.query_one("#results", Button).focus()
         self.gs.last_outcome = message.outcome
         if self.gs.results_after_run:
             self.app.call_later(self.gs.show_results, message.outcome)
@@ -219,18 +206,46 @@ class RunScreen(ModeScreen):
     def on_run_stopped(self, message: RunStopped) -> None:
         self.running = False
         self.query_one("#status", Static).update("Cancelled. Nothing was recorded. Ctrl+R runs it again.")
-        self._buttons_idle(results=False)
         self.query_one("#again", Button).focus()
-
-    def _buttons_idle(self, results: bool) -> None:
-        self.query_one("#cancel", Button).disabled = True
-        self.query_one("#results", Button).disabled = not results
-        self.query_one("#again", Button).disabled = False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group == "runs":
             self.running = False
-            self._buttons_idle(results=False)
             self.query_one("#status", Static).update("The run failed.")
-            self.app.push_screen(ErrorDialog("The run failed", f"{type(event.worker.error).__name__}: "
-                                                               f"{event.worker.error}"))
+            self.app.push_screen(failure_dialog("run", event.worker.error))
+
+    # --- showing the state ---------------------------------------------------------------
+
+    def watch_running(self) -> None:
+        self._enable_buttons()
+
+    def _enable_buttons(self) -> None:
+        self.query_one("#cancel", Button).disabled = not self.running
+        self.query_one("#again", Button).disabled = self.running or self.request is None
+        self.query_one("#results", Button).disabled = self.running or self.outcome is None
+
+    def watch_progress(self, snapshot: RunSnapshot | None) -> None:
+        if snapshot is None:
+            return
+        self.query_one("#status", Static).update(progress_text(snapshot))
+        self.query_one(ProgressBar).update(progress=snapshot.fraction)
+        for name in LIVE_SERIES:
+            lines = {f"_{k}": smooth(name, snapshot.curves[k][name]) for k in snapshot.finished}
+            lines |= {f"replication {k + 1}": smooth(name, snapshot.curves[k][name]) for k in snapshot.running}
+            self.query_one(f"#live-{name}", LinePlot).show(lines, days=snapshot.horizon)
+
+    def watch_outcome(self, outcome: Outcome | None) -> None:
+        if outcome is None:
+            return
+        result = outcome.result
+        mean = {name: np.mean([run.daily[name] for run in result.runs], axis=0) for name in LIVE_SERIES}
+        for name in LIVE_SERIES:
+            lines = {f"_{i}": smooth(name, run.daily[name]) for i, run in enumerate(result.runs)}
+            lines["mean"] = smooth(name, mean[name])
+            self.query_one(f"#live-{name}", LinePlot).show(lines)
+        self.query_one(ProgressBar).update(progress=1.0)
+        self.query_one("#status", Static).update(
+            f"[b]{escape(result.scenario.name)}[/]: done, {len(result.runs)} replications of "
+            f"{result.scenario.horizon_days} days. Press [b]Enter[/] for the results.")
+        self._enable_buttons()
+        self.query_one("#results", Button).focus()

@@ -23,10 +23,6 @@ COLOURS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow")
 class LinePlot(PlotextPlot):
     """A plotext chart of named lines over days; data set from the main thread only."""
 
-    DEFAULT_CSS = """
-    LinePlot { height: 1fr; min-height: 8; }
-    """
-
     def __init__(self, title: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.title = title
@@ -74,10 +70,6 @@ class LinePlot(PlotextPlot):
 class BarPlot(PlotextPlot):
     """Horizontal or vertical bars, optionally stacked."""
 
-    DEFAULT_CSS = """
-    BarPlot { height: 1fr; min-height: 8; }
-    """
-
     def show(self, labels: list[str], values: list[float] | dict[str, list[float]], title: str = "",
              orientation: str = "horizontal") -> None:
         plt = self.plt
@@ -94,11 +86,6 @@ class BarPlot(PlotextPlot):
 
 class KpiCard(Static):
     """One KPI: its name, mean and 95 % interval; the tooltip says what it means."""
-
-    DEFAULT_CSS = """
-    KpiCard { border: round $primary 60%; height: 4; width: 1fr; padding: 0 1; }
-    KpiCard.-significant { border: round $success; }
-    """
 
     def __init__(self, kpi: str, mean: float | None, low: float | None, high: float | None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -169,12 +156,7 @@ class ConfirmDialog(ModalScreen[bool]):
     """Yes or no; Escape is no."""
 
     BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"), Binding("y", "dismiss(True)", "Yes", show=False)]
-    DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical { width: 64; height: auto; border: thick $error; background: $surface; padding: 1 2; }
-    ConfirmDialog Horizontal { height: auto; margin-top: 1; }
-    ConfirmDialog Button { margin-right: 2; }
-    """
+    CSS_PATH = "dialogs.tcss"
 
     def __init__(self, question: str, yes: str = "Yes") -> None:
         super().__init__()
@@ -198,12 +180,7 @@ class AskDialog(ModalScreen["str | None"]):
     """One line of text; Escape cancels."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
-    DEFAULT_CSS = """
-    AskDialog { align: center middle; }
-    AskDialog > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    AskDialog Horizontal { height: auto; margin-top: 1; }
-    AskDialog Button { margin-right: 2; }
-    """
+    CSS_PATH = "dialogs.tcss"
 
     def __init__(self, question: str, value: str = "", ok: str = "OK") -> None:
         super().__init__()
@@ -228,12 +205,7 @@ class ErrorDialog(ModalScreen[None]):
     """Something went wrong: what, and the app goes on."""
 
     BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close")]
-    DEFAULT_CSS = """
-    ErrorDialog { align: center middle; }
-    ErrorDialog > Vertical { width: 80; max-height: 24; height: auto; border: thick $error; background: $surface;
-                             padding: 1 2; }
-    ErrorDialog #message { height: auto; max-height: 16; overflow-y: auto; }
-    """
+    CSS_PATH = "dialogs.tcss"
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__()
@@ -250,3 +222,21 @@ class ErrorDialog(ModalScreen[None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
+
+
+def failure_dialog(what: str, error: BaseException) -> ErrorDialog:
+    """What a failed run or comparison says: for what the command calls bad input or a
+    lost worker, its words (growthsim/cli.py); for anything else, the error itself."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from simulation.kernel.limits import LimitError
+    from simulation.kernel.policies import PolicyError
+    if isinstance(error, LimitError):
+        return ErrorDialog(f"The {what} cannot start", str(error))
+    if isinstance(error, PolicyError):
+        return ErrorDialog(f"The {what} failed", f"{error}. Policies change scenario keys as a run goes: "
+                                                 "check their multiply_by, add and to.")
+    if isinstance(error, BrokenProcessPool):
+        return ErrorDialog(f"The {what} failed", "A worker process died (killed by the system, perhaps for want "
+                                                 "of memory). Try fewer replications or a smaller market.size.")
+    return ErrorDialog(f"The {what} failed", f"{type(error).__name__}: {error}")

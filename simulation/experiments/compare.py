@@ -9,6 +9,7 @@ of those paired differences, far narrower than comparing two independent interva
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 from simulation.kernel.registry import registry
@@ -74,8 +75,11 @@ def _fields(prefix: str, interval: Interval | None) -> dict:
 
 
 def compare(scenarios: list[Scenario], *, replications: int | None = None, seed: int | None = None,
-            jobs: int | None = None, progress: Progress | None = None) -> Comparison:
-    """Run every scenario with the same seed and replications as the first (common random numbers)."""
+            jobs: int | None = None, progress: Progress | None = None,
+            stop: threading.Event | None = None) -> Comparison:
+    """Run every scenario with the same seed and replications as the first (common random numbers).
+    `progress` counts replications across the scenarios: scenario i's replication k is
+    i * replications + k. Setting `stop` abandons the comparison (Cancelled)."""
     first = scenarios[0]
     seed = first.seed if seed is None else seed
     replications = replications or first.replications
@@ -83,5 +87,6 @@ def compare(scenarios: list[Scenario], *, replications: int | None = None, seed:
     for index, scenario in enumerate(scenarios):
         same_streams = scenario.model_copy(update={"seed": seed, "baseline": None})
         report = (lambda rep, day, i=index: progress(i * replications + rep, day)) if progress else None
-        results.append(run_replications(same_streams, replications=replications, jobs=jobs, progress=report))
+        results.append(run_replications(same_streams, replications=replications, jobs=jobs, progress=report,
+                                        stop=stop))
     return Comparison(results)

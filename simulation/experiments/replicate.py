@@ -7,7 +7,8 @@ Before anything starts, `simulation.experiments.resources.check_run` refuses a r
 in memory or would never end, and lowers the number of processes to what fits. Worker
 processes ignore Ctrl+C (they are started with SIGINT ignored, which survives their
 start); the main process takes it, and `worker_pool` then ends every worker at once, so
-an interrupted run leaves no process behind (docs/reliability.md).
+an interrupted run leaves no process behind (docs/reliability.md). A caller in another
+thread (the app) stops a run the same way, through its `stop` event.
 """
 
 from __future__ import annotations
@@ -15,23 +16,24 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-import queue
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 from scipy import stats
 
-from simulation.kernel.engine import RunResult, simulate
+from simulation.experiments.day_reports import Cancelled, DayReporter, DaysSimulated, Deliver, ReportDrain
 from simulation.experiments.resources import check_run
+from simulation.kernel.engine import Replication, RunResult
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 
 Progress = Callable[[int, int], None]   # (replication, day just simulated)
+STOP_POLL_SECONDS = 0.1                 # how often a run with a `stop` event looks at it
 
 
 @dataclass(frozen=True)
@@ -87,58 +89,111 @@ def return_on_investment(runs: list[RunResult], baseline_runs: list[RunResult]) 
     return np.array(roi)
 
 
-_progress_queue = None
+_reports = None        # in a worker process: the queue its replications report their days to
+_parent_pid = None     # in a worker process: the process that started it
 
 
-def _init_worker(progress_queue) -> None:
-    global _progress_queue
-    _progress_queue = progress_queue
+def _init_worker(reports) -> None:
+    global _reports, _parent_pid
+    _reports, _parent_pid = reports, os.getppid()
     ignore_interrupts()
 
 
-def _run_one(scenario: Scenario, replication: int, transactions: bool) -> RunResult:
-    report = None
-    if _progress_queue is not None:
-        report = lambda day: _progress_queue.put((replication, day))  # noqa: E731
-    return simulate(scenario, replication, transactions=transactions, on_day=report)
+def _run_one(scenario: Scenario, replication: int, transactions: bool, watch: Sequence[str] = (),
+             baseline: bool = False) -> RunResult:
+    deliver = _reports.put if _reports is not None else None
+    return _simulate(scenario, replication, transactions, watch, baseline, deliver, parent_pid=_parent_pid)
+
+
+def _simulate(scenario: Scenario, replication: int, transactions: bool, watch: Sequence[str], baseline: bool,
+              deliver: Deliver | None, stop: threading.Event | None = None, parent_pid: int | None = None) -> RunResult:
+    """`simulate`, reporting its days (DayReporter)."""
+    run = Replication(scenario, replication, transactions)
+    run.on_day = DayReporter(run, watch, baseline, deliver, stop, parent_pid)
+    return run.run()
 
 
 def run_replications(scenario: Scenario, *, replications: int | None = None, jobs: int | None = None,
-                     transactions: bool = False, progress: Progress | None = None) -> Replications:
+                     transactions: bool = False, progress: Progress | None = None,
+                     watch: Sequence[str] = (), on_days: Deliver | None = None,
+                     stop: threading.Event | None = None) -> Replications:
     """Run replications 0..n-1 of `scenario`; in `jobs` processes when more than one.
-    When the scenario names a `baseline`, that is run too, with the same seeds."""
-    result = _run(scenario, replications, jobs, transactions, progress)
+    When the scenario names a `baseline`, that is run too, with the same seeds.
+
+    `progress` is called with each day each replication simulates (not the baseline's);
+    `on_days` with each DaysSimulated report, the values of the daily series named in
+    `watch` included (the baseline's too, marked). Both are called from a thread of
+    this process. Setting `stop` abandons the run: its workers are ended and Cancelled
+    is raised."""
+    control = _Control(progress, on_days, watch, stop)
+    result = _run(scenario, replications, jobs, transactions, control)
     if scenario.baseline is not None:
         from simulation.storage.loading import load_scenario   # loading imports the schema, not the engine
         base = load_scenario(scenario.baseline).model_copy(
             update={"seed": scenario.seed, "horizon_days": scenario.horizon_days, "baseline": None})
-        result.baseline = _run(base, len(result.runs), jobs, False, None)
+        result.baseline = _run(base, len(result.runs), jobs, False, control.for_baseline())
     return result
 
 
+@dataclass(frozen=True)
+class _Control:
+    """Who wants a run's days reported, what of them, and the event that stops it."""
+
+    progress: Progress | None
+    on_days: Deliver | None
+    watch: Sequence[str]
+    stop: threading.Event | None
+    baseline: bool = False
+
+    @property
+    def wanted(self) -> bool:
+        return self.progress is not None or self.on_days is not None
+
+    def for_baseline(self) -> "_Control":
+        return _Control(None, self.on_days, self.watch, self.stop, baseline=True)
+
+    def deliver(self, report: DaysSimulated) -> None:
+        if self.progress is not None:
+            for day in range(report.first_day, report.last_day + 1):
+                self.progress(report.replication, day)
+        if self.on_days is not None:
+            self.on_days(report)
+
+
 def _run(scenario: Scenario, replications: int | None, jobs: int | None, transactions: bool,
-         progress: Progress | None) -> Replications:
+         control: _Control) -> Replications:
     count = replications or scenario.replications
     jobs = max(1, min(jobs or os.cpu_count() or 1, count))
     jobs = check_run(scenario, count, jobs, transactions=transactions)   # LimitError if it cannot run at all
+    watch, baseline, stop = control.watch, control.baseline, control.stop
     if jobs == 1:
-        runs = []
-        for k in range(count):
-            report = (lambda day, k=k: progress(k, day)) if progress else None
-            runs.append(simulate(scenario, k, transactions=transactions, on_day=report))
-        return Replications(scenario, runs)
+        deliver = control.deliver if control.wanted else None
+        return Replications(scenario, [_simulate(scenario, k, transactions, watch, baseline, deliver, stop)
+                                       for k in range(count)])
     context = multiprocessing.get_context("spawn")   # same behaviour on every platform
-    progress_queue = context.Queue() if progress else None
-    drain = _ProgressDrain(progress_queue, progress) if progress else None
+    reports = context.Queue() if control.wanted else None
+    drain = ReportDrain(reports, control.deliver) if reports is not None else None
     try:
-        with worker_pool(jobs, initializer=_init_worker, initargs=(progress_queue,)) as pool:
+        with worker_pool(jobs, initializer=_init_worker, initargs=(reports,)) as pool:
             with interrupts_held_back():   # the workers start now, and inherit "ignore Ctrl+C"
-                futures = [pool.submit(_run_one, scenario, k, transactions) for k in range(count)]
-            runs = [future.result() for future in futures]
+                futures = [pool.submit(_run_one, scenario, k, transactions, watch, baseline) for k in range(count)]
+            runs = _results(futures, stop)
     finally:
         if drain:
             drain.stop()
     return Replications(scenario, runs)
+
+
+def _results(futures: list[Future], stop: threading.Event | None) -> list[RunResult]:
+    """The futures' results in order; Cancelled as soon as `stop` is set."""
+    pending = futures
+    while stop is not None and pending:
+        done, pending = wait(pending, timeout=STOP_POLL_SECONDS, return_when=FIRST_EXCEPTION)
+        if stop.is_set():
+            raise Cancelled()
+        if any(future.exception() is not None for future in done):
+            break
+    return [future.result() for future in futures]
 
 
 # --- worker processes that end with the run, whatever ends it ------------------------------
@@ -193,24 +248,3 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
         if process.is_alive():
             process.kill()
             process.join()
-
-
-class _ProgressDrain(threading.Thread):
-    """Forwards workers' (replication, day) reports to the caller's callback."""
-
-    def __init__(self, source, callback: Progress) -> None:
-        super().__init__(daemon=True)
-        self.source, self.callback, self._stopping = source, callback, threading.Event()
-        self.start()
-
-    def run(self) -> None:
-        while True:
-            try:
-                self.callback(*self.source.get(timeout=0.1))
-            except queue.Empty:
-                if self._stopping.is_set():
-                    return
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self.join()

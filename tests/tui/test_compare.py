@@ -122,3 +122,24 @@ async def test_the_compare_button_starts_the_comparison(make_app, library):
         screen = app.screen
         assert isinstance(screen, CompareScreen) and screen.comparison is not None
         assert screen.comparison.names == ["base", "more_agents"]
+
+
+async def test_the_app_and_the_command_compare_alike(make_app, library, capsys):
+    """The Compare screen and `growthsim compare` give the same rows, and record them alike."""
+    import json
+
+    from growthsim.cli import main
+    paths = [library / "base.yaml", library / "more_agents.yaml"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.open_compare(paths, start=True)
+        await wait(app, pilot)
+        comparison = app.screen.comparison
+    by_app = History().list(1)[0]
+    assert main(["compare", *map(str, paths), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert comparison.rows() == printed["rows"]
+    by_command = History().list(1)[0]
+    assert by_app.kind == by_command.kind == "compare" and by_app.id != by_command.id
+    assert by_app.results == by_command.results
+    assert [s["yaml"] for s in by_app.scenarios] == [s["yaml"] for s in by_command.scenarios]

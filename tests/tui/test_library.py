@@ -1,5 +1,6 @@
 """Library: scenarios with descriptions and last results; open, run, duplicate, delete."""
 
+import time
 from pathlib import Path
 
 from textual.widgets import DataTable, Static
@@ -112,6 +113,8 @@ async def test_the_buttons_do_what_their_keys_do(make_app, library):
         await pilot.pause()
         assert (library / "base-copy.yaml").exists()
         await pilot.click("#run")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert isinstance(app.screen, RunScreen) and app.screen.outcome is not None
+        # the click's action starts the run's worker a moment later: wait for the run, not for workers
+        deadline = time.monotonic() + 120
+        while not (isinstance(app.screen, RunScreen) and app.screen.outcome is not None):
+            assert time.monotonic() < deadline, "the Run button never ran the scenario"
+            await pilot.pause(0.05)

@@ -4,18 +4,23 @@ with KPI cards, charts, cohorts, funnel, growth, costs, policy log; export."""
 import json
 from pathlib import Path
 
+import numpy as np
 from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent
 
 from simulation.storage.loading import load_scenario
 from simulation.experiments.replicate import run_replications
+from simulation.storage.history import History
+from tests.tui.processes import children
+from tui.kpis import LIVE_SERIES
+from tui.live_run import RunSnapshot
 from tui.results import ResultsScreen
-from tui.run import RunFinished, RunProgress, RunScreen, RunStopped
+from tui.run import RunFinished, RunProgress, RunScreen, RunStopped, progress_text
 from tui.widgets import AskDialog, KpiCard, LinePlot
 
 SIZE = (100, 30)
 
 
-async def test_run_reports_days_and_replications_and_draws_live(make_app):
+async def test_run_reports_days_and_replications_and_draws_live(make_app, library):
     seen = []
     app = make_app(results_after_run=False)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
@@ -24,10 +29,15 @@ async def test_run_reports_days_and_replications_and_draws_live(make_app):
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, RunScreen)
-        progress = [m.progress for m in seen if isinstance(m, RunProgress)]
-        assert {p.replication for p in progress} == {0, 1, 2}
-        assert progress[-1].day == 44 and progress[-1].fraction == 1.0
-        assert screen.progress_seen >= 1
+        progress = [m.snapshot for m in seen if isinstance(m, RunProgress)]
+        assert set().union(*(p.days for p in progress)) == {0, 1, 2}
+        last = progress[-1]
+        assert last.days == {0: 45, 1: 45, 2: 45} and last.fraction == 1.0 and last.finished == [0, 1, 2]
+        expected = run_replications(load_scenario(library / "base.yaml"), jobs=1)
+        for run in expected.runs:                                # the live curves are the run's own
+            for name in LIVE_SERIES:
+                np.testing.assert_array_equal(last.curves[run.replication][name], run.daily[name])
+        assert screen.progress is last
         assert any(isinstance(m, RunFinished) for m in seen)
         plot = screen.query_one("#live-cumulative_shoppers", LinePlot)
         assert "mean" in plot.lines and len(plot.lines["mean"]) == 45
@@ -36,11 +46,16 @@ async def test_run_reports_days_and_replications_and_draws_live(make_app):
 
 
 async def test_progress_messages_replace_each_other():
-    from tui.runner import Progress
-    a = RunProgress(Progress("x", 0, 1, 0, 1, 0, 10, {}))
-    b = RunProgress(Progress("x", 0, 1, 0, 1, 1, 10, {}))
+    a = RunProgress(RunSnapshot("x", 1, 10, {0: 1}, {}, 0.1))
+    b = RunProgress(RunSnapshot("x", 1, 10, {0: 2}, {}, 0.2))
     assert b.can_replace(a)
     assert not RunStopped().can_replace(a)
+
+
+def test_progress_shows_finished_and_running_replications():
+    snapshot = RunSnapshot("base", 8, 45, {0: 45, 1: 30, 2: 12, 3: 9, 4: 2, 5: 1}, {}, 0.4)
+    assert progress_text(snapshot) == ("[b]base[/]: 1/8 replications done · running #2 day 30, #3 day 12, "
+                                       "#4 day 9, 2 more of 45 · 40 %")
 
 
 async def test_the_ui_answers_while_a_run_goes_on_and_cancel_stops_it(make_app, library):
@@ -50,10 +65,8 @@ async def test_the_ui_answers_while_a_run_goes_on_and_cancel_stops_it(make_app, 
     app = make_app(results_after_run=False, progress_interval=0.02)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await app.run_file(long)
-        for _ in range(50):
+        while not any(isinstance(m, RunProgress) for m in seen):   # the workers have started and report
             await pilot.pause(0.05)
-            if any(isinstance(m, RunProgress) for m in seen):
-                break
         screen = app.screen
         assert screen.running
         await pilot.press("f2")                                  # the app still answers
@@ -64,8 +77,10 @@ async def test_the_ui_answers_while_a_run_goes_on_and_cancel_stops_it(make_app, 
         assert not screen.running
         assert any(isinstance(m, RunStopped) for m in seen)
         assert "Cancelled" in str(screen.query_one("#status", Static).render())
-        last = [m.progress for m in seen if isinstance(m, RunProgress)][-1]
+        last = [m.snapshot for m in seen if isinstance(m, RunProgress)][-1]
         assert last.fraction < 0.5
+        assert children() == []                                  # its worker processes are gone
+        assert History().list() == []                            # nothing recorded
 
 
 async def test_results_show_every_view_with_the_runs_numbers(make_app, library):
@@ -139,10 +154,48 @@ async def test_a_failing_run_shows_an_error_not_a_crash(make_app, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("engine broke")
 
-    monkeypatch.setattr(run_module, "run_scenario", broken)
+    monkeypatch.setattr(run_module, "run_replications", broken)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "engine broke" in str(app.screen.query_one("#message", Static).render())
+
+
+async def test_a_run_its_limits_refuse_says_why_and_records_nothing(make_app, monkeypatch):
+    """The app runs within the command's limits (simulation/kernel/limits.py), and says
+    what the command says when they refuse a run."""
+    monkeypatch.setenv("GROWTHSIM_MEMORY", "1MiB")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.title_text == "The run cannot start"
+        message = str(app.screen.query_one("#message", Static).render())
+        assert "this run needs about" in message and "GROWTHSIM_MEMORY" in message
+        assert History().list() == []
+
+
+async def test_the_app_and_the_command_give_the_same_numbers_and_history(make_app, library, capsys):
+    """One run path: the same scenario and seed, run in the app and by `growthsim run`,
+    give the same KPIs to the last digit, and the same history record."""
+    from growthsim.cli import main
+    from simulation.storage.outputs import summary
+
+    app = make_app(results_after_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.run_file(library / "base.yaml")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        outcome = app.screen.outcome
+    assert main(["run", str(library / "base.yaml"), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert summary(outcome.result) == printed
+    by_app, by_command = History().get(outcome.record_id), History().list(1)[0]
+    assert by_command.id != by_app.id
+    assert by_app.results == by_command.results
+    assert by_app.scenarios[0]["yaml"] == by_command.scenarios[0]["yaml"]
+    assert (by_app.kind, by_app.seed, by_app.replications) == (by_command.kind, by_command.seed,
+                                                               by_command.replications)
