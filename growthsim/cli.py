@@ -28,7 +28,7 @@ from growthsim.console import format_interval, format_number, progress_bar
 from simulation.kernel.limits import LimitError
 from simulation.kernel.policies import PolicyError
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
-from simulation.storage.history import record_run
+from simulation.experiments.records import record_run
 from simulation.storage.outputs import OutputError, WriteError, check_output_folder, summary, write_run
 from simulation.experiments.replicate import Replications, run_replications
 from simulation.kernel.scenario import Scenario

@@ -15,7 +15,7 @@ from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_in
 from growthsim.bundled import scenario_file
 from growthsim.console import format_number, progress_bar
 from simulation.experiments.compare import Comparison, compare
-from simulation.storage.history import record_comparison
+from simulation.experiments.records import record_comparison
 from simulation.storage.loading import load_scenario, resolved_yaml
 from simulation.storage.outputs import check_output_folder, replacing_folder, write_atomically, write_rows, write_run
 

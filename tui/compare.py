@@ -27,7 +27,8 @@ from textual_plotext import PlotextPlot
 
 from simulation.experiments.compare import Comparison, compare
 from simulation.experiments.replicate import Cancelled
-from simulation.storage.history import History, record_comparison
+from simulation.experiments.records import record_comparison
+from simulation.storage.history import History
 from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.storage.outputs import read_csv
 from simulation.kernel.registry import registry

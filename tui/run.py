@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from simulation.experiments.replicate import Cancelled, Replications, run_replications
 from simulation.kernel.scenario import Scenario
-from simulation.storage.history import record_run
+from simulation.experiments.records import record_run
 from tui.base import ModeScreen
 from tui.kpis import LIVE_SERIES, SERIES_INFO
 from tui.live_run import LiveRun, RunSnapshot

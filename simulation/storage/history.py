@@ -20,11 +20,6 @@ from pathlib import Path
 
 import platformdirs
 
-from simulation.experiments.compare import Comparison
-from simulation.experiments.replicate import Replications
-from simulation.kernel.scenario import Scenario
-from simulation.storage.loading import resolved_yaml
-from simulation.storage.outputs import summary
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -169,24 +164,3 @@ class History:
             connection.close()
         return [Record(r[0], r[1], r[2], r[3], json.loads(r[4]), _read_seed(r[5]), r[6], json.loads(r[7]), json.loads(r[8]), _read_path(r[9]))
                 for r in rows]
-
-
-# --- the records of runs and comparisons, the same from the command and the app ------------
-
-
-def record_run(source: str, scenario: Scenario, result: Replications, *, out_dir: str | None = None) -> int:
-    """A finished run: `source` is where its scenario came from (its file), the scenario
-    is stored resolved (every override in it), with its KPIs (summary.json's content)."""
-    return History().record("run", scenario.name, [{"path": source, "yaml": resolved_yaml(scenario)}],
-                            summary(result), seed=scenario.seed, replications=len(result.runs), out_dir=out_dir)
-
-
-def record_comparison(sources: list[str], scenarios: list[Scenario], comparison: Comparison, *,
-                      out_dir: str | None = None) -> int:
-    """A finished comparison of `scenarios` (as loaded, from `sources`), with its rows
-    (compare.csv's content) and the seed and replications they shared."""
-    reference = comparison.results[0]
-    return History().record("compare", " vs ".join(comparison.names),
-                            [{"path": source, "yaml": resolved_yaml(s)} for source, s in zip(sources, scenarios)],
-                            {"rows": comparison.rows()}, seed=reference.scenario.seed,
-                            replications=len(reference.runs), out_dir=out_dir)
