@@ -99,7 +99,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from simulation.kernel.api import Kpi, Config, OrderBatch, ShopperColumn, Strategy, StrategyConfig, StrategyPlugin, factor_where
+from simulation.kernel.api import Config, OrderBatch, ShopperColumn, Strategy, StrategyConfig, StrategyPlugin, factor_where
 
 WINDOW_DAYS = 365     # the rolling window of "spend in the last 365 days"
 MAX_TIERS = 4         # members_tier_1 .. members_tier_4 in the time series
@@ -430,5 +430,4 @@ PLUGIN = StrategyPlugin(
         "members_tier_4": "Members in tier 4 at the end of the day.",
     },
     levers=("paid.fee", "paid.discount", "points.value", "programme_cost_per_day"),
-    kpis={"paid_members_end": Kpi("Paid members on the last day.", lambda daily: daily["paid_members"][-1])},
 )

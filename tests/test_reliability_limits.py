@@ -27,12 +27,12 @@ def run(*args: str) -> int:
 def simulated(monkeypatch) -> list[int]:
     """The replications that started simulating (in this process: these tests use --jobs 1)."""
     started = []
-    original = replicate.simulate
+    original = replicate._simulate   # where the runner starts each replication
 
-    def counted(scenario, replication, **kwargs):
+    def counted(scenario, replication, *args, **kwargs):
         started.append(replication)
-        return original(scenario, replication, **kwargs)
-    monkeypatch.setattr(replicate, "simulate", counted)
+        return original(scenario, replication, *args, **kwargs)
+    monkeypatch.setattr(replicate, "_simulate", counted)
     return started
 
 

@@ -34,7 +34,7 @@ from simulation.storage.outputs import read_csv
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
-from tui.kpis import KPI_INFO, SERIES_INFO, fmt, fmt_interval, label
+from tui.kpis import SERIES_INFO, fmt, fmt_interval, kpi_info, label
 from tui.live_run import CompareSnapshot, LiveComparison
 from tui.scenario_files import find_scenarios
 from tui.widgets import ErrorDialog, LinePlot, failure_dialog, retention_colour
@@ -329,7 +329,7 @@ class CompareScreen(ModeScreen):
                 cells.append(fmt(comparison.interval(index, kpi).mean, kpi))
                 difference = comparison.difference(index, kpi)
                 i = difference.interval
-                kind = KPI_INFO[kpi][1]
+                kind = kpi_info(kpi)[1]
 
                 def show(v: float, kind=kind) -> str:
                     if not math.isfinite(v):

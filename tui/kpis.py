@@ -55,19 +55,30 @@ SERIES_INFO: dict[str, str] = {
 LIVE_SERIES = ("cumulative_shoppers", "active_shoppers", "orders", "revenue")
 
 
+def kpi_info(kpi: str) -> tuple[str, str, str]:
+    """(label, kind, one line) of a KPI, a strategy plugin's included (from its declaration)."""
+    if kpi in KPI_INFO:
+        return KPI_INFO[kpi]
+    from simulation.kernel.registry import registry
+    for plugin in registry().plugins:
+        if kpi in plugin.kpis:
+            return kpi.replace("_", " ").capitalize(), plugin.kpis[kpi].unit, plugin.kpis[kpi].description
+    return kpi, "", ""
+
+
 def label(kpi: str) -> str:
-    return KPI_INFO.get(kpi, (kpi, "", ""))[0]
+    return kpi_info(kpi)[0]
 
 
 def meaning(kpi: str) -> str:
-    return KPI_INFO.get(kpi, (kpi, "", ""))[2]
+    return kpi_info(kpi)[2]
 
 
 def fmt(value: float | None, kpi: str | None = None) -> str:
     """A number as a person reads it: thousands separated, shares as %, no NaN."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
-    kind = KPI_INFO.get(kpi, ("", "", ""))[1] if kpi else ""
+    kind = kpi_info(kpi)[1] if kpi else ""
     if kind == "share":
         return f"{100 * value:.1f} %"
     magnitude = abs(value)

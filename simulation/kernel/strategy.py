@@ -116,6 +116,7 @@ class Kpi:
 
     description: str
     of: Callable[[Mapping[str, np.ndarray]], float]
+    unit: Literal["count", "money", "share", "score", "minutes", "ratio"] = "count"   # how the app prints it
 
 
 @dataclass(frozen=True)
