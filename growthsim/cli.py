@@ -124,7 +124,7 @@ def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("app", "serve") and not argv[0].startswith("-")
-                    and Path(argv[0]).exists()):
+                    and argv[0] and Path(argv[0]).exists()):   # Path("") is ".": an empty word names no folder
         argv = ["app", *argv]     # `growthsim` and `growthsim FOLDER...` open the app
     args = parser.parse_args(argv)
     console = Console(stderr=True)
