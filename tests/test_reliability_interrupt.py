@@ -25,7 +25,13 @@ pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"
 def start(tmp_path: Path, *args: str) -> subprocess.Popen:
     env = dict(os.environ, GROWTHSIM_HISTORY=str(tmp_path / "history.sqlite"))
     return subprocess.Popen([sys.executable, "-m", "growthsim", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_as_from_a_shell)
+
+
+def _as_from_a_shell() -> None:
+    """SIGINT as a shell gives it: pytest-xdist's workers ignore it, and an ignored signal
+    stays ignored in their children, where Python would then never see a Ctrl+C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def workers(process: subprocess.Popen, count: int, timeout: float = 60) -> list[psutil.Process]:
