@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from simulation.experiments.calibration.mle import Fit, fit_model, patterns
+from simulation.experiments.calibration.mle import Fit, fit_repeat_buying
 
 NAMES = ("r", "alpha", "a", "b")
 
@@ -47,16 +47,9 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T) -> np.ndarray:
 
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, method: str = "L-BFGS-B",
         starts: list[tuple[float, ...]] | None = None) -> Fit:
-    (xu, tu, Tu), weight = patterns(np.asarray(x, float), np.asarray(t_x, float), np.asarray(T, float))
-
-    def negative_loglik(log_params: np.ndarray) -> float:
-        r, alpha, a, b = np.exp(log_params)
-        value = -float(np.dot(weight, log_likelihood(r, alpha, a, b, xu, tu, Tu)))
-        return value if np.isfinite(value) else np.inf
-
     typical = float(np.mean(T))
     starts = starts or [(1.0, typical, 1.0, 1.0), (0.3, typical / 5, 0.8, 2.5), (3.0, 3 * typical, 2.0, 0.5)]
-    result = fit_model("bgnbd", negative_loglik, NAMES, starts, len(x), method)
+    result = fit_repeat_buying("bgnbd", log_likelihood, NAMES, x, t_x, T, starts, method)
     if result.params["a"] <= 1.0:
         result.problems.append(f"a = {result.params['a']:.3g} <= 1: expected purchases are infinite; "
                                "the fit is reported but cannot drive a scenario")

@@ -74,3 +74,17 @@ def patterns(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     stacked = np.column_stack(columns)
     unique, counts = np.unique(stacked, axis=0, return_counts=True)
     return [unique[:, k] for k in range(unique.shape[1])], counts.astype(float)
+
+
+def fit_repeat_buying(model: str, log_likelihood: Callable, names: Sequence[str], x: np.ndarray, t_x: np.ndarray,
+                      T: np.ndarray, starts: Sequence[Sequence[float]], method: str = "L-BFGS-B") -> Fit:
+    """Fit a model of repeat buying (BG/NBD, Pareto/NBD) whose `log_likelihood(*params, x, t_x, T)`
+    gives each customer's log-likelihood, to customers' (x, t_x, T)."""
+    (xu, tu, Tu), weight = patterns(np.asarray(x, float), np.asarray(t_x, float), np.asarray(T, float))
+
+    def negative_loglik(log_params: np.ndarray) -> float:
+        with np.errstate(all="ignore"):
+            value = -float(np.dot(weight, log_likelihood(*np.exp(log_params), xu, tu, Tu)))
+        return value if np.isfinite(value) else np.inf
+
+    return fit_model(model, negative_loglik, names, starts, len(x), method)

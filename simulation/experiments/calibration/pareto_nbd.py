@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from simulation.experiments.calibration.mle import Fit, fit_model, patterns
+from simulation.experiments.calibration.mle import Fit, fit_repeat_buying
 
 NAMES = ("r", "alpha", "s", "beta")
 
@@ -68,15 +68,7 @@ def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T) -> np.ndarra
 
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, method: str = "L-BFGS-B",
         starts: list[tuple[float, ...]] | None = None) -> Fit:
-    (xu, tu, Tu), weight = patterns(np.asarray(x, float), np.asarray(t_x, float), np.asarray(T, float))
-
-    def negative_loglik(log_params: np.ndarray) -> float:
-        r, alpha, s, beta = np.exp(log_params)
-        with np.errstate(all="ignore"):
-            value = -float(np.dot(weight, log_likelihood(r, alpha, s, beta, xu, tu, Tu)))
-        return value if np.isfinite(value) else np.inf
-
     typical = float(np.mean(T))
     starts = starts or [(1.0, typical, 1.0, typical), (0.5, typical / 3, 0.5, 3 * typical),
                         (2.0, 3 * typical, 2.0, typical / 3)]
-    return fit_model("pareto_nbd", negative_loglik, NAMES, starts, len(x), method)
+    return fit_repeat_buying("pareto_nbd", log_likelihood, NAMES, x, t_x, T, starts, method)
