@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.reactive import reactive, var
 from textual.widgets import Button, ContentSwitcher, Input, OptionList, Select, Static, Switch, TextArea
 from textual.widgets.option_list import Option
 
@@ -41,14 +42,20 @@ class EditorScreen(ModeScreen):
     ]
     CSS_PATH = "editor.tcss"
 
+    # The file open (None before one is): its watcher draws the header line. Set again on
+    # every load (saving, reverting), so it always updates: the name may have changed.
+    path: reactive[Path | None] = reactive(None, init=False, always_update=True)
+    parent_file: var[str | None] = var(None)          # what the file extends, as written in it
+    scenario: var[Scenario | None] = var(None)        # the form's values, when valid
+    # What is wrong with the form's values, by location; its watcher marks the rows, the
+    # sections and the status line. Always updates: the same problems can come with other
+    # changes from the file, which the markers count too.
+    problems: reactive[dict[tuple, str]] = reactive(dict, init=False, always_update=True)
+
     def __init__(self) -> None:
         super().__init__()
         self.sections = sections()
-        self.path: Path | None = None
-        self.parent_file: str | None = None
         self.original: dict = {}
-        self.scenario: Scenario | None = None     # the form's values, when valid
-        self.problems: dict[tuple, str] = {}
         self.loading = False
         self._pending_section = None
         self._mounting = asyncio.Lock()
@@ -90,19 +97,23 @@ class EditorScreen(ModeScreen):
             self.app.push_screen(ErrorDialog(f"{path} cannot be opened in the form",
                                              f"{error}\n\nFix it in a text editor; the library shows it with ✗."))
             return
-        self.path = Path(path)
-        self.parent_file = read_extends(self.path)
+        path = Path(path)
+        self.parent_file = read_extends(path)
         self.original = dump(scenario)
         for form in self.query(SectionForm):
             form.load_model(self.original)
-        extends = f"  [dim]extends {self.parent_file}[/]" if self.parent_file else "  [dim](extends nothing)[/]"
-        self.query_one("#file", Static).update(f"[b]{scenario.name}[/]  {self.path}{extends}")
-        self.query_one("#panes").display = True
-        self.query_one("#buttons").display = True
+        self.path = path                    # after what its watcher shows: the parent, the name
         if not self.query(SectionForm):
             self.call_later(self.open_section, self.sections[0].id)
         self.validate()
         self.query_one("#sections", OptionList).focus()
+
+    def watch_path(self, path: Path | None) -> None:
+        if path is not None:
+            extends = f"  [dim]extends {self.parent_file}[/]" if self.parent_file else "  [dim](extends nothing)[/]"
+            self.query_one("#file", Static).update(f"[b]{self.original['name']}[/]  {path}{extends}")
+        self.query_one("#panes").display = path is not None
+        self.query_one("#buttons").display = path is not None
 
     @property
     def rows(self) -> dict[tuple, FieldRow]:
@@ -148,18 +159,18 @@ class EditorScreen(ModeScreen):
 
     def validate(self) -> None:
         data, problems = self.data()
-        self.scenario = None
+        scenario = None
         if not problems:
             try:
-                self.scenario = Scenario.model_validate(data)
+                scenario = Scenario.model_validate(data)
             except ValidationError as error:
                 for detail in error.errors():
                     message = detail["msg"].removeprefix("Value error, ")
                     problems.setdefault(tuple(detail["loc"]), message)
-        self.problems = problems
-        self._show(problems)
+        self.scenario = scenario
+        self.problems = problems            # a new dict each time: data() makes it
 
-    def _show(self, problems: dict[tuple, str]) -> None:
+    def watch_problems(self, problems: dict[tuple, str]) -> None:
         rows = self.rows
         fields = {spec.path for section in self.sections for spec in section.fields}
         shown: dict[tuple, str] = {}

@@ -133,3 +133,21 @@ async def test_lists_are_edited_as_yaml(make_app):
         area.text = "[]\n"
         await settle(pilot)
         assert screen.scenario is not None
+
+
+async def test_the_header_and_status_follow_the_file_and_its_problems(make_app, library):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        header = screen.query_one("#file")
+        assert "more_agents" in str(header.render()) and "extends base.yaml" in str(header.render())
+        await type_into(pilot, screen, "name", "fewer_agents")
+        await type_into(pilot, screen, "strategies.service_quality.agents", "-2")
+        status = screen.query_one("#status")
+        assert str(status.render()).startswith("✗ 1 problem:") and status.has_class("-invalid")
+        await type_into(pilot, screen, "strategies.service_quality.agents", "2")
+        assert str(status.render()) == "✓ valid · 2 changes from the file" and not status.has_class("-invalid")
+        await pilot.press("ctrl+s")                   # the same file loaded again: its new name shown
+        await pilot.pause()
+        assert "fewer_agents" in str(header.render()) and screen.path == Path("lib/more_agents.yaml")
+        assert str(status.render()) == "✓ valid · 0 changes from the file"
