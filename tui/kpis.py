@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from simulation.kernel.registry import registry
+
 # name -> (label, kind, one line). kind: count, money, share (0-1), score, minutes, ratio
 KPI_INFO: dict[str, tuple[str, str, str]] = {
     "shoppers_total": ("Shoppers acquired", "count", "Shoppers acquired by the end, initial shoppers included."),
@@ -59,7 +61,6 @@ def kpi_info(kpi: str) -> tuple[str, str, str]:
     """(label, kind, one line) of a KPI, a strategy plugin's included (from its declaration)."""
     if kpi in KPI_INFO:
         return KPI_INFO[kpi]
-    from simulation.kernel.registry import registry
     for plugin in registry().plugins:
         if kpi in plugin.kpis:
             return kpi.replace("_", " ").capitalize(), plugin.kpis[kpi].unit, plugin.kpis[kpi].description

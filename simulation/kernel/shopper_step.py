@@ -115,7 +115,9 @@ class ShopperStep:
         batches: list[OrderBatch] = []
         self.dropout.start_day(day)
         visitors = np.flatnonzero(s.next_visit[: s.n] < day + 1.0)
-        visitors = visitors[s.next_visit[visitors] < self.dropout.visits_end(visitors, day)]
+        end = self.dropout.visits_end(visitors, day)
+        if np.ndim(end):   # dropout over time: who leaves today visits only before leaving
+            visitors = visitors[s.next_visit[visitors] < end]
         self.visits_today = 0
         while visitors.size:
             visitors = self._play_until_orders(day, visitors, funnel_counts, batches)
