@@ -18,13 +18,14 @@ from simulation.kernel.acquisition import bass_day_join_probability, external_sh
 from simulation.kernel.calendar_events import apply_calendar
 from simulation.kernel.ledger import Ledger
 from simulation.kernel.policies import PolicyRunner
+from simulation.kernel.existing_customers import posterior_traits, read_customers
 from simulation.kernel.experiences import Experiences
 from simulation.kernel.fulfilment import Fulfilment
 from simulation.kernel.levers import Levers
 from simulation.kernel.metrics import cohort_table, growth_accounting, run_kpis
 from simulation.kernel.operations import SERVICE_DESK
 from simulation.kernel.orders import OrderBatch
-from simulation.kernel.population import Shoppers
+from simulation.kernel.population import NEVER, Shoppers
 from simulation.kernel.registry import registry
 from simulation.kernel.random_streams import streams
 from simulation.kernel.scenario import Scenario
@@ -113,23 +114,22 @@ class Replication:
     def acquire(self, day: int) -> None:
         sc, s = self.scenario, self.shoppers
         joined = {channel: 0 for channel in self.channels}
-        initial, external_, word_of_mouth = (self.channel_index(c) for c in ("initial", "external", "word_of_mouth"))
         if day == 0 and sc.market.initial_shoppers:
-            count = sc.market.initial_shoppers
-            # On the platform before the run: last seen on a day spread over the churn
-            # window before day 0, so they do not all lapse on the same day.
-            window = sc.behavior.churn_window_days
-            last_seen = -self.rng["acquisition"].integers(0, window, count)
-            self._join(day, np.zeros(count), np.full(count, initial, dtype=np.int8), last_seen)
-            joined["initial"] = count
-        p = sc.acquisition.innovation + self.levers.innovation_add
-        q = sc.acquisition.imitation * self.levers.imitation_multiplier
-        talkers = self.tally.talkers  # Bass's A(t)
-        probability = bass_day_join_probability(p, q, s.n, talkers, sc.market.size)
+            joined["initial"] = self._join_initial()
         rng = self.rng["acquisition"]
-        count = int(rng.binomial(sc.market.size - s.n, probability))
+        if sc.acquisition.rule == "constant":
+            count = min(int(rng.poisson(sc.acquisition.new_per_day)), sc.market.size - s.n)
+            external = np.ones(count, dtype=bool)
+        else:
+            p = sc.acquisition.innovation + self.levers.innovation_add
+            q = sc.acquisition.imitation * self.levers.imitation_multiplier
+            talkers = self.tally.talkers if sc.acquisition.talkers == "alive" else s.n  # Bass's A(t)
+            probability = bass_day_join_probability(p, q, s.n, talkers, sc.market.size)
+            count = int(rng.binomial(sc.market.size - s.n, probability))
         times = day + np.sort(rng.random(count))
-        external = rng.random(count) < external_share(p, q, talkers, sc.market.size)
+        if sc.acquisition.rule == "bass":
+            external = rng.random(count) < external_share(p, q, talkers, sc.market.size)
+        external_, word_of_mouth = self.channel_index("external"), self.channel_index("word_of_mouth")
         self._join(day, times, np.where(external, external_, word_of_mouth).astype(np.int8))
         joined["external"], joined["word_of_mouth"] = int(external.sum()), int(count - external.sum())
         for strategy in self.strategies:
@@ -141,6 +141,29 @@ class Replication:
         for channel, number in joined.items():
             self.today[f"new_shoppers_{channel}"] = number
         self.today["new_shoppers"] = sum(joined.values())
+
+    def _join_initial(self) -> int:
+        """The shoppers on the platform on day 0: a calibrated platform's own customers, each
+        drawn given its history, or `initial_shoppers` drawn from the population."""
+        sc, rng = self.scenario, self.rng["acquisition"]
+        window = sc.behavior.churn_window_days
+        initial = self.channel_index("initial")
+        if sc.market.customers is not None:
+            customers = read_customers(sc.market.customers)
+            count = customers["x"].size
+            traits = posterior_traits(sc.behavior, customers, self.rng["traits"])
+            # Last seen at its last transaction; first ordered T days before day 0.
+            last_seen = np.maximum(-customers["recency"], -window - 1).astype(np.int32)
+            new = self._join(0, np.zeros(count), np.full(count, initial, dtype=np.int8), last_seen, traits)
+            self.shoppers.first_order_day[new] = -customers["T"].astype(np.int32)
+            self.tally.first_order(self.shoppers.satisfaction[new])
+            return count
+        count = sc.market.initial_shoppers
+        # On the platform before the run: last seen on a day spread over the churn
+        # window before day 0, so they do not all lapse on the same day.
+        last_seen = -rng.integers(0, window, count)
+        self._join(0, np.zeros(count), np.full(count, initial, dtype=np.int8), last_seen)
+        return count
 
     def shop(self, day: int) -> None:
         self.orders_today = self.step.play_day(day, self.today)
@@ -176,15 +199,19 @@ class Replication:
 
     # --- helpers -------------------------------------------------------------------
 
-    def _join(self, day: int, times: np.ndarray, channel: np.ndarray, last_seen: np.ndarray | None = None) -> None:
-        if len(times):
-            new = self.shoppers.add(self.scenario, times, channel, self.rng["traits"])
-            new = np.arange(new.start, new.stop)
-            if last_seen is not None:
-                self.shoppers.last_active_day[new] = last_seen
-            self.step.joined(new, day)
-            for strategy in self.strategies:
-                strategy.joined(day, new)
+    def _join(self, day: int, times: np.ndarray, channel: np.ndarray, last_seen: np.ndarray | None = None,
+              traits: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Shoppers join at `times` of `day`; returns their indices."""
+        if not len(times):
+            return np.empty(0, dtype=np.int64)
+        new = self.shoppers.add(self.scenario, times, channel, self.rng["traits"], traits)
+        new = np.arange(new.start, new.stop)
+        if last_seen is not None:
+            self.shoppers.last_active_day[new] = last_seen
+        self.step.joined(new, day, trial=last_seen is None and self.scenario.acquisition.joins_with_order)
+        for strategy in self.strategies:
+            strategy.joined(day, new)
+        return new
 
     # --- for strategies: simulation/kernel/platform.py says what each does -----------
 
@@ -236,7 +263,7 @@ class Replication:
             "purchase_rate": s.purchase_rate[:n], "dropout_probability": s.dropout_probability[:n],
             "mean_order_value": self.scenario.behavior.spend.p / s.spend_rate[:n].astype(np.float64),
             "alive": s.alive[:n], "orders": s.orders[:n], "spend": s.spend[:n],
-            "first_order_day": s.first_order_day[:n], "last_active_day": s.last_active_day[:n],
+            "first_order_day": np.where(s.first_order_day[:n] == NEVER, np.nan, s.first_order_day[:n]), "last_active_day": s.last_active_day[:n],
             "satisfaction": s.satisfaction[:n],
         }
 

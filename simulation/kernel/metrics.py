@@ -17,7 +17,7 @@ from simulation.kernel.population import PERIOD_DAYS, Shoppers
 KERNEL_DAILY_COLUMNS = (
     "new_shoppers", "cumulative_shoppers",
     "alive_shoppers", "active_shoppers", "churned", "reactivated",
-    "visits", "browse", "cart", "checkout", "orders", "gmv", "discounts", "refunds", "revenue",
+    "visits", "browse", "cart", "checkout", "orders", "orders_by_initial_shoppers", "gmv", "discounts", "refunds", "revenue",
     "acquisition_cost", "marketing_cost", "operations_cost", "contribution",
     "tickets", "tickets_deflected", "tickets_answered", "tickets_abandoned",
     "service_wait_mean_min", "service_wait_p90_min",

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 # referral, the channels of cross-channel acquisition): simulation/kernel/registry.py.
 KERNEL_CHANNELS = ("initial", "external", "word_of_mouth")
 KERNEL_VIRAL_CHANNELS = ("word_of_mouth",)
+INITIAL_CHANNEL = KERNEL_CHANNELS.index("initial")   # the registry lists the kernel's channels first
 PERIOD_DAYS = 30  # a "month" for cohorts, growth accounting and retention windows
+NEVER = np.iinfo(np.int32).min   # first_order_day of a shopper who has not ordered
 
 # name: (dtype, value before a shopper joins)
 SHOPPER_COLUMNS: dict[str, tuple[type, float]] = {
@@ -36,7 +38,7 @@ SHOPPER_COLUMNS: dict[str, tuple[type, float]] = {
     "orders": (np.int32, 0),
     "spend": (np.float64, 0.0),
     "last_active_day": (np.int32, 0),          # join day or last order day
-    "first_order_day": (np.int32, -1),
+    "first_order_day": (np.int32, NEVER),      # negative: before day 0 (a calibrated twin's customers)
 }
 
 
@@ -83,29 +85,41 @@ class Shoppers:
             setattr(self, name, new)
         self.capacity = capacity
 
-    def add(self, scenario: "Scenario", join_times: np.ndarray, channel: np.ndarray, rng: np.random.Generator) -> slice:
-        """Join shoppers with their traits drawn as docs/model.md §2 says; returns their slice."""
+    def add(self, scenario: "Scenario", join_times: np.ndarray, channel: np.ndarray, rng: np.random.Generator,
+            traits: dict[str, np.ndarray] | None = None) -> slice:
+        """Join shoppers with their traits drawn as docs/model.md §2 says, or given (a
+        platform's own customers drawn from a fit: simulation/kernel/existing_customers.py);
+        returns their slice."""
         count = len(join_times)
         if self.n + count > self.capacity:
             self._allocate(max(self.n + count, 2 * self.capacity))
         new = slice(self.n, self.n + count)
-        behavior, sat = scenario.behavior, scenario.satisfaction
         self.join_time[new] = join_times
         self.join_day[new] = np.floor(join_times).astype(np.int32)
         self.channel[new] = channel
-        self.purchase_rate[new] = rng.gamma(behavior.purchase_rate.shape, 1.0 / behavior.purchase_rate.rate, count)
-        dropout = behavior.dropout
-        if dropout.enabled and dropout.rule == "over_time":   # Pareto/NBD (simulation/kernel/dropout.py)
-            self.dropout_rate[new] = rng.gamma(dropout.s, 1.0 / dropout.beta, count)
-            self.hazard_left[new] = rng.standard_exponential(count)
-        elif dropout.enabled:
-            self.dropout_probability[new] = rng.beta(dropout.a, dropout.b, count)
-        self.spend_rate[new] = rng.gamma(behavior.spend.q, 1.0 / behavior.spend.gamma, count)
+        for name, values in (traits or self.prior_traits(scenario, count, rng)).items():
+            getattr(self, name)[new] = values
+        sat = scenario.satisfaction
         self.satisfaction[new] = rng.beta(sat.initial_a, sat.initial_b, count)
-        self.alive[new] = True
         self.last_active_day[new] = self.join_day[new]
         self.n += count
         return new
+
+    @staticmethod
+    def prior_traits(scenario: "Scenario", count: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """A new shopper's purchase rate, dropout trait and spend rate from the population's
+        distributions (BG/NBD or Pareto/NBD, Gamma-Gamma)."""
+        behavior = scenario.behavior
+        traits = {"purchase_rate": rng.gamma(behavior.purchase_rate.shape, 1.0 / behavior.purchase_rate.rate, count)}
+        dropout = behavior.dropout
+        if dropout.enabled and dropout.rule == "over_time":   # Pareto/NBD (simulation/kernel/dropout.py)
+            traits["dropout_rate"] = rng.gamma(dropout.s, 1.0 / dropout.beta, count)
+            traits["hazard_left"] = rng.standard_exponential(count)   # the lifetime left, in units of hazard
+        elif dropout.enabled:
+            traits["dropout_probability"] = rng.beta(dropout.a, dropout.b, count)
+        traits["spend_rate"] = rng.gamma(behavior.spend.q, 1.0 / behavior.spend.gamma, count)
+        traits["alive"] = np.ones(count, dtype=bool)
+        return traits
 
     def set_period_bit(self, bits: np.ndarray, who: np.ndarray, period: np.ndarray | int) -> None:
         """Set bit `period` in row `who` (rows unique)."""

@@ -7,6 +7,7 @@ day. Each default says where its number comes from.
 
 from __future__ import annotations
 
+import datetime
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -31,6 +32,11 @@ class Market(Config):
     initial_shoppers: int = Field(
         20_000, ge=0, description="Shoppers already on the platform on day 0."
     )
+    customers: str | None = Field(
+        None, description="Parquet file of the platform's own customers (growthsim calibrate writes it), relative to "
+                          "this scenario: they are the shoppers on day 0, one per row (initial_shoppers is its row "
+                          "count), each drawn from the fitted model given its history (docs/calibration.md)."
+    )
 
     # A field validator rather than a model validator on Scenario, so that the error
     # is reported at `market.initial_shoppers` (the key to fix), not at the root.
@@ -44,8 +50,19 @@ class Market(Config):
 
 
 class Acquisition(Config):
-    """Bass diffusion. Defaults: the means of Sultan, Farley & Lehmann's (1990)
-    meta-analysis of 213 Bass fits, p = 0.03 and q = 0.38 per year, per day here."""
+    """New shoppers a day: Bass diffusion (defaults: the means of Sultan, Farley &
+    Lehmann's (1990) meta-analysis of 213 Bass fits, p = 0.03 and q = 0.38 per year, per
+    day here) or a constant Poisson stream, as `growthsim calibrate` may fit."""
+
+    rule: Literal["bass", "constant"] = Field(
+        "bass", description="bass: Bass diffusion (innovation, imitation); constant: new_per_day on average, Poisson.")
+    talkers: Literal["alive", "acquired"] = Field(
+        "alive", description="Whose word of mouth drives Bass's imitation: the shoppers still alive (weighted by "
+                             "satisfaction) or everyone acquired so far, as in Bass's model and a calibration's fit.")
+    new_per_day: float = Field(0.0, ge=0, description="Mean new shoppers a day under the constant rule.")
+    joins_with_order: bool = Field(
+        False, description="A new shopper joins with its first order, after which it cannot drop out (the calibration's "
+                           "convention: a customer is first seen at its first purchase, BG/NBD's trial purchase).")
 
     innovation: float = Field(
         0.03 / DAYS_PER_YEAR, ge=0, le=1, description="Bass p: daily chance a prospect joins on its own (external influence)."
@@ -116,6 +133,9 @@ class Behavior(Config):
     churn_window_days: int = Field(
         90, ge=1, description="Observed churn: a shopper with no order for this many days (since joining or the last order)."
     )
+    one_transaction_a_day: bool = Field(
+        False, description="A shopper who orders visits again from the next day on: a day's orders are one transaction, "
+                           "as in a calibration (same-day orders merged).")
 
 
 class Satisfaction(Config):
@@ -154,6 +174,8 @@ class Scenario(Config):
     name: str = Field("scenario", description="Short name shown in tables.")
     description: str = Field("", description="What this scenario asks, in a strategist's words.")
     horizon_days: int = Field(365, ge=1, le=3650, description="Days simulated.")
+    start_date: datetime.date | None = Field(
+        None, description="Calendar date of day 0 (ISO, e.g. 2025-01-01); a calibrated twin starts at its calibration end.")
     seed: int = Field(1, ge=0, description="Root of the random number tree; same seed, same numbers.")
     replications: int = Field(10, ge=1, le=10_000, description="Independent runs, for confidence intervals.")
     market: Market = Market()

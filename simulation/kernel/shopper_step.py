@@ -18,7 +18,7 @@ from simulation.kernel import feedback
 from simulation.kernel.dropout import dropout_rule
 from simulation.kernel.ledger import Ledger
 from simulation.kernel.limits import MAX_VISIT_DEPTH_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visits_out_of_bounds
-from simulation.kernel.population import PERIOD_DAYS, Shoppers, sorted_unique
+from simulation.kernel.population import INITIAL_CHANNEL, NEVER, PERIOD_DAYS, Shoppers, sorted_unique
 from simulation.kernel.scenario import Scenario
 from simulation.kernel.levers import Levers, product_of
 from simulation.kernel.orders import OrderBatch
@@ -47,8 +47,11 @@ class ShopperStep:
         self.dropout = dropout_rule(scenario, shoppers, levers, strategies, tally, rng["dropout"])
         horizon, window = scenario.horizon_days, scenario.behavior.churn_window_days
         # Shoppers by last active day, from day -window (initial shoppers were last
-        # seen before the run) to the horizon: index = day + window.
-        self.last_active_count = np.zeros(window + horizon + 1, dtype=np.int64)
+        # seen before the run) to the horizon: index = day + window + 1; index 0 holds
+        # a calibrated twin's customers last seen longer ago (lapsed before the run).
+        self.active_offset = window + 1
+        self.last_active_count = np.zeros(window + horizon + 2, dtype=np.int64)
+        self.trial_orders: list[OrderBatch] = []   # today's joiners' first orders (acquisition.joins_with_order)
         self.revenue_by_age = np.zeros(horizon, dtype=np.float64)       # for CLV by age in days
         self.visits_today = 0   # by the busiest shopper, at most (a bound on runaway rates)
 
@@ -102,17 +105,28 @@ class ShopperStep:
 
     # --- the day -------------------------------------------------------------------
 
-    def joined(self, new: np.ndarray, day: int) -> None:
-        window = self.scenario.behavior.churn_window_days
-        self.last_active_count += np.bincount(self.shoppers.last_active_day[new] + window,
+    def joined(self, new: np.ndarray, day: int, trial: bool = False) -> None:
+        """Shoppers who joined today; with `trial`, each joins with its first order (BG/NBD's
+        trial purchase, after which it cannot drop out), placed with today's orders."""
+        s = self.shoppers
+        self.last_active_count += np.bincount(s.last_active_day[new] + self.active_offset,
                                               minlength=len(self.last_active_count))
-        self.tally.joined(self.shoppers.satisfaction[new])
-        self.draw_next_visit(new, self.shoppers.join_time[new])
+        alive = new[s.alive[new]]
+        self.tally.joined(s.satisfaction[alive])
+        if trial:
+            self.trial_orders.append(self._place_orders(day, alive, s.join_time[alive]))
+        self.draw_next_visit(alive, self.next_visit_after(alive, s.join_time[alive], day) if trial else s.join_time[alive])
+
+    def next_visit_after(self, buyers: np.ndarray, order_times: np.ndarray, day: int) -> np.ndarray | float:
+        """When buyers' visits resume after an order: at once, or from the next day when a
+        day's orders are one transaction (behavior.one_transaction_a_day)."""
+        return float(day + 1) if self.scenario.behavior.one_transaction_a_day else order_times
 
     def play_day(self, day: int, today: dict[str, float]) -> OrderBatch:
         s = self.shoppers
         funnel_counts = np.zeros(len(FUNNEL_STAGES) + 1, dtype=np.int64)
-        batches: list[OrderBatch] = []
+        batches, self.trial_orders = self.trial_orders, []
+        funnel_counts[-1] += sum(len(batch) for batch in batches)
         self.dropout.start_day(day)
         visitors = np.flatnonzero(s.next_visit[: s.n] < day + 1.0)
         end = self.dropout.visits_end(visitors, day)
@@ -167,7 +181,8 @@ class ShopperStep:
         self.dropout.after_purchases(buyers)
         staying = s.alive[buyers]
         buyers = buyers[staying]
-        return buyers[self.draw_next_visit(buyers, order_times[staying]) < self.dropout.visits_end(buyers, day)]
+        next_visit = self.draw_next_visit(buyers, self.next_visit_after(buyers, order_times[staying], day))
+        return buyers[next_visit < self.dropout.visits_end(buyers, day)]
 
     def _visits_today(self, day: int, visitors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every visit of these visitors until the end of `day` at their current rates: the
@@ -219,16 +234,17 @@ class ShopperStep:
         np.add.at(s.spend, orders.shopper, paid)
         self.revenue_by_age += np.bincount(day - s.join_day[orders.shopper], weights=paid,
                                            minlength=len(self.revenue_by_age))
+        today["orders_by_initial_shoppers"] = int(np.count_nonzero(s.channel[orders.shopper] == INITIAL_CHANNEL))
         buyers = sorted_unique(orders.shopper)
-        first = buyers[s.first_order_day[buyers] < 0]
+        first = buyers[s.first_order_day[buyers] == NEVER]
         s.first_order_day[first] = day
         self.tally.first_order(s.satisfaction[first])
         # Observed activity: move buyers out of their previous last-active day.
         previous = s.last_active_day[buyers]
         moved = previous != day
         today["reactivated"] = int(np.count_nonzero(previous[moved] < day - window))
-        self.last_active_count -= np.bincount(previous[moved] + window, minlength=len(self.last_active_count))
-        self.last_active_count[day + window] += int(np.count_nonzero(moved))
+        self.last_active_count -= np.bincount(previous[moved] + self.active_offset, minlength=len(self.last_active_count))
+        self.last_active_count[day + self.active_offset] += int(np.count_nonzero(moved))
         s.last_active_day[buyers] = day
         s.set_period_bit(s.life_periods, buyers, (day - s.join_day[buyers]) // PERIOD_DAYS)
         s.set_period_bit(s.calendar_periods, buyers, day // PERIOD_DAYS)
@@ -236,6 +252,7 @@ class ShopperStep:
     def active_and_churned(self, day: int) -> tuple[int, int]:
         """Shoppers active within the churn window at the end of `day`, and those who lapsed today."""
         window = self.scenario.behavior.churn_window_days
-        active = int(self.last_active_count[day + 1: day + window + 1].sum())   # days day-W+1 .. day
-        churned = int(self.last_active_count[day])                               # day - W
+        offset = self.active_offset
+        active = int(self.last_active_count[day - window + 1 + offset: day + 1 + offset].sum())   # days day-W+1 .. day
+        churned = int(self.last_active_count[day - window + offset])                             # day - W
         return active, churned

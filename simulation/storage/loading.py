@@ -35,6 +35,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
+from simulation.kernel.existing_customers import CustomersFileError, customers_in_file
 from simulation.kernel.scenario import Scenario
 
 KeyPath = tuple  # a key's path from the top, e.g. ("behavior", "dropout", "a")
@@ -107,7 +108,23 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Sce
         raise ScenarioError(not_finite)
     if scenario.baseline is not None:
         scenario.baseline = _relative_to_origin(scenario.baseline, origins.get(("baseline",)), "baseline")
+    if scenario.market.customers is not None:
+        _check_customers(scenario, origins.get(("market", "customers")))
     return scenario
+
+
+def _check_customers(scenario: Scenario, origin: Origin | None) -> None:
+    """A calibrated twin's customers file: found beside the scenario, readable, one row per
+    initial shopper."""
+    key = "market.customers"
+    scenario.market.customers = _relative_to_origin(scenario.market.customers, origin, key)
+    try:
+        rows = customers_in_file(scenario.market.customers)
+    except CustomersFileError as error:
+        raise ScenarioError([Problem.at(origin or SET, key, f"{scenario.market.customers}: {error}")]) from None
+    if rows != scenario.market.initial_shoppers:
+        raise ScenarioError([Problem.at(origin or SET, key, f"{scenario.market.customers} has {rows} customers but "
+                                        f"market.initial_shoppers is {scenario.market.initial_shoppers}: they must agree")])
 
 
 def _relative_to_origin(name: str, origin: Origin | None, key: str) -> str:

@@ -41,7 +41,8 @@ if TYPE_CHECKING:   # written duck-typed: storage sits below the experiments
 # in a folder means it is not ours to replace.
 OUTPUT_FILES = frozenset({"summary.json", "timeseries.csv", "cohorts.csv", "growth_accounting.csv", "policy_log.csv",
                           "scenario.yaml", "transactions.csv", "shoppers.csv", "report.html",
-                          "compare.json", "compare.csv"})
+                          "compare.json", "compare.csv",
+                          "calibration.json", "customers.parquet", "scores.csv"})
 _RUN_FOLDER = re.compile(r"\d+-.+")      # compare's DIR/0-NAME/
 _OUR_TEMPORARY = re.compile(r"\..+\.(growthsim-(new|old)-.+|[a-z0-9_]{8})")
 CSV_ROWS_AT_ONCE = 65_536
