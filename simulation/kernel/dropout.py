@@ -37,7 +37,8 @@ class Dropout:
         """`base` (these shoppers' dropout probability or rate) x levers x satisfaction
         feedback x every strategy's dropout_factor."""
         scaled = base * self.levers.dropout_multiplier
-        scaled = scaled * feedback.dropout_multiplier(self.shoppers.satisfaction[who], self.scenario.feedback)
+        scaled = scaled * (feedback.dropout_multiplier(self.shoppers.satisfaction[who], self.scenario.feedback)
+                           / self.tally.neutral.dropout)
         return scaled * product_of(strategy.dropout_factor(who) for strategy in self.strategies)
 
     def leave(self, who: np.ndarray) -> None:

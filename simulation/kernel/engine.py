@@ -157,6 +157,8 @@ class Replication:
             new = self._join(0, np.zeros(count), np.full(count, initial, dtype=np.int8), last_seen, traits)
             self.shoppers.first_order_day[new] = -customers["T"].astype(np.int32)
             self.tally.first_order(self.shoppers.satisfaction[new])
+            if sc.feedback.neutral_at == "first_day":
+                self.tally.set_neutral(feedback.Neutral.of(self.shoppers.satisfaction[new], sc.feedback))
             return count
         count = sc.market.initial_shoppers
         # On the platform before the run: last seen on a day spread over the churn

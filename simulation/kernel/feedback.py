@@ -6,6 +6,8 @@ is exactly 1 and the model is Bass + BG/NBD.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from simulation.kernel.scenario import Feedback
@@ -37,6 +39,26 @@ def word_of_mouth_weight(satisfaction: np.ndarray, feedback: Feedback) -> np.nda
 
 
 
+@dataclass(frozen=True)
+class Neutral:
+    """What each loop's multiplier is divided by. 1: a loop is neutral at
+    `feedback.reference_satisfaction`. With `feedback.neutral_at: first_day` (a calibrated
+    twin), its mean over the shoppers on day 0, so that the population as it starts buys,
+    leaves and talks at the fitted rates, and satisfaction moves outcomes only as it moves
+    from there."""
+
+    purchase: float = 1.0
+    dropout: float = 1.0
+    word_of_mouth: float = 1.0
+
+    @classmethod
+    def of(cls, satisfaction: np.ndarray, feedback: Feedback) -> "Neutral":
+        if feedback.strength == 0 or not satisfaction.size:
+            return cls()
+        return cls(*(float(np.mean(multiplier(satisfaction, feedback)))
+                     for multiplier in (purchase_rate_multiplier, dropout_multiplier, word_of_mouth_weight)))
+
+
 class SatisfactionTally:
     """Running sums over satisfaction, updated only where something changed.
 
@@ -52,6 +74,12 @@ class SatisfactionTally:
         self.customer_satisfaction = 0.0
         self.alive = 0
         self.talkers = 0.0   # Bass A(t): sum of word-of-mouth weights over the alive
+        self.neutral = Neutral()
+
+    def set_neutral(self, neutral: Neutral) -> None:
+        """Divide the loops' multipliers by `neutral` from now on (the talkers counted so far too)."""
+        self.talkers *= self.neutral.word_of_mouth / neutral.word_of_mouth
+        self.neutral = neutral
 
     def _customers(self, satisfaction: np.ndarray, sign: int) -> None:
         # A shopper's 0-10 "would you recommend us?" answer is min(10, floor(11 x sat)): a
@@ -64,7 +92,7 @@ class SatisfactionTally:
 
     def _alive(self, satisfaction: np.ndarray, sign: int) -> None:
         self.alive += sign * satisfaction.size
-        weight = word_of_mouth_weight(satisfaction, self.feedback)
+        weight = word_of_mouth_weight(satisfaction, self.feedback) / self.neutral.word_of_mouth
         self.talkers += sign * (float(np.sum(weight, dtype=np.float64)) if np.ndim(weight) else weight * satisfaction.size)
 
     def joined(self, satisfaction: np.ndarray) -> None:

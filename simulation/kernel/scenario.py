@@ -162,6 +162,10 @@ class Feedback(Config):
     purchase_rate_sensitivity: float = Field(1.0, ge=0, description="Purchase rate x exp(s * this * (satisfaction - reference)).")
     dropout_sensitivity: float = Field(2.0, ge=0, description="Dropout probability x exp(-s * this * (satisfaction - reference)).")
     word_of_mouth_sensitivity: float = Field(1.0, ge=0, description="Talkers weighted by 1 + s * this * (satisfaction - reference).")
+    neutral_at: Literal["reference", "first_day"] = Field(
+        "reference", description="reference: each loop is neutral at reference_satisfaction; first_day: at the mean of its "
+                                 "effect over the shoppers on day 0 (a calibrated twin: satisfaction moves outcomes only as "
+                                 "it moves from where the platform started).")
 
 
 class Economics(Config):

@@ -61,7 +61,7 @@ class ShopperStep:
         """Visits per day: lambda x satisfaction feedback x levers x strategies / baseline conversion."""
         s = self.shoppers
         rate = s.purchase_rate[who].astype(np.float64)
-        rate *= feedback.purchase_rate_multiplier(s.satisfaction[who], self.scenario.feedback)
+        rate *= feedback.purchase_rate_multiplier(s.satisfaction[who], self.scenario.feedback) / self.tally.neutral.purchase
         rate *= product_of(strategy.visit_factor(who) for strategy in self.strategies)
         rate *= self.levers.visit_rate_multiplier / self.scenario.behavior.funnel.conversion()
         return rate

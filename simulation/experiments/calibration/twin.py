@@ -116,7 +116,7 @@ def twin_scenario(base: Scenario, summary: Summary, model: str, fit: Fit, spend:
                    f"the scenario it extends, the warehouse and desk scaled by {factor:.3g} to its orders a day.")
     data = {"name": "twin", "description": description, "start_date": start.isoformat(), "horizon_days": horizon_days,
             "market": {"size": size, "initial_shoppers": customers, "customers": CUSTOMERS_FILE},
-            "acquisition": acquisition_data, "behavior": behavior}
+            "acquisition": acquisition_data, "behavior": behavior, "feedback": {"neutral_at": "first_day"}}
     data.update(scaled_operations(base, factor))
     whole = _merge(base.model_dump(mode="json", exclude={"expect", "baseline"}), data)
     return Scenario.model_validate(whole), factor
