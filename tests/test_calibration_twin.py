@@ -16,7 +16,7 @@ from scipy import integrate, stats
 
 from simulation.experiments.calibration.acquisition import bass_means, fit_acquisition, fit_bass, fit_constant
 from simulation.experiments.calibration.calibrate import (CalibrationError, CalibrationOptions, calibrate,
-                                                          calibration_json, simulate_holdout, write_calibration)
+                                                          simulate_holdout, write_calibration)
 from simulation.experiments.calibration.customers import summarise
 from simulation.kernel.existing_customers import _time_of_leaving, posterior_traits
 from simulation.kernel.scenario import Behavior, Scenario

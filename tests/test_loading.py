@@ -301,7 +301,7 @@ def test_a_misspelt_key_suggests_the_closest_valid_one():
 
 def test_an_unknown_key_with_no_close_match_lists_the_valid_ones():
     write("s.yaml", "market:\n  zebra: 1\n")
-    assert only("s.yaml").message == "unknown key 'zebra'; valid keys: size, initial_shoppers"
+    assert only("s.yaml").message == "unknown key 'zebra'; valid keys: size, initial_shoppers, customers"
 
 
 def test_a_section_written_as_a_value():
