@@ -7,19 +7,22 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from simulation.experiments.calibration.mle import Fit, fit_repeat_buying
+from simulation.experiments.calibration.mle import Distinct, Fit, fit_repeat_buying, per_value
 
 NAMES = ("r", "alpha", "a", "b")
 
 
-def log_likelihood(r, alpha, a, b, x, t_x, T) -> np.ndarray:
-    """Each customer's log-likelihood of (x, t_x, T)."""
-    a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
-    a3 = -(r + x) * np.log(alpha + T)
+def log_likelihood(r, alpha, a, b, x, t_x, T, distinct: Distinct | None = None) -> np.ndarray:
+    """Each customer's log-likelihood of (x, t_x, T). `distinct`: the fit's speed-up, terms of
+    one column computed once per value (mle.Distinct)."""
+    gammaln, log = special.gammaln, np.log
     repeat = x > 0
-    a4 = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x), -np.inf)
-    return a1 + a2 + np.logaddexp(a3, a4)
+    a1_a2 = (per_value(distinct, "x", x, lambda v: gammaln(r + v) + gammaln(b + v) - gammaln(a + b + v))
+             - gammaln(r) + r * log(alpha) + gammaln(a + b) - gammaln(b))
+    a3 = -(r + x) * per_value(distinct, "T", T, lambda v: log(alpha + v))
+    a4 = np.where(repeat, per_value(distinct, "x", x, lambda v: log(a) - log(np.where(v > 0, b + v - 1, 1.0)))
+                  - (r + x) * per_value(distinct, "t_x", t_x, lambda v: log(alpha + v)), -np.inf)
+    return a1_a2 + np.logaddexp(a3, a4)
 
 
 def p_alive(r, alpha, a, b, x, t_x, T) -> np.ndarray:
@@ -49,7 +52,8 @@ def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, method: str = "L-BFGS-
         starts: list[tuple[float, ...]] | None = None) -> Fit:
     typical = float(np.mean(T))
     starts = starts or [(1.0, typical, 1.0, 1.0), (0.3, typical / 5, 0.8, 2.5), (3.0, 3 * typical, 2.0, 0.5)]
-    result = fit_repeat_buying("bgnbd", log_likelihood, NAMES, x, t_x, T, starts, method)
+    result = fit_repeat_buying("bgnbd", log_likelihood, NAMES, x, t_x, T, starts, method,
+                               shared=lambda x, t_x, T: Distinct(x=x, t_x=t_x, T=T))
     if result.params["a"] <= 1.0:
         result.problems.append(f"a = {result.params['a']:.3g} <= 1: expected purchases are infinite; "
                                "the fit is reported but cannot drive a scenario")

@@ -7,15 +7,18 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from simulation.experiments.calibration.mle import Fit, fit_model, patterns
+from simulation.experiments.calibration.mle import Distinct, Fit, fit_model, patterns, per_value, screen
 
 NAMES = ("p", "q", "gamma")
 
 
-def log_likelihood(p, q, gamma, x, m) -> np.ndarray:
+def log_likelihood(p, q, gamma, x, m, distinct: Distinct | None = None) -> np.ndarray:
+    """Each customer's log-likelihood of its x repeat transactions of mean value m.
+    `distinct`: the fit's speed-up, terms of x alone computed once per value (mle.Distinct)."""
+    gammaln = special.gammaln
     px = p * x
-    return (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * np.log(gamma)
-            + (px - 1.0) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + m * x))
+    of_x = per_value(distinct, "x", x, lambda v: gammaln(p * v + q) - gammaln(p * v) + p * v * np.log(v))
+    return of_x - gammaln(q) + q * np.log(gamma) + (px - 1.0) * np.log(m) - (px + q) * np.log(gamma + m * x)
 
 
 def population_mean_value(p, q, gamma) -> float:
@@ -32,16 +35,22 @@ def fit(x: np.ndarray, m: np.ndarray, *, method: str = "L-BFGS-B",
         starts: list[tuple[float, ...]] | None = None) -> Fit:
     x, m = np.asarray(x, float), np.asarray(m, float)
     keep = (x > 0) & (m > 0)
-    (xu, mu), weight = patterns(x[keep], m[keep])
+    x, m = x[keep], m[keep]
 
-    def negative_loglik(log_params: np.ndarray) -> float:
-        p, q, gamma = np.exp(log_params)
-        value = -float(np.dot(weight, log_likelihood(p, q, gamma, xu, mu)))
-        return value if np.isfinite(value) else np.inf
+    def likelihood_of(rows: slice | np.ndarray):
+        (xu, mu), weight = patterns(x[rows], m[rows])
+        distinct = Distinct(x=xu)
 
-    typical = float(np.mean(m[keep]))
+        def negative_loglik(log_params: np.ndarray) -> float:
+            p, q, gamma = np.exp(log_params)
+            value = -float(np.dot(weight, log_likelihood(p, q, gamma, xu, mu, distinct)))
+            return value if np.isfinite(value) else np.inf
+        return negative_loglik
+
+    typical = float(np.mean(m))
     starts = starts or [(1.0, 2.0, typical), (5.0, 4.0, 3 * typical), (0.5, 1.5, typical / 3)]
-    result = fit_model("gamma_gamma", negative_loglik, NAMES, starts, int(keep.sum()), method)
+    result = fit_model("gamma_gamma", likelihood_of(slice(None)), NAMES, starts, x.size, method,
+                       screen=screen(likelihood_of, x.size))
     if result.params["q"] <= 1.0:
         result.problems.append(f"q = {result.params['q']:.3g} <= 1: the mean order value is infinite; "
                                "the fit is reported but cannot drive a scenario")

@@ -9,7 +9,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 from scipy import optimize
-from scipy.differentiate import hessian
+
+
+SCREEN_CUSTOMERS = 20_000   # starts are tried on this many customers when there are more
+SCREEN_SEED = 1987
 
 
 @dataclass
@@ -45,13 +48,29 @@ def maximise(negative_loglik: Callable[[np.ndarray], float], names: Sequence[str
     return np.exp(best.x), -float(best.fun), bool(best.success)
 
 
-def standard_errors(negative_loglik: Callable[[np.ndarray], float], params: np.ndarray) -> np.ndarray:
+def standard_errors(negative_loglik: Callable[[np.ndarray], float], params: np.ndarray, step: float = 1e-3) -> np.ndarray:
     """Covariance of the parameters from the observed information on the log scale
-    (delta method: cov(theta) = diag(theta) cov(log theta) diag(theta)); NaN where singular."""
-    def batched(log_params: np.ndarray) -> np.ndarray:
-        return np.apply_along_axis(negative_loglik, 0, log_params)
+    (delta method: cov(theta) = diag(theta) cov(log theta) diag(theta)); NaN where singular.
 
-    information = hessian(batched, np.log(params)).ddf
+    The Hessian by central differences, a step of 0.1 % on the log scale: 1 + 2k^2
+    evaluations for k parameters (33 for four), against 400 for scipy.differentiate's
+    adaptive scheme, with the same standard errors to five digits (checked on both fits);
+    a million customers' likelihood costs a twentieth of a second per evaluation."""
+    centre = np.log(params)
+    k = centre.size
+    shift = np.eye(k) * step
+
+    def at(*offsets: np.ndarray) -> float:
+        return negative_loglik(centre + sum(offsets))
+
+    information = np.empty((k, k))
+    middle = at()
+    for i in range(k):
+        information[i, i] = (at(shift[i]) - 2 * middle + at(-shift[i])) / step ** 2
+        for j in range(i):
+            information[i, j] = information[j, i] = (
+                at(shift[i], shift[j]) - at(shift[i], -shift[j]) - at(-shift[i], shift[j]) + at(-shift[i], -shift[j])
+            ) / (4 * step ** 2)
     try:
         log_covariance = np.linalg.inv(information)
     except np.linalg.LinAlgError:
@@ -60,12 +79,35 @@ def standard_errors(negative_loglik: Callable[[np.ndarray], float], params: np.n
 
 
 def fit_model(model: str, negative_loglik: Callable[[np.ndarray], float], names: Sequence[str],
-              starts: Sequence[Sequence[float]], customers: int, method: str = "L-BFGS-B") -> Fit:
+              starts: Sequence[Sequence[float]], customers: int, method: str = "L-BFGS-B",
+              screen: Callable[[np.ndarray], float] | None = None) -> Fit:
+    """`screen`, the likelihood of a random subsample: the starts are tried on it, and only
+    the best optimum found there is taken on to the whole data."""
+    if screen is not None and len(starts) > 1:
+        starts = [maximise(screen, names, starts, method)[0]]
     params, loglik, converged = maximise(negative_loglik, names, starts, method)
     covariance = standard_errors(negative_loglik, params)
     se = np.sqrt(np.diag(covariance))
     return Fit(model, dict(zip(names, params.tolist())), loglik, dict(zip(names, se.tolist())), covariance,
                customers, converged)
+
+
+class Distinct:
+    """Columns' distinct values and where each row's is: a term that depends on one column
+    alone is computed once per value and gathered (a million customers have a few hundred
+    distinct x and T, against some 170,000 distinct (x, t_x, T)); the fit's speed-up."""
+
+    def __init__(self, **columns: np.ndarray) -> None:
+        self.columns = {name: np.unique(values, return_inverse=True) for name, values in columns.items()}
+
+    def of(self, name: str, term: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        values, where = self.columns[name]
+        return term(values)[where.ravel()]
+
+
+def per_value(distinct: Distinct | None, name: str, column: np.ndarray, term: Callable) -> np.ndarray:
+    """`term(column)`, through `distinct` when there is one."""
+    return term(column) if distinct is None else distinct.of(name, term)
 
 
 def patterns(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -77,14 +119,29 @@ def patterns(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
 
 def fit_repeat_buying(model: str, log_likelihood: Callable, names: Sequence[str], x: np.ndarray, t_x: np.ndarray,
-                      T: np.ndarray, starts: Sequence[Sequence[float]], method: str = "L-BFGS-B") -> Fit:
+                      T: np.ndarray, starts: Sequence[Sequence[float]], method: str = "L-BFGS-B",
+                      shared: Callable | None = None) -> Fit:
     """Fit a model of repeat buying (BG/NBD, Pareto/NBD) whose `log_likelihood(*params, x, t_x, T)`
-    gives each customer's log-likelihood, to customers' (x, t_x, T)."""
-    (xu, tu, Tu), weight = patterns(np.asarray(x, float), np.asarray(t_x, float), np.asarray(T, float))
+    gives each customer's log-likelihood, to customers' (x, t_x, T). `shared(x, t_x, T)`, if
+    given, prepares what every evaluation shares, passed to `log_likelihood` last."""
+    columns = [np.asarray(c, float) for c in (x, t_x, T)]
 
-    def negative_loglik(log_params: np.ndarray) -> float:
-        with np.errstate(all="ignore"):
-            value = -float(np.dot(weight, log_likelihood(*np.exp(log_params), xu, tu, Tu)))
-        return value if np.isfinite(value) else np.inf
+    def likelihood_of(rows: slice | np.ndarray) -> Callable[[np.ndarray], float]:
+        (xu, tu, Tu), weight = patterns(*(c[rows] for c in columns))
+        extra = () if shared is None else (shared(xu, tu, Tu),)
 
-    return fit_model(model, negative_loglik, names, starts, len(x), method)
+        def negative_loglik(log_params: np.ndarray) -> float:
+            with np.errstate(all="ignore"):
+                value = -float(np.dot(weight, log_likelihood(*np.exp(log_params), xu, tu, Tu, *extra)))
+            return value if np.isfinite(value) else np.inf
+        return negative_loglik
+
+    return fit_model(model, likelihood_of(slice(None)), names, starts, len(x), method, screen=screen(likelihood_of, len(x)))
+
+
+def screen(likelihood_of: Callable, customers: int) -> Callable[[np.ndarray], float] | None:
+    """The likelihood of SCREEN_CUSTOMERS customers drawn at random (a fixed seed) when there
+    are more: trying every start on all of a million customers would cost minutes."""
+    if customers <= SCREEN_CUSTOMERS:
+        return None
+    return likelihood_of(np.random.default_rng(SCREEN_SEED).choice(customers, SCREEN_CUSTOMERS, replace=False))
