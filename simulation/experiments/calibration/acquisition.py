@@ -91,6 +91,8 @@ def fit_bass(new_per_day: np.ndarray) -> AcquisitionFit:
     params = {"p": fit.params["p"], "q": fit.params["q"], "m": seen + fit.params["m_beyond"]}
     se = {"p": fit.se["p"], "q": fit.se["q"], "m": fit.se["m_beyond"]}
     problems = [] if fit.converged else ["the optimiser did not report convergence"]
+    if not all(np.isfinite(list(se.values()))):
+        problems.append("standard errors undefined: m is at the customers already seen (the market looks exhausted)")
     return AcquisitionFit("bass", params, se, fit.loglik, 6 - 2 * fit.loglik, skip, problems)
 
 

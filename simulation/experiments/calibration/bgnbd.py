@@ -39,13 +39,17 @@ def expected_purchases(t, r, alpha, a, b):
     return (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
 
 
-def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T) -> np.ndarray:
-    """E[Y(t) | x, t_x, T]: repeat transactions in the next t days (eq. 10); infinite for a <= 1."""
+def expected_purchases_if_alive(t, r, alpha, a, b, x, t_x, T) -> np.ndarray:
+    """E[Y(t) | x, t_x, T, alive at T]: repeat transactions in the next t days of a customer still alive."""
     x = np.asarray(x, dtype=float)
     z = t / (alpha + T + t)
     hyp = special.hyp2f1(r + x, b + x, a + b + x - 1.0, z)
-    head = (a + b + x - 1.0) / (a - 1.0) * (1.0 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
-    return head * p_alive(r, alpha, a, b, x, t_x, T)
+    return (a + b + x - 1.0) / (a - 1.0) * (1.0 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
+
+
+def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T) -> np.ndarray:
+    """E[Y(t) | x, t_x, T]: repeat transactions in the next t days (eq. 10); infinite for a <= 1."""
+    return expected_purchases_if_alive(t, r, alpha, a, b, x, t_x, T) * p_alive(r, alpha, a, b, x, t_x, T)
 
 
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, method: str = "L-BFGS-B",

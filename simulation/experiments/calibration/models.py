@@ -42,18 +42,19 @@ class PatternScores:
         self.inverse = self.inverse.ravel()
         self.x, self.t_x, self.T = unique.T
         self.weight = np.bincount(self.inverse, minlength=unique.shape[0]).astype(float)
+        with np.errstate(all="ignore"):
+            self.alive = self.model.p_alive(*self.params, self.x, self.t_x, self.T)
 
     def expected(self, t: float) -> np.ndarray:
         """E[Y(t) | x, t_x, T] of each distinct pattern."""
         with np.errstate(all="ignore"):
-            return self.model.conditional_expected_purchases(t, *self.params, self.x, self.t_x, self.T)
+            return self.model.expected_purchases_if_alive(t, *self.params, self.x, self.t_x, self.T) * self.alive
 
     def total_expected(self, t: float) -> float:
         return float(np.dot(self.weight, self.expected(t)))
 
     def p_alive(self) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return self.model.p_alive(*self.params, self.x, self.t_x, self.T)
+        return self.alive
 
 
 def choose_model(requested: str, fits: dict[str, Fit], holdout_errors: dict[str, float] | None) -> tuple[str, str]:

@@ -72,15 +72,18 @@ def expected_purchases(t, r, alpha, s, beta):
     return r * beta / (alpha * (s - 1.0)) * (1.0 - (beta / (beta + t)) ** (s - 1.0))
 
 
-def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T) -> np.ndarray:
-    """E[Y(t) | x, t_x, T]: repeat transactions in the next t days."""
+def expected_purchases_if_alive(t, r, alpha, s, beta, x, t_x, T) -> np.ndarray:
+    """E[Y(t) | x, t_x, T, alive at T]: repeat transactions in the next t days of a customer still alive."""
     x = np.asarray(x, dtype=float)
     if s == 1.0:
-        head = (r + x) * (beta + T) / (alpha + T) * np.log((beta + T + t) / (beta + T))
-    else:
-        head = ((r + x) * (beta + T) / ((alpha + T) * (s - 1.0))
-                * (1.0 - ((beta + T) / (beta + T + t)) ** (s - 1.0)))
-    return head * p_alive(r, alpha, s, beta, x, t_x, T)
+        return (r + x) * (beta + T) / (alpha + T) * np.log((beta + T + t) / (beta + T))
+    return ((r + x) * (beta + T) / ((alpha + T) * (s - 1.0))
+            * (1.0 - ((beta + T) / (beta + T + t)) ** (s - 1.0)))
+
+
+def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T) -> np.ndarray:
+    """E[Y(t) | x, t_x, T]: repeat transactions in the next t days."""
+    return expected_purchases_if_alive(t, r, alpha, s, beta, x, t_x, T) * p_alive(r, alpha, s, beta, x, t_x, T)
 
 
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, method: str = "L-BFGS-B",
