@@ -194,3 +194,26 @@ def test_too_few_repeat_buyers_and_an_end_outside_the_data_are_refused(neutral_b
         calibrate(log_of(few), neutral_base)
     with pytest.raises(CalibrationError, match="outside the orders' dates"):
         calibrate(log_of(few), neutral_base, CalibrationOptions(datetime.date(2023, 1, 1)))
+
+
+@pytest.mark.parametrize("acquisition", [{"rule": "constant", "new_per_day": 25.0},
+                                         {"rule": "bass", "innovation": 0.0005, "imitation": 0.012, "talkers": "acquired"}])
+def test_the_twins_acquisition_follows_the_rule_fitted(acquisition):
+    """Each day's new shoppers against the rule's expectation given those acquired before it
+    (the calibration's likelihood): the sum of the differences is a martingale whose variance
+    is at most the sum of the expectations (binomial or Poisson counts)."""
+    from simulation.kernel.engine import simulate
+    scenario = Scenario.model_validate({"horizon_days": 300, "market": {"size": 20_000, "initial_shoppers": 500},
+                                        "acquisition": acquisition | {"joins_with_order": True},
+                                        "feedback": {"strength": 0.0}})
+    daily = simulate(scenario).daily
+    new = daily["new_shoppers"] - daily["new_shoppers_initial"]
+    acquired_before = np.cumsum(daily["new_shoppers"]) - daily["new_shoppers"] + daily["new_shoppers_initial"] * (
+        np.arange(300) == 0)
+    if acquisition["rule"] == "constant":
+        expected = np.full(300, 25.0)
+    else:
+        expected = bass_means(0.0005, 0.012, 20_000, acquired_before)
+    assert abs((new - expected).sum()) < Z * np.sqrt(expected.sum()), (new.sum(), expected.sum())
+    # Each joins with its first order: day 1's orders include every newcomer of the day.
+    assert np.all(daily["orders"] >= new)
