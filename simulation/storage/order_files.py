@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import fastexcel
 import polars as pl
 
 from simulation.storage.order_columns import OrderExportError
@@ -56,7 +57,7 @@ def load_table(path: Path, encoding: str | None = None) -> RawTable:
         return _load_text(file, data, encoding, compressed)
     except OrderExportError:
         raise
-    except (pl.exceptions.PolarsError, OSError, EOFError, ValueError) as error:
+    except (pl.exceptions.PolarsError, fastexcel.FastExcelError, OSError, EOFError, ValueError) as error:
         raise OrderExportError(f"{file}: cannot be read as an order export (CSV, TSV, .gz, .xlsx or "
                                f"Parquet): {str(error).splitlines()[0] if str(error) else type(error).__name__}"
                                ) from None
