@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -370,3 +371,11 @@ def test_utc_offsets_in_parquet_strings_are_instants(tmp_path):
     moment = datetime(2024, 3, 5, 16, 30, tzinfo=timezone.utc)
     pl.DataFrame({"customer": ["a"], "date": [moment.isoformat()], "amount": ["5"]}).write_parquet(path)
     assert read_orders(path).orders["day"].to_list() == [date(2024, 3, 6)]
+
+
+def test_the_shipped_example_reads_as_its_readme_says():
+    example = Path(__file__).resolve().parents[1] / "examples" / "shop_orders.csv"
+    report = read_orders(example, ReadOptions(keep_status=("交易成功",))).report
+    assert (report.rows, report.kept_rows, report.encoding) == (4602, 4559, "utf-8-sig")
+    assert report.bad_rows == {"unparseable date": 4, "empty amount": 4}
+    assert (report.filtered_rows, report.refunds_netted, report.orders_refunded_away) == (15, 10, 10)
