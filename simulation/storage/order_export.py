@@ -26,8 +26,6 @@ __all__ = ["OrderExportError", "OrderLog", "ReadOptions", "ReadReport", "guess_c
 FIRST_LINES = 5
 # Marks around amounts in seller-centre exports (currency signs and words, thousands separators).
 AMOUNT_NOISE = r"(?i)[¥￥$,，\s]|RMB|CNY|元"
-# Excel-proofing around ids: ="123" or a leading apostrophe keeps long numbers as text.
-ID_WRAPPER = r"""^=?"(.*)"$|^'(.*)$"""
 CANCELLED_LIKE = ("关闭", "取消", "退款", "退货", "失败", "cancel", "refund", "closed", "void", "fail")
 # The column a reason is about, to name it in messages.
 REASON_ROLE = {"missing customer": "customer", "missing date": "date", "unparseable date": "date",
@@ -121,18 +119,23 @@ def looks_cancelled(status: str) -> bool:
 def read_orders(path: str | Path, options: ReadOptions = ReadOptions()) -> OrderLog:
     path = Path(path)
     file = str(path)
-    table = load_table(path, options.encoding)
-    frame = table.frame
-    header = [c for c in frame.columns if c != LINE]
-    if frame.height == 0:
-        raise OrderExportError(f"{file} has no orders: no data rows under the header"
-                               + (f" ({', '.join(header)})" if header else ""))
     needed = REQUIRED_ROLES + (("status",) if options.keep_status else ())
     given = {role: getattr(options, role) for role in ROLES}
-    columns, guessed = resolve_columns(file, header, given, needed)
+    resolved: dict[str, dict] = {}
+
+    def choose(header: list[str]) -> list[str]:
+        resolved["columns"], resolved["guessed"] = resolve_columns(file, header, given, needed)
+        return list(dict.fromkeys(c for c in resolved["columns"].values() if c is not None))
+
+    table = load_table(path, options.encoding, choose)
+    frame, columns, guessed = table.frame, resolved["columns"], resolved["guessed"]
+    form, encoding = table.format, table.encoding
+    if frame.height == 0:
+        raise OrderExportError(f"{file} has no orders: no data rows under the header ({', '.join(table.header)})")
     rows = frame.height
 
     values = _role_values(frame, columns)
+    del frame, table     # only the role columns are kept from here on (memory on big files)
     status_counts, filtered_by = {}, {}
     if columns["status"] is not None:
         counts = values.group_by("status").len().sort("len", descending=True)
@@ -142,19 +145,21 @@ def read_orders(path: str | Path, options: ReadOptions = ReadOptions()) -> Order
         removed = values.filter(~kept).group_by("status").len().sort("len", descending=True)
         filtered_by = {_shown(v): n for v, n in removed.iter_rows()}
         values = values.filter(kept)
+    values = values.drop("status")
 
     values = _checked(values, options, has_order=columns["order"] is not None)
     bad = values.filter(pl.col("reason").is_not_null())
-    good = values.filter(pl.col("reason").is_null())
+    good = values.filter(pl.col("reason").is_null()).select("line", "customer", "day", "amount", "order", "reason")
+    del values
     if columns["order"] is not None:
         orders, unmatched, refunds_netted, refunded_away = _netted(good)
-        bad = pl.concat([bad, unmatched], how="vertical_relaxed")
+        bad = pl.concat([bad, unmatched], how="diagonal_relaxed")
     else:
         orders, refunds_netted, refunded_away = good, 0, 0
     orders = orders.select("customer", "day", "amount", "order", "line").sort("line")
 
     bad_rows, bad_lines = _bad_summary(bad)
-    report = ReadReport(file=file, format=table.format, encoding=table.encoding, rows=rows,
+    report = ReadReport(file=file, format=form, encoding=encoding, rows=rows,
                         columns=columns, guessed=guessed, bad_rows=bad_rows, bad_lines=bad_lines,
                         filtered_rows=sum(filtered_by.values()), filtered_by=filtered_by,
                         refunds_netted=refunds_netted, orders_refunded_away=refunded_away,
@@ -171,44 +176,66 @@ def _shown(status: str | None) -> str:
     return "(empty)" if status is None else status
 
 
-def _clean_id(column: pl.Expr) -> pl.Expr:
-    text = column.cast(pl.String).str.strip_chars()
-    text = pl.when(text.str.contains(ID_WRAPPER)).then(text.str.replace(ID_WRAPPER, "${1}${2}")).otherwise(text)
-    text = text.str.strip_chars()
-    return pl.when(text == "").then(None).otherwise(text)
+def _id_text(values: pl.Series) -> pl.Series:
+    """Ids as trimmed text, null when blank. Excel-proofing (="123", or a leading apostrophe,
+    which keep long numbers as text) is removed only when the file has any: every pass over
+    millions of strings costs a fraction of a second."""
+    text = values.cast(pl.String).str.strip_chars()
+    if (text.str.starts_with("=") | text.str.starts_with("'")).any():
+        text = text.str.strip_prefix("=").str.strip_chars('"').str.strip_prefix("'").str.strip_chars()
+    return pl.select(pl.when(text == "").then(None).otherwise(text)).to_series()
+
+
+def _amounts(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Float64 amounts (null where unparseable) and which ones are empty. Plain numbers are
+    cast directly; only the rest is cleaned of currency marks and separators (a regex)."""
+    if values.dtype.is_numeric():
+        amounts = values.cast(pl.Float64)
+        return amounts, amounts.is_null()
+    text = values.cast(pl.String)
+    amounts = text.cast(pl.Float64, strict=False)
+    empty = text.is_null()
+    rows = pl.int_range(len(text), eager=True, dtype=pl.Int64).filter(amounts.is_null() & text.is_not_null())
+    if not rows.is_empty():
+        cleaned = text.gather(rows).str.replace_all(AMOUNT_NOISE, "")
+        amounts.scatter(rows, cleaned.cast(pl.Float64, strict=False))
+        empty = empty.clone()
+        empty.scatter(rows, cleaned == "")
+    return amounts, empty
 
 
 def _role_values(frame: pl.DataFrame, columns: dict[str, str | None]) -> pl.DataFrame:
-    """The role columns under their role names, as text (the date as the file typed it)."""
-    def text(role: str) -> pl.Expr:
+    """The role columns under their role names: ids and status as text, the date and the
+    amount as the file typed them."""
+    def column(role: str) -> pl.Series:
         if columns[role] is None:
-            return pl.lit(None, dtype=pl.String).alias(role)
-        return pl.col(columns[role]).cast(pl.String).str.strip_chars().alias(role)
-    return frame.select(
-        pl.col(LINE).alias("line"),
-        _clean_id(pl.col(columns["customer"])).alias("customer"),
-        pl.col(columns["date"]).alias("date_value"),
-        text("amount").alias("amount_text"),
-        (_clean_id(pl.col(columns["order"])) if columns["order"] else pl.lit(None, dtype=pl.String)).alias("order"),
-        text("status"),
-    )
+            return pl.Series(role, [], dtype=pl.String).extend_constant(None, frame.height)
+        return frame[columns[role]]
+    status = column("status")
+    return pl.DataFrame({
+        "line": frame[LINE],
+        "customer": _id_text(column("customer")),
+        "date_value": column("date"),
+        "amount_value": column("amount"),
+        "order": _id_text(column("order")) if columns["order"] else column("order"),
+        "status": status.cast(pl.String).str.strip_chars() if columns["status"] else status,
+    })
 
 
 def _checked(values: pl.DataFrame, options: ReadOptions, has_order: bool) -> pl.DataFrame:
     """Day and amount parsed, and each row's first reason to be bad (null when good)."""
     day = parse_days(values["date_value"], options.timezone, options.date_format)
-    date_text = values["date_value"].cast(pl.String).str.strip_chars()
-    amount_text = pl.col("amount_text").str.replace_all(AMOUNT_NOISE, "")
-    values = values.with_columns(
-        day.alias("day"),
-        date_text.alias("date_text"),
-        pl.when(amount_text == "").then(None).otherwise(amount_text).alias("amount_clean"),
-    ).with_columns(pl.col("amount_clean").cast(pl.Float64, strict=False).alias("amount"))
+    amount, empty_amount = _amounts(values["amount_value"])
+    date_missing = values["date_value"].is_null()
+    if values["date_value"].dtype == pl.String:
+        date_missing = date_missing | (values["date_value"] == "")
+    values = values.with_columns(day.alias("day"), amount.alias("amount"), empty_amount.alias("empty_amount"),
+                                 date_missing.alias("date_missing"))
     amount = pl.col("amount")
     reason = (pl.when(pl.col("customer").is_null()).then(pl.lit("missing customer"))
-              .when(pl.col("date_text").is_null() | (pl.col("date_text") == "")).then(pl.lit("missing date"))
+              .when(pl.col("date_missing")).then(pl.lit("missing date"))
               .when(pl.col("day").is_null()).then(pl.lit("unparseable date"))
-              .when(pl.col("amount_clean").is_null()).then(pl.lit("empty amount"))
+              .when(pl.col("empty_amount")).then(pl.lit("empty amount"))
               .when(amount.is_null() | ~amount.is_finite()).then(pl.lit("unparseable amount")))
     if not has_order:
         reason = reason.when(amount < 0).then(pl.lit("negative amount without an order column"))
@@ -222,8 +249,12 @@ def _netted(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     refunded away."""
     positive = good.filter(pl.col("amount") >= 0)
     refunds = good.filter(pl.col("amount") < 0)
-    by_order = (positive.filter(pl.col("order").is_not_null()).sort("line")
-                .group_by("order", maintain_order=True)
+    with_id = positive.filter(pl.col("order").is_not_null())
+    # Only the orders with several rows or a refund are grouped: grouping millions of distinct
+    # string ids costs seconds, and most orders have one row.
+    refunded_ids = refunds["order"].drop_nulls().unique()
+    grouped = with_id["order"].is_duplicated() | with_id["order"].is_in(refunded_ids.implode())
+    by_order = (with_id.filter(grouped).sort("line").group_by("order", maintain_order=True)
                 .agg(pl.col("customer").first(), pl.col("day").min(), pl.col("amount").sum(),
                      pl.col("line").min()))
     refunds = refunds.join(by_order.select("order", pl.col("day").alias("order_day")), on="order", how="left")
@@ -234,9 +265,10 @@ def _netted(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     by_order = by_order.join(refunded, on="order", how="left").with_columns(
         (pl.col("amount") + pl.col("refunded").fill_null(0.0)).alias("amount"))
     away = by_order.filter(pl.col("refunded").is_not_null() & (pl.col("amount") <= 0))
-    by_order = by_order.filter(pl.col("refunded").is_null() | (pl.col("amount") > 0))
-    without_id = positive.filter(pl.col("order").is_null()).select(by_order.drop("refunded").columns)
-    orders = pl.concat([by_order.drop("refunded"), without_id], how="vertical_relaxed")
+    by_order = by_order.filter(pl.col("refunded").is_null() | (pl.col("amount") > 0)).drop("refunded")
+    singles = with_id.filter(~grouped).select(by_order.columns)
+    without_id = positive.filter(pl.col("order").is_null()).select(by_order.columns)
+    orders = pl.concat([singles, by_order, without_id], how="vertical_relaxed")
     return orders, unmatched, matched.height, away.height
 
 
@@ -250,7 +282,7 @@ def _too_many_bad(file: str, bad: pl.DataFrame, rows: int, columns: dict[str, st
                   max_fraction: float, bad_rows: dict[str, int]) -> str:
     first = bad.sort("line").row(0, named=True)
     role = REASON_ROLE.get(first["reason"], "amount")
-    value = {"customer": first["customer"], "date": first["date_text"], "amount": first["amount_text"],
+    value = {"customer": first["customer"], "date": first["date_value"], "amount": first["amount_value"],
              "order": first["order"]}.get(role)
     shown = "empty" if value is None or value == "" else repr(value)
     counts = ", ".join(f"{reason} {count}" for reason, count in bad_rows.items())

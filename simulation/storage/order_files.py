@@ -9,8 +9,10 @@ from 1. Rows with nothing in them are dropped (they are not orders, and not bad 
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,16 +28,23 @@ ZIP_MAGIC = b"PK\x03\x04"            # .xlsx is a zip of XML files
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"      # legacy .xls
 UTF8_BOM = b"\xef\xbb\xbf"
 DELIMITERS = (",", "\t", ";")
+UTF8_CHECK_CHUNK = 1 << 24
 
 
 @dataclass
 class RawTable:
-    frame: pl.DataFrame       # the file's columns (strings for text and Excel) and LINE
+    header: list[str]         # every column of the file
+    frame: pl.DataFrame       # the columns chosen (strings for text and Excel) and LINE
     format: str               # csv, tsv, csv.gz, xlsx, xls, parquet
     encoding: str | None      # for text files: utf-8, utf-8-sig (with a BOM), gb18030...
 
 
-def load_table(path: Path, encoding: str | None = None) -> RawTable:
+Chooser = Callable[[list[str]], list[str]]   # the header -> the columns to read
+
+
+def load_table(path: Path, encoding: str | None = None, choose: Chooser = list) -> RawTable:
+    """The file's table, with only the columns `choose` picks from its header read (exports
+    carry dozens of columns; reading five of them saves time and memory)."""
     file = str(path)
     try:
         with open(path, "rb") as handle:
@@ -46,15 +55,16 @@ def load_table(path: Path, encoding: str | None = None) -> RawTable:
         raise OrderExportError(f"{file}: cannot be opened ({error.strerror})") from None
     try:
         if magic.startswith(PARQUET_MAGIC):
-            frame = pl.read_parquet(path)
-            return RawTable(_with_lines(frame, first=1), "parquet", None)
+            header = list(pl.read_parquet_schema(path))
+            frame = pl.read_parquet(path, columns=choose(header))
+            return RawTable(header, _with_lines(frame, first=1), "parquet", None)
         if magic.startswith(ZIP_MAGIC) or magic.startswith(OLE_MAGIC):
-            return _load_excel(path, "xls" if magic.startswith(OLE_MAGIC) else "xlsx")
+            return _load_excel(path, "xls" if magic.startswith(OLE_MAGIC) else "xlsx", choose)
         data = path.read_bytes()
         compressed = magic.startswith(GZIP_MAGIC)
         if compressed:
             data = gzip.decompress(data)
-        return _load_text(file, data, encoding, compressed)
+        return _load_text(file, data, encoding, compressed, choose)
     except OrderExportError:
         raise
     except (pl.exceptions.PolarsError, fastexcel.FastExcelError, OSError, EOFError, ValueError) as error:
@@ -64,17 +74,15 @@ def load_table(path: Path, encoding: str | None = None) -> RawTable:
 
 
 def _with_lines(frame: pl.DataFrame, first: int) -> pl.DataFrame:
-    """LINE from the row's index, then the rows with no value at all dropped."""
+    """LINE from the row's index, then the rows with no value in the columns read dropped."""
+    values = frame.columns
     frame = frame.with_row_index(LINE, offset=first).with_columns(pl.col(LINE).cast(pl.Int64))
-    values = [c for c in frame.columns if c != LINE]
     if not values:
         return frame
-    text = [pl.col(c).cast(pl.String).str.strip_chars() for c in values]
-    empty = pl.all_horizontal([t.is_null() | (t == "") for t in text])
-    return frame.filter(~empty)
+    return frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in values]))
 
 
-def _load_excel(path: Path, form: str) -> RawTable:
+def _load_excel(path: Path, form: str, choose: Chooser) -> RawTable:
     # Every cell as text (fastexcel writes date cells as `2024-03-05 14:02:00`, whole numbers
     # without `.0`), so a column typed by its first rows cannot turn later cells into nulls;
     # order_dates parses the text, Excel serial numbers included. The header is taken to be
@@ -83,24 +91,20 @@ def _load_excel(path: Path, form: str) -> RawTable:
         frame = pl.read_excel(path, engine="calamine", read_options={"dtypes": "string"})
     except pl.exceptions.NoDataError:
         frame = pl.DataFrame()
-    return RawTable(_with_lines(frame, first=2), form, None)
+    header = frame.columns
+    return RawTable(header, _with_lines(frame.select(choose(header)), first=2), form, None)
 
 
 def _decode(file: str, data: bytes, encoding: str | None) -> tuple[bytes, str]:
     """UTF-8 bytes for polars (which reads nothing else) and the encoding they came in."""
     if encoding is None:
-        if data.startswith(UTF8_BOM):
-            data, name = data[len(UTF8_BOM):], "utf-8-sig"
-        else:
-            name = "utf-8"
-        try:
-            data.decode("utf-8")    # one C call over the whole file, to check it is UTF-8
-            return data, name
-        except UnicodeDecodeError:
-            encoding = "gb18030"
+        if _is_utf8(data):
+            # polars skips a UTF-8 BOM itself
+            return data, "utf-8-sig" if data.startswith(UTF8_BOM) else "utf-8"
+        encoding = "gb18030"
     if encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig"):
-        data = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
         name, target = encoding, "utf-8"
+        data = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
     else:
         name, target = encoding, encoding
     try:
@@ -114,15 +118,30 @@ def _decode(file: str, data: bytes, encoding: str | None) -> tuple[bytes, str]:
                                f"--encoding gb18030") from None
 
 
-def _load_text(file: str, data: bytes, encoding: str | None, compressed: bool) -> RawTable:
+def _is_utf8(data: bytes) -> bool:
+    """Decoded in chunks (a loop over 16 MB pieces) so as not to hold a str of the whole file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), UTF8_CHECK_CHUNK):
+            decoder.decode(view[start:start + UTF8_CHECK_CHUNK], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _load_text(file: str, data: bytes, encoding: str | None, compressed: bool, choose: Chooser) -> RawTable:
     data, name = _decode(file, data, encoding)
-    header = data.split(b"\n", 1)[0].decode("utf-8")
-    if not header.strip():
+    end = data.find(b"\n", 0, 1 << 20)
+    first_line = data[:end if end >= 0 else 1 << 20].decode("utf-8", "replace")
+    if not first_line.strip(" \r\t\ufeff"):
         raise OrderExportError(f"{file} has no orders: the file is empty")
-    separator = max(DELIMITERS, key=header.count)
+    separator = max(DELIMITERS, key=first_line.count)
+    options = dict(separator=separator, infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
+    header = pl.read_csv(io.BytesIO(data), n_rows=0, **options).columns
     # Line numbers are row index + 2 (line 1 is the header). This assumes no quoted field holds
     # a line break; seller-centre exports do not write any in the columns read here.
-    frame = pl.read_csv(io.BytesIO(data), separator=separator, infer_schema=False,
-                        truncate_ragged_lines=True, raise_if_empty=False)
+    frame = pl.read_csv(io.BytesIO(data), columns=choose(header), **options)
     form = ("tsv" if separator == "\t" else "csv") + (".gz" if compressed else "")
-    return RawTable(_with_lines(frame, first=2), form, name)
+    return RawTable(header, _with_lines(frame, first=2), form, name)
