@@ -318,8 +318,8 @@ def test_empty_header_only_missing_and_unreadable_files_are_errors(tmp_path):
     with pytest.raises(OrderExportError, match=r"broken.xlsx: cannot be read"):
         read_orders(tmp_path / "broken.xlsx")
     with pytest.raises(OrderExportError, match=r"has no orders left"):
-        read_lines(tmp_path, ["customer_id,date,amount", "a,2024-03-05,1", "b,2024-03-05,2"],
-                   options=ReadOptions(keep_status=("x",), status="amount"))
+        read_lines(tmp_path, ["customer_id,date,amount,state", "a,2024-03-05,1,ok", "b,2024-03-05,2,ok"],
+                   options=ReadOptions(keep_status=("x",), status="state"))
 
 
 # The synthetic shop ---------------------------------------------------------------------------
@@ -379,3 +379,37 @@ def test_the_shipped_example_reads_as_its_readme_says():
     assert (report.rows, report.kept_rows, report.encoding) == (4602, 4559, "utf-8-sig")
     assert report.bad_rows == {"unparseable date": 4, "empty amount": 4}
     assert (report.filtered_rows, report.refunds_netted, report.orders_refunded_away) == (15, 10, 10)
+
+
+def test_excel_proofed_ids_and_float_ids_are_plain_ids(tmp_path):
+    lines = ["order_id,customer_id,date,amount", '"=""1001""",\'tb01,2024-03-05,1', "'1002, tb02 ,2024-03-05,2"]
+    log = read_lines(tmp_path, lines)
+    assert log.orders.select("order", "customer").rows() == [("1001", "tb01"), ("1002", "tb02")]
+    path = tmp_path / "typed.parquet"
+    pl.DataFrame({"customer": [501.0, None], "date": ["2024-03-05", "2024-03-05"], "amount": [1.0, 2.0]}
+                 ).write_parquet(path)
+    log = read_orders(path, LENIENT)
+    assert log.orders["customer"].to_list() == ["501"]
+    assert log.report.bad_rows == {"missing customer": 1}
+
+
+def test_not_a_number_amounts_are_unparseable(tmp_path):
+    log = read_lines(tmp_path, ["customer_id,date,amount", "a,2024-03-05,NaN", "b,2024-03-05,inf", "c,2024-03-05,1"])
+    assert log.report.bad_rows == {"unparseable amount": 2}
+
+
+def test_an_unknown_time_zone_is_an_error_naming_it(tmp_path):
+    with pytest.raises(OrderExportError, match=r"unknown time zone 'Mars/Base'"):
+        read_lines(tmp_path, ["customer_id,date,amount", "a,2024-03-05,1"], options=ReadOptions(timezone="Mars/Base"))
+
+
+def test_a_column_given_for_one_role_is_not_guessed_for_another(tmp_path):
+    lines = ["order_id,user_id,date,amount", "1,a,2024-03-05,5"]
+    log = read_lines(tmp_path, lines, options=ReadOptions(customer="order_id"))
+    assert log.report.columns["customer"] == "order_id" and log.report.columns["order"] is None
+    assert log.orders.select("customer", "order").rows() == [("1", None)]
+
+
+def test_a_date_format_that_fits_nothing_is_named_in_the_error(tmp_path):
+    with pytest.raises(OrderExportError, match=r"line 2, column date: unparseable date.*'%d\.%m\.%Y' was given"):
+        read_lines(tmp_path, ["customer_id,date,amount", "a,2024-03-05,1"], options=ReadOptions(date_format="%d.%m.%Y"))

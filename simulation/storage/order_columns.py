@@ -75,7 +75,9 @@ def resolve_columns(file: str, header: list[str], given: dict[str, str | None],
                     needed: tuple[str, ...]) -> tuple[dict[str, str | None], dict[str, bool]]:
     """The column of each role: the one given (which must exist), else the guess. A needed
     role with neither raises OrderExportError naming the header and its closest columns."""
-    guessed_columns = guess_columns(header)
+    # A column given for one role is not guessed for another.
+    given_columns = {name.strip() for name in given.values() if name is not None}
+    guessed_columns = guess_columns([c for c in header if c.strip() not in given_columns])
     columns: dict[str, str | None] = {}
     guessed: dict[str, bool] = {}
     stripped = {column.strip(): column for column in header}

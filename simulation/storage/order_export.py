@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
@@ -119,6 +120,11 @@ def looks_cancelled(status: str) -> bool:
 def read_orders(path: str | Path, options: ReadOptions = ReadOptions()) -> OrderLog:
     path = Path(path)
     file = str(path)
+    try:
+        ZoneInfo(options.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OrderExportError(f"{file}: unknown time zone {options.timezone!r} (--timezone); "
+                               f"use a name such as Asia/Shanghai") from None
     needed = REQUIRED_ROLES + (("status",) if options.keep_status else ())
     given = {role: getattr(options, role) for role in ROLES}
     resolved: dict[str, dict] = {}
@@ -166,7 +172,8 @@ def read_orders(path: str | Path, options: ReadOptions = ReadOptions()) -> Order
                         kept_rows=orders.height, status_counts=status_counts,
                         keep_status=options.keep_status)
     if bad.height > options.max_bad_fraction * rows:
-        raise OrderExportError(_too_many_bad(file, bad, rows, columns, options.max_bad_fraction, bad_rows))
+        raise OrderExportError(_too_many_bad(file, bad, rows, columns, options.max_bad_fraction, bad_rows,
+                                             options.date_format))
     if orders.height == 0:
         raise OrderExportError(f"{file} has no orders left to read: " + " ".join(report.lines()[2:]))
     return OrderLog(orders, report)
@@ -180,6 +187,8 @@ def _id_text(values: pl.Series) -> pl.Series:
     """Ids as trimmed text, null when blank. Excel-proofing (="123", or a leading apostrophe,
     which keep long numbers as text) is removed only when the file has any: every pass over
     millions of strings costs a fraction of a second."""
+    if values.dtype.is_float() and (values.drop_nulls() == values.drop_nulls().floor()).all():
+        values = values.cast(pl.Int64)      # 1234.0 from a typed file is the id 1234
     text = values.cast(pl.String).str.strip_chars()
     if (text.str.starts_with("=") | text.str.starts_with("'")).any():
         text = text.str.strip_prefix("=").str.strip_chars('"').str.strip_prefix("'").str.strip_chars()
@@ -279,14 +288,17 @@ def _bad_summary(bad: pl.DataFrame) -> tuple[dict[str, int], dict[str, list[int]
 
 
 def _too_many_bad(file: str, bad: pl.DataFrame, rows: int, columns: dict[str, str | None],
-                  max_fraction: float, bad_rows: dict[str, int]) -> str:
+                  max_fraction: float, bad_rows: dict[str, int], date_format: str | None) -> str:
     first = bad.sort("line").row(0, named=True)
     role = REASON_ROLE.get(first["reason"], "amount")
     value = {"customer": first["customer"], "date": first["date_value"], "amount": first["amount_value"],
              "order": first["order"]}.get(role)
     shown = "empty" if value is None or value == "" else repr(value)
     counts = ", ".join(f"{reason} {count}" for reason, count in bad_rows.items())
+    hint = (f"Check the date format (--date-format {date_format!r} was given)" if role == "date" and date_format
+            else "Check the date format (--date-format) or the column" if role == "date"
+            else "Check the column")
     return (f"{file}: {bad.height} of {rows} rows cannot be used ({bad.height / rows:.1%}, more than the "
             f"{max_fraction:.1%} allowed). First at line {first['line']}, column {columns[role]}: "
-            f"{first['reason']} (value {shown}). By reason: {counts}. Check the column choice "
-            f"(--{role}) or the date format (--date-format).")
+            f"{first['reason']} (value {shown}). By reason: {counts}. {hint} (--{role} NAME), "
+            f"or allow more bad rows.")
