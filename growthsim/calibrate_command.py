@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 from pathlib import Path
 
 from rich.console import Console
@@ -15,7 +14,7 @@ from growthsim.arguments import EXIT_OK, BadInput, positive_int
 from growthsim.bundled import scenario_file
 from growthsim.console import format_number, progress_bar
 from simulation.experiments.calibration.calibrate import (Calibration, CalibrationError, CalibrationOptions, calibrate,
-                                                          calibration_json, simulate_holdout, write_calibration)
+                                                          calibration_json_text, simulate_holdout, write_calibration)
 from simulation.storage.loading import load_scenario
 from simulation.storage.order_export import OrderExportError, ReadOptions, read_orders
 from simulation.storage.outputs import check_output_folder
@@ -102,7 +101,7 @@ def command_calibrate(args: argparse.Namespace) -> int:
                              progress=lambda replication, day: advance())
     write_calibration(result, args.out)
     if args.json:
-        print(json.dumps(calibration_json(result), indent=2, ensure_ascii=False, default=str))
+        print(calibration_json_text(result))
     else:
         show(result, Console())
         Console().print(f"wrote {args.out}/ (calibration.json, scenario.yaml, customers.parquet, scores.csv); "

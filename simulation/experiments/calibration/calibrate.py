@@ -186,6 +186,11 @@ def calibration_json(calibration: Calibration) -> dict:
     return data
 
 
+def calibration_json_text(calibration: Calibration) -> str:
+    """calibration.json as written and printed: strict JSON (an undefined figure is null)."""
+    return json.dumps(_finite(calibration_json(calibration)), indent=2, ensure_ascii=False)
+
+
 def _fit_json(fit: Fit) -> dict:
     return {**fit.params, "loglik": fit.loglik, "se": fit.se, "customers": fit.customers, "converged": fit.converged,
             "problems": fit.problems}
@@ -197,8 +202,7 @@ def write_calibration(calibration: Calibration, out: Path) -> list[Path]:
     with replacing_folder(out) as folder:
         calibration.scores.write_parquet(folder / CUSTOMERS_FILE)
         calibration.scores.write_csv(folder / "scores.csv")
-        write_atomically(folder / "calibration.json",
-                         lambda f: f.write(json.dumps(_finite(calibration_json(calibration)), indent=2, ensure_ascii=False)))
+        write_atomically(folder / "calibration.json", lambda f: f.write(calibration_json_text(calibration)))
         header = f"# {calibration.twin.description}\n# Written by growthsim calibrate; docs/calibration.md says what is fitted.\n"
         write_atomically(folder / "scenario.yaml", lambda f: f.write(header + resolved_yaml(calibration.twin)))
     return [Path(out) / name for name in names]
