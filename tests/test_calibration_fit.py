@@ -135,3 +135,13 @@ def test_a_fit_with_an_infinite_mean_is_flagged():
     x, t_x, _ = bgnbd_history(rng, 4_000, np.full(4_000, 300.0), 0.0, **BGNBD)   # CDNOW's a = 0.793 < 1
     fit = bgnbd.fit(x, t_x, np.full(4_000, 300.0))
     assert fit.params["a"] < 1 and any("infinite" in problem for problem in fit.problems)
+
+
+def test_distinct_rows_packed_into_one_key_are_numpys_distinct_rows():
+    from simulation.experiments.calibration.mle import distinct_rows
+    rng = np.random.default_rng(8)
+    days, counts = (rng.integers(0, k, 5_000).astype(float) for k in (600, 40))
+    for columns in ((counts, days, days), (counts, rng.random(5_000))):   # whole numbers packed; else rows sorted
+        unique, inverse = distinct_rows(*columns)
+        expected, expected_inverse = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
+        assert np.array_equal(np.column_stack(unique), expected) and np.array_equal(inverse, expected_inverse.ravel())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from simulation.experiments.calibration.acquisition import AcquisitionFit, fit_a
 from simulation.experiments.calibration.customers import DAYS_PER_WEEK, Summary, summarise
 from simulation.experiments.calibration.holdout import calibration_histogram, tracking
 from simulation.experiments.calibration.mle import Fit
-from simulation.experiments.calibration.models import PatternScores, choose_model, fit_repeat_models, fit_spend, usable
+from simulation.experiments.calibration.models import PatternScores, choose_model, fit_all, usable
 from simulation.experiments.calibration.twin import CUSTOMERS_FILE, customer_scores, twin_scenario
 from simulation.experiments.replicate import Interval, run_replications
 from simulation.kernel.scenario import DAYS_PER_YEAR, Scenario
@@ -46,6 +47,7 @@ class CalibrationOptions:
     acquisition: str = "auto"            # auto | none | constant | bass
     model: str = "auto"                  # auto | bgnbd | pareto_nbd
     keep_ids: bool = False
+    jobs: int | None = None              # processes for the fits (default: one per core)
 
 
 @dataclass
@@ -76,6 +78,7 @@ def calibrate(log: OrderLog, base: Scenario, options: CalibrationOptions = Calib
               step: Step | None = None) -> Calibration:
     """Fit the orders of `log`; `base` gives what orders cannot (operations, strategies, margins)."""
     step = step or (lambda _: None)
+    step("summarising customers")
     orders = log.orders
     if orders.height == 0:
         raise CalibrationError(f"{log.report.file}: no orders left to fit")
@@ -84,10 +87,8 @@ def calibrate(log: OrderLog, base: Scenario, options: CalibrationOptions = Calib
         raise CalibrationError(f"{log.report.file}: only {np.count_nonzero(summary.x > 0)} customers bought again before "
                                f"{summary.calibration_end}; at least {MIN_REPEAT_BUYERS} are needed to fit repeat buying "
                                "(a later --calibration-end, or a longer export)")
-    step("fitting BG/NBD and Pareto/NBD")
-    fits = fit_repeat_models(summary)
-    step("fitting Gamma-Gamma spend")
-    spend = fit_spend(summary)
+    step("fitting BG/NBD, Pareto/NBD and Gamma-Gamma spend")
+    fits, spend = fit_all(summary, options.jobs or os.cpu_count() or 1)
     step("fitting acquisition")
     try:
         acquisition, acquisition_fits, acquisition_why = fit_acquisition(summary.new_per_day, options.acquisition)

@@ -113,9 +113,29 @@ def per_value(distinct: Distinct | None, name: str, column: np.ndarray, term: Ca
 def patterns(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """The distinct rows of these columns and how many customers share each: a million
     customers whose summaries are whole days shrink to far fewer likelihood terms."""
+    unique, inverse = distinct_rows(*columns)
+    return unique, np.bincount(inverse, minlength=unique[0].size).astype(float)
+
+
+def distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct rows of these columns (as columns, in order) and each row's place among
+    them. Whole non-negative numbers (days, counts) are packed into one integer key, which
+    sorts several times faster than rows do."""
+    whole = all(c.size == 0 or (c.min() >= 0 and np.array_equal(c, np.floor(c))) for c in columns)
+    spans = [int(c.max()) + 1 if c.size else 1 for c in columns]
+    if whole and np.prod(np.array(spans, dtype=float)) < 2.0 ** 62:
+        key = np.zeros(columns[0].size, dtype=np.int64)
+        for column, span in zip(columns, spans):
+            key = key * span + column.astype(np.int64)
+        unique_keys, inverse = np.unique(key, return_inverse=True)
+        unique = []
+        for span in reversed(spans):
+            unique_keys, digit = np.divmod(unique_keys, span)
+            unique.append(digit.astype(float))
+        return unique[::-1], inverse.ravel()
     stacked = np.column_stack(columns)
-    unique, counts = np.unique(stacked, axis=0, return_counts=True)
-    return [unique[:, k] for k in range(unique.shape[1])], counts.astype(float)
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    return [unique[:, k] for k in range(unique.shape[1])], inverse.ravel()
 
 
 def fit_repeat_buying(model: str, log_likelihood: Callable, names: Sequence[str], x: np.ndarray, t_x: np.ndarray,

@@ -9,17 +9,28 @@ import numpy as np
 
 from simulation.experiments.calibration import bgnbd, gamma_gamma, pareto_nbd
 from simulation.experiments.calibration.customers import Summary
-from simulation.experiments.calibration.mle import Fit
+from simulation.experiments.calibration.mle import Fit, distinct_rows
 
 REPEAT_MODELS: dict[str, ModuleType] = {"bgnbd": bgnbd, "pareto_nbd": pareto_nbd}
 
 
-def fit_repeat_models(summary: Summary) -> dict[str, Fit]:
-    return {name: model.fit(summary.x, summary.t_x, summary.T) for name, model in REPEAT_MODELS.items()}
+PARALLEL_FROM_CUSTOMERS = 100_000   # below this the fits take seconds: not worth starting processes
 
 
-def fit_spend(summary: Summary) -> Fit:
-    return gamma_gamma.fit(summary.x, summary.mean_value)
+def fit_all(summary: Summary, jobs: int = 1) -> tuple[dict[str, Fit], Fit]:
+    """Both repeat-buying models and Gamma-Gamma spend; on `jobs` processes when the customers
+    are many (the three fits are independent)."""
+    tasks = {name: (model.fit, summary.x, summary.t_x, summary.T) for name, model in REPEAT_MODELS.items()}
+    tasks["gamma_gamma"] = (gamma_gamma.fit, summary.x, summary.mean_value)
+    if jobs > 1 and summary.x.size >= PARALLEL_FROM_CUSTOMERS:
+        from simulation.experiments.replicate import worker_pool
+        with worker_pool(min(jobs, len(tasks))) as pool:
+            futures = {name: pool.submit(*task) for name, task in tasks.items()}
+            fits = {name: future.result() for name, future in futures.items()}
+    else:
+        fits = {name: task[0](*task[1:]) for name, task in tasks.items()}
+    spend = fits.pop("gamma_gamma")
+    return fits, spend
 
 
 def aic(fit: Fit) -> float:
@@ -37,11 +48,8 @@ class PatternScores:
 
     def __init__(self, name: str, fit: Fit, summary: Summary) -> None:
         self.model, self.params = REPEAT_MODELS[name], tuple(fit.params.values())
-        stacked = np.column_stack([summary.x, summary.t_x, summary.T])
-        unique, self.inverse = np.unique(stacked, axis=0, return_inverse=True)
-        self.inverse = self.inverse.ravel()
-        self.x, self.t_x, self.T = unique.T
-        self.weight = np.bincount(self.inverse, minlength=unique.shape[0]).astype(float)
+        (self.x, self.t_x, self.T), self.inverse = distinct_rows(summary.x, summary.t_x, summary.T)
+        self.weight = np.bincount(self.inverse, minlength=self.x.size).astype(float)
         with np.errstate(all="ignore"):
             self.alive = self.model.p_alive(*self.params, self.x, self.t_x, self.T)
 
