@@ -90,7 +90,7 @@ def command_calibrate(args: argparse.Namespace) -> int:
         for line in log.report.lines():
             err.print(line, highlight=False, markup=False)
         result = calibrate(log, base, CalibrationOptions(args.calibration_end, args.discount_rate, args.acquisition,
-                                                         args.model, args.keep_ids, args.jobs),
+                                                         args.model, args.keep_ids),
                            step=lambda what: err.print(f"… {what}", highlight=False, markup=False))
     except (OrderExportError, CalibrationError) as error:
         raise BadInput(str(error)) from None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +46,6 @@ class CalibrationOptions:
     acquisition: str = "auto"            # auto | none | constant | bass
     model: str = "auto"                  # auto | bgnbd | pareto_nbd
     keep_ids: bool = False
-    jobs: int | None = None              # processes for the fits (default: one per core)
 
 
 @dataclass
@@ -88,7 +86,7 @@ def calibrate(log: OrderLog, base: Scenario, options: CalibrationOptions = Calib
                                f"{summary.calibration_end}; at least {MIN_REPEAT_BUYERS} are needed to fit repeat buying "
                                "(a later --calibration-end, or a longer export)")
     step("fitting BG/NBD, Pareto/NBD and Gamma-Gamma spend")
-    fits, spend = fit_all(summary, options.jobs or os.cpu_count() or 1)
+    fits, spend = fit_all(summary)
     step("fitting acquisition")
     try:
         acquisition, acquisition_fits, acquisition_why = fit_acquisition(summary.new_per_day, options.acquisition)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from simulation.experiments.calibration.mle import Distinct, Fit, fit_model, patterns, per_value, screen
+from simulation.experiments.calibration.mle import Distinct, Fit, fit_model, patterns, per_value, screen, weighted_sum
 
 NAMES = ("p", "q", "gamma")
 
@@ -43,7 +43,7 @@ def fit(x: np.ndarray, m: np.ndarray, *, method: str = "L-BFGS-B",
 
         def negative_loglik(log_params: np.ndarray) -> float:
             p, q, gamma = np.exp(log_params)
-            value = -float(np.dot(weight, log_likelihood(p, q, gamma, xu, mu, distinct)))
+            value = -weighted_sum(weight, log_likelihood(p, q, gamma, xu, mu, distinct))
             return value if np.isfinite(value) else np.inf
         return negative_loglik
 

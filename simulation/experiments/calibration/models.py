@@ -9,28 +9,16 @@ import numpy as np
 
 from simulation.experiments.calibration import bgnbd, gamma_gamma, pareto_nbd
 from simulation.experiments.calibration.customers import Summary
-from simulation.experiments.calibration.mle import Fit, distinct_rows
+from simulation.experiments.calibration.mle import Fit, distinct_rows, weighted_sum
 
 REPEAT_MODELS: dict[str, ModuleType] = {"bgnbd": bgnbd, "pareto_nbd": pareto_nbd}
 
 
-PARALLEL_FROM_CUSTOMERS = 100_000   # below this the fits take seconds: not worth starting processes
-
-
-def fit_all(summary: Summary, jobs: int = 1) -> tuple[dict[str, Fit], Fit]:
-    """Both repeat-buying models and Gamma-Gamma spend; on `jobs` processes when the customers
-    are many (the three fits are independent)."""
-    tasks = {name: (model.fit, summary.x, summary.t_x, summary.T) for name, model in REPEAT_MODELS.items()}
-    tasks["gamma_gamma"] = (gamma_gamma.fit, summary.x, summary.mean_value)
-    if jobs > 1 and summary.x.size >= PARALLEL_FROM_CUSTOMERS:
-        from simulation.experiments.replicate import worker_pool
-        with worker_pool(min(jobs, len(tasks))) as pool:
-            futures = {name: pool.submit(*task) for name, task in tasks.items()}
-            fits = {name: future.result() for name, future in futures.items()}
-    else:
-        fits = {name: task[0](*task[1:]) for name, task in tasks.items()}
-    spend = fits.pop("gamma_gamma")
-    return fits, spend
+def fit_all(summary: Summary) -> tuple[dict[str, Fit], Fit]:
+    """Both repeat-buying models, and Gamma-Gamma spend. (A million customers take seconds:
+    two processes would save less than starting them costs.)"""
+    fits = {name: model.fit(summary.x, summary.t_x, summary.T) for name, model in REPEAT_MODELS.items()}
+    return fits, gamma_gamma.fit(summary.x, summary.mean_value)
 
 
 def aic(fit: Fit) -> float:
@@ -59,7 +47,7 @@ class PatternScores:
             return self.model.expected_purchases_if_alive(t, *self.params, self.x, self.t_x, self.T) * self.alive
 
     def total_expected(self, t: float) -> float:
-        return float(np.dot(self.weight, self.expected(t)))
+        return weighted_sum(self.weight, self.expected(t))
 
     def p_alive(self) -> np.ndarray:
         return self.alive
