@@ -10,6 +10,7 @@ import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -413,3 +414,12 @@ def test_a_column_given_for_one_role_is_not_guessed_for_another(tmp_path):
 def test_a_date_format_that_fits_nothing_is_named_in_the_error(tmp_path):
     with pytest.raises(OrderExportError, match=r"line 2, column date: unparseable date.*'%d\.%m\.%Y' was given"):
         read_lines(tmp_path, ["customer_id,date,amount", "a,2024-03-05,1"], options=ReadOptions(date_format="%d.%m.%Y"))
+
+
+def test_bass_acquisition_brings_m_customers_in_the_long_run_and_peaks_when_bass_says():
+    truth = ShopTruth(bass_p=0.01, bass_q=0.1, bass_m=3000)
+    expected = truth.expected_arrivals(400)
+    peak = np.log(truth.bass_q / truth.bass_p) / (truth.bass_p + truth.bass_q)     # about day 21
+    assert abs(int(expected.argmax()) - peak) <= 1 and abs(expected.sum() - 3000) < 1
+    orders = simulate_orders(0, 400, truth, seed=2)
+    assert abs(orders["customer"].n_unique() - 3000) < 5 * 3000 ** 0.5

@@ -123,7 +123,7 @@ def read_orders(path: str | Path, options: ReadOptions = ReadOptions()) -> Order
     try:
         ZoneInfo(options.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise OrderExportError(f"{file}: unknown time zone {options.timezone!r} (--timezone); "
+        raise OrderExportError(f"{file}: unknown time zone {options.timezone!r}; "
                                f"use a name such as Asia/Shanghai") from None
     needed = REQUIRED_ROLES + (("status",) if options.keep_status else ())
     given = {role: getattr(options, role) for role in ROLES}

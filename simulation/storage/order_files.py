@@ -28,7 +28,7 @@ ZIP_MAGIC = b"PK\x03\x04"            # .xlsx is a zip of XML files
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"      # legacy .xls
 UTF8_BOM = b"\xef\xbb\xbf"
 DELIMITERS = (",", "\t", ";")
-UTF8_CHECK_CHUNK = 1 << 24
+DECODE_CHUNK = 1 << 24
 
 
 @dataclass
@@ -108,14 +108,35 @@ def _decode(file: str, data: bytes, encoding: str | None) -> tuple[bytes, str]:
     else:
         name, target = encoding, encoding
     try:
-        return data.decode(target).encode("utf-8"), name
+        return _transcoded(data, target), name
     except LookupError:
         raise OrderExportError(f"{file}: unknown encoding {encoding!r} (--encoding)") from None
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+    except UnicodeDecodeError:
+        byte = _first_bad_byte(data, target)
+        line = data.count(b"\n", 0, byte) + 1
         raise OrderExportError(f"{file}: line {line} is not valid {encoding} text (byte "
-                               f"{error.start}); give the file's encoding with --encoding, e.g. "
-                               f"--encoding gb18030") from None
+                               f"{byte}); give the file's encoding with --encoding "
+                               f"(utf-8, gb18030, big5...)") from None
+
+
+def _transcoded(data: bytes, encoding: str) -> bytes:
+    """UTF-8 bytes from `encoding`, a 16 MB piece at a time (a loop over pieces, not rows), so
+    no str of the whole file is ever held (Python would hold Chinese text at 2-4 bytes a char)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    pieces = [decoder.decode(view[start:start + DECODE_CHUNK], final=False).encode("utf-8")
+              for start in range(0, len(data), DECODE_CHUNK)]
+    pieces.append(decoder.decode(b"", final=True).encode("utf-8"))
+    return b"".join(pieces)
+
+
+def _first_bad_byte(data: bytes, encoding: str) -> int:
+    """Where whole-file decoding fails (on the error path only: chunks shift the offsets)."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        return error.start
+    return 0
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -123,8 +144,8 @@ def _is_utf8(data: bytes) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(data)
     try:
-        for start in range(0, len(data), UTF8_CHECK_CHUNK):
-            decoder.decode(view[start:start + UTF8_CHECK_CHUNK], final=False)
+        for start in range(0, len(data), DECODE_CHUNK):
+            decoder.decode(view[start:start + DECODE_CHUNK], final=False)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False

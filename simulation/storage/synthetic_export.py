@@ -1,7 +1,8 @@
 """A synthetic shop with KNOWN TRUTH, and its order export as a seller centre writes it: for the
 reader's tests, the calibration docs' worked example and the benchmark of reading big files.
 
-Customers arrive at a constant rate (plus an optional cohort on the first day); each one's
+Customers arrive at a constant rate, or following Bass diffusion (plus an optional cohort on
+the first day), as a Poisson number each day; each one's
 first order is their birth. Repeat orders come as a Poisson process with rate lambda ~
 Gamma(r, rate alpha) per day; customers drop out after each repeat order with probability
 p ~ Beta(a, b) (BG/NBD, `per_purchase`), or at an exponential lifetime with rate mu ~ Gamma(s,
@@ -55,6 +56,20 @@ class ShopTruth:
     s: float = 0.606
     beta: float = 11.67 * 7
     new_customers_per_day: float = 30.0
+    # Bass diffusion instead of the constant rate when bass_m is set: m customers in all, p the
+    # innovation and q the imitation coefficient (per day).
+    bass_p: float = 0.003
+    bass_q: float = 0.02
+    bass_m: float | None = None
+
+    def expected_arrivals(self, days: int) -> np.ndarray:
+        """Expected new customers on each day of the window."""
+        if self.bass_m is None:
+            return np.full(days, self.new_customers_per_day)
+        t = np.arange(days + 1, dtype=float)
+        growth = np.exp(-(self.bass_p + self.bass_q) * t)
+        adopted = (1 - growth) / (1 + self.bass_q / self.bass_p * growth)   # Bass's F(t)
+        return self.bass_m * np.diff(adopted)
 
 
 def simulate_orders(customers_start: int, days: int, truth: ShopTruth = ShopTruth(), seed: int = 0,
@@ -63,7 +78,7 @@ def simulate_orders(customers_start: int, days: int, truth: ShopTruth = ShopTrut
     time (Datetime, whole seconds, the shop's local clock) and amount (Float64, whole cents),
     sorted by time."""
     rng = np.random.default_rng(seed)
-    arrivals = rng.poisson(truth.new_customers_per_day, days)
+    arrivals = rng.poisson(truth.expected_arrivals(days))
     birth = np.concatenate([np.zeros(customers_start), np.repeat(np.arange(days), arrivals)])
     birth = birth + rng.random(birth.size)     # a time of day
     n = birth.size
@@ -183,6 +198,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=1000, help="customers already buying on the first day")
     parser.add_argument("--new-per-day", type=float, default=ShopTruth.new_customers_per_day,
                         help="new customers per day (constant)")
+    parser.add_argument("--bass-m", type=float, default=None,
+                        help="Bass diffusion of new customers instead: m customers in all (with --bass-p, --bass-q)")
+    parser.add_argument("--bass-p", type=float, default=ShopTruth.bass_p)
+    parser.add_argument("--bass-q", type=float, default=ShopTruth.bass_q)
     parser.add_argument("--days", type=int, default=540)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dropout", choices=["per_purchase", "over_time"], default="per_purchase",
@@ -194,7 +213,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--refunds", type=int, default=0, help="extra orders refunded in full")
     parser.add_argument("--bad-rows", type=int, default=0, help="rows with an unparseable date or an empty amount")
     args = parser.parse_args(argv)
-    truth = ShopTruth(dropout_rule=args.dropout, new_customers_per_day=args.new_per_day)
+    truth = ShopTruth(dropout_rule=args.dropout, new_customers_per_day=args.new_per_day,
+                      bass_p=args.bass_p, bass_q=args.bass_q, bass_m=args.bass_m)
     orders = simulate_orders(args.customers, args.days, truth, seed=args.seed)
     write_shop_export(orders, args.out, style=args.style, bom=not args.no_bom, encoding=args.encoding,
                       bad_rows=args.bad_rows, cancelled=args.cancelled, refunds=args.refunds, seed=args.seed)
