@@ -180,3 +180,24 @@ def test_ctrl_c_during_check_update_leaves_the_old_goldens_and_junit_as_they_wer
     assert "interrupted" in stopped(process, children)
     assert files(folder) == before           # the old goldens, byte for byte, and no temporary beside them
     assert junit.read_bytes() == junit_before and [p.name for p in tmp_path.glob(".check.xml*")] == []
+
+
+SWEEP = ["sweep", str(BASELINE), "--grid", "strategies.service_quality.agents=1,2,3,4,5,6", "--set", "horizon_days=300",
+         "--replications", "2", "--jobs", "2"]
+RUN = ["run", str(BASELINE), "--set", "horizon_days=300", "--replications", "6", "--jobs", "2"]
+
+
+@pytest.mark.parametrize("command, signal_number", [
+    (SWEEP, signal.SIGKILL), (SWEEP, signal.SIGTERM), (SWEEP, signal.SIGHUP), (RUN, signal.SIGKILL),
+], ids=["sweep-KILL", "sweep-TERM", "sweep-HUP", "run-KILL"])
+def test_workers_end_within_seconds_when_their_parent_is_killed(tmp_path, command, signal_number):
+    """Issue 15, item 3: a killed parent leaves no worker behind, idle or busy (each watches
+    its parent: simulation/experiments/replicate.py, watch_parent)."""
+    out = ["--out", str(tmp_path / "out")] if command[0] == "sweep" else []
+    process = start(tmp_path, *command, *out)
+    children = workers(process, 2)
+    wait_until(lambda: simulating(children), "the workers simulating")
+    os.kill(process.pid, signal_number)
+    process.communicate(timeout=30)
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, [p.cmdline() for p in alive]

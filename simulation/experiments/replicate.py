@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -200,9 +201,29 @@ def _results(futures: list[Future], stop: threading.Event | None) -> list[RunRes
 
 
 def ignore_interrupts() -> None:
-    """In a worker: Ctrl+C is the main process's to handle (it ends the workers)."""
+    """In a worker: Ctrl+C is the main process's to handle (it ends the workers); and the
+    worker ends itself if that process dies (watch_parent)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent()
+
+
+PARENT_POLL_SECONDS = 0.5
+
+
+def watch_parent() -> None:
+    """In a worker: a thread that ends the process within PARENT_POLL_SECONDS of its parent's
+    death (SIGKILL gives the parent no chance to end it): an idle worker waiting for a task
+    would wait forever. Polling the parent's pid works on every platform and for processes
+    started from any thread (Linux's parent-death signal follows the starting thread)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="growthsim-parent-watch", daemon=True).start()
 
 
 @contextmanager
