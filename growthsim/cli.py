@@ -27,6 +27,7 @@ from growthsim.bundled import scenario_file
 from growthsim.console import format_interval, format_number, progress_bar
 from simulation.kernel.limits import LimitError
 from simulation.kernel.policies import PolicyError
+from simulation.storage.history import HistoryError
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
 from simulation.experiments.records import record_run
 from simulation.storage.outputs import OutputError, WriteError, check_output_folder, summary, write_run
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return _main(argv)
-    except (ScenarioError, BadInput, LimitError, OutputError) as problem:
+    except (ScenarioError, BadInput, LimitError, OutputError, HistoryError) as problem:
         error(str(problem))
         return EXIT_BAD_INPUT
     except PolicyError as problem:   # a value a policy set while running that the schema refuses

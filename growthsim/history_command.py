@@ -18,10 +18,17 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("history", help="list recorded runs, or show one")
     parser.add_argument("id", type=positive_int, nargs="?", help="the record to show")
     parser.add_argument("--limit", type=positive_int, default=50, help="how many to list (default 50)")
+    parser.add_argument("--repair", action="store_true",
+                        help="set a broken history database aside (renamed, not deleted) and start a new one")
 
 
 def command_history(args: argparse.Namespace) -> int:
     history, console = History(), Console()
+    if args.repair:
+        aside = history.repair()
+        console.print(f"{history.path}: sound, left as it is" if aside is None else
+                      f"{history.path} was broken: moved to {aside}; a new history starts there", highlight=False)
+        return EXIT_OK
     if args.id is None:
         table = Table(title=f"history: {history.path}")
         for column in ("id", "when (UTC)", "kind", "name", "replications", *SHOWN_KPIS):

@@ -12,6 +12,7 @@ from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, Ba
 from growthsim.bundled import scenario_file
 from growthsim.console import format_number, progress_bar
 from simulation.storage.history import History
+from simulation.experiments.records import recorded, warn_on_stderr
 from simulation.storage.loading import resolved_yaml
 from simulation.experiments.sweep import (DaskExecutor, InlineExecutor, ProcessExecutor, Sweep, SweepError, grid_points,
                               latin_hypercube_points)
@@ -95,9 +96,10 @@ def command_sweep(args: argparse.Namespace) -> int:
     finally:
         executor.close()
     rows = sweep.rows()
-    History().record("sweep", sweep.base.name, [{"path": str(args.scenario), "yaml": resolved_yaml(sweep.base)}],
-                     {"design": [p.overrides for p in points], "rows": rows}, seed=sweep.base.seed,
-                     replications=sweep.replications, out_dir=str(sweep.out.resolve()))
+    recorded(lambda: History().record(
+        "sweep", sweep.base.name, [{"path": str(args.scenario), "yaml": resolved_yaml(sweep.base)}],
+        {"design": [p.overrides for p in points], "rows": rows}, seed=sweep.base.seed,
+        replications=sweep.replications, out_dir=str(sweep.out.resolve())), warn_on_stderr)
     Console().print(sweep_table(rows, [key.split("=")[0] for key in design[0]]))
     Console().print(f"wrote {sweep.out}/ (sweep.csv, points/)")
     failed = [p.index for p in points if p.error]

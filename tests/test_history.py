@@ -79,3 +79,53 @@ def test_an_out_folder_whose_name_is_not_utf8_is_recorded_exactly(tmp_path, caps
     assert record.out_dir == str(out.resolve())
     assert main(["report", str(record.id)]) == 0        # the report finds the folder by its recorded name
     assert (out / "report.html").exists()
+
+
+def _broken(path: Path) -> None:
+    path.write_bytes(b"this is not a database " * 100)
+
+
+@pytest.mark.parametrize("command", [["run", str(BASELINE), *SMALL], ["compare", str(BASELINE), str(BASELINE), *SMALL],
+                                     ["sweep", str(BASELINE), "--grid", "seed=1,2", *SMALL]],
+                         ids=["run", "compare", "sweep"])
+def test_a_broken_history_costs_no_results_only_a_warning(command, tmp_path, monkeypatch, capsys):
+    """Issue 15, item 4: the results are written and shown, the exit code says the work
+    succeeded, and the warning names the file and the fix."""
+    history = tmp_path / "history.sqlite"
+    monkeypatch.setenv("GROWTHSIM_HISTORY", str(history))
+    _broken(history)
+    out = tmp_path / "out"
+    assert main([*command, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "not recorded in the history" in err and str(history) in err and "history --repair" in err
+    assert any(out.iterdir())
+
+
+def test_a_locked_history_is_waited_for_briefly_then_skipped(tmp_path, monkeypatch, capsys):
+    from simulation.storage import history as history_module
+    path = tmp_path / "history.sqlite"
+    monkeypatch.setenv("GROWTHSIM_HISTORY", str(path))
+    monkeypatch.setattr(history_module, "LOCK_WAIT_SECONDS", 0.2)
+    History().list()   # creates it
+    History(path).record("run", "x", [], {})
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")   # another process stuck in a write
+    try:
+        assert main(["run", str(BASELINE), *SMALL, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["kpis"]["orders"]["mean"] > 0
+    finally:
+        holder.close()
+    assert [r.name for r in History().list()] == ["x"]
+
+
+def test_history_repair_sets_a_broken_database_aside_and_starts_anew(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "history.sqlite"
+    monkeypatch.setenv("GROWTHSIM_HISTORY", str(path))
+    _broken(path)
+    assert main(["history"]) == 2
+    assert "history --repair" in capsys.readouterr().err
+    assert main(["history", "--repair"]) == 0
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("history.sqlite.broken-")]
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not a database")
+    assert main(["run", str(BASELINE), *SMALL]) == 0 and len(History().list()) == 1
+    assert main(["history", "--repair"]) == 0 and "sound" in capsys.readouterr().out

@@ -28,7 +28,7 @@ from textual_plotext import PlotextPlot
 from simulation.experiments.compare import Comparison, compare
 from simulation.experiments.replicate import Cancelled
 from simulation.experiments.records import record_comparison
-from simulation.storage.history import History
+from simulation.storage.history import History, HistoryError
 from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.storage.outputs import read_csv
 from simulation.kernel.registry import registry
@@ -159,14 +159,14 @@ class CompareScreen(ModeScreen):
             if entry.valid:
                 value = f"file:{entry.path.resolve()}"
                 options.append(Selection(f"{entry.name}  [dim]{entry.path.name}[/]", value, value in picked))
-        for record in History().list(limit=30):
+        for record in self._history(30):
             if record.kind == "run" and record.scenarios:
                 value = f"history:{record.id}"
                 options.append(Selection(f"history #{record.id} {record.name}  [dim]{record.created[:16]} · "
                                          f"{record.replications} reps[/]", value, value in picked))
         choices.add_options(options)
         self._order = [v for v in picked if v in {o.value for o in options}]
-        sweeps = [(f"#{r.id} {r.name} {r.created[:16]}", r.id) for r in History().list(limit=50) if r.kind == "sweep"]
+        sweeps = [(f"#{r.id} {r.name} {r.created[:16]}", r.id) for r in self._history(50) if r.kind == "sweep"]
         self.query_one("#sweeps", Select).set_options(sweeps)
 
     def pick(self, paths: list[Path], focus: list[str] | None = None) -> None:
@@ -204,6 +204,14 @@ class CompareScreen(ModeScreen):
         """Where the history says a picked scenario came from."""
         kind, _, rest = value.partition(":")
         return rest if kind == "file" else f"history #{rest}"
+
+    def _history(self, limit: int) -> list:
+        """The latest records, or none (with a warning) when the history cannot be read."""
+        try:
+            return History().list(limit=limit)
+        except HistoryError as error:
+            self.notify(str(error), severity="warning")
+            return []
 
     def _scenario(self, value: str) -> Scenario:
         kind, _, rest = value.partition(":")
@@ -251,10 +259,9 @@ class CompareScreen(ModeScreen):
         except Cancelled:
             self.post_message(CompareStopped())
             return
-        try:
-            record_comparison(sources, scenarios, comparison)
-        except Exception as error:   # a history that cannot be written never loses the comparison
-            self.app.call_from_thread(self.notify, f"Not recorded in history: {error}", severity="warning")
+        # A history that cannot be written never loses the comparison: a warning, not an error.
+        record_comparison(sources, scenarios, comparison,
+                          warn=lambda message: self.app.call_from_thread(self.notify, message, severity="warning"))
         self.post_message(CompareFinished(comparison, labels))
 
     def action_cancel(self) -> None:

@@ -161,11 +161,9 @@ class RunScreen(ModeScreen):
         except Cancelled:
             self.post_message(RunStopped())
             return
-        record = None
-        try:
-            record = record_run(request.source, request.scenario, result)
-        except Exception as error:   # a history that cannot be written never loses the run
-            self.app.call_from_thread(self.notify, f"Not recorded in history: {error}", severity="warning")
+        # A history that cannot be written never loses the run: a warning, not an error.
+        record = record_run(request.source, request.scenario, result,
+                            warn=lambda message: self.app.call_from_thread(self.notify, message, severity="warning"))
         self.post_message(RunFinished(Outcome(request.scenario, request.path, result, record)))
 
     def action_cancel(self) -> None:

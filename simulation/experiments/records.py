@@ -3,27 +3,50 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Callable
+
 from simulation.experiments.compare import Comparison
 from simulation.experiments.replicate import Replications
 from simulation.kernel.scenario import Scenario
-from simulation.storage.history import History
+from simulation.storage.history import History, HistoryError
 from simulation.storage.loading import resolved_yaml
 from simulation.storage.outputs import summary
 
 
-def record_run(source: str, scenario: Scenario, result: Replications, *, out_dir: str | None = None) -> int:
+Warn = Callable[[str], None]
+
+
+def warn_on_stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def recorded(record: Callable[[], int], warn: Warn) -> int | None:
+    """The record's id; or, when the history cannot take it, None and a warning: a finished
+    run's results come first (written and shown), the history after them."""
+    try:
+        return record()
+    except HistoryError as error:
+        warn(f"not recorded in the history: {error}")
+        return None
+
+
+def record_run(source: str, scenario: Scenario, result: Replications, *, out_dir: str | None = None,
+               warn: Warn = warn_on_stderr) -> int | None:
     """A finished run: `source` is where its scenario came from (its file), the scenario
     is stored resolved (every override in it), with its KPIs (summary.json's content)."""
-    return History().record("run", scenario.name, [{"path": source, "yaml": resolved_yaml(scenario)}],
-                            summary(result), seed=scenario.seed, replications=len(result.runs), out_dir=out_dir)
+    return recorded(lambda: History().record(
+        "run", scenario.name, [{"path": source, "yaml": resolved_yaml(scenario)}], summary(result),
+        seed=scenario.seed, replications=len(result.runs), out_dir=out_dir), warn)
 
 
 def record_comparison(sources: list[str], scenarios: list[Scenario], comparison: Comparison, *,
-                      out_dir: str | None = None) -> int:
+                      out_dir: str | None = None, warn: Warn = warn_on_stderr) -> int | None:
     """A finished comparison of `scenarios` (as loaded, from `sources`), with its rows
     (compare.csv's content) and the seed and replications they shared."""
     reference = comparison.results[0]
-    return History().record("compare", " vs ".join(comparison.names),
-                            [{"path": source, "yaml": resolved_yaml(s)} for source, s in zip(sources, scenarios)],
-                            {"rows": comparison.rows()}, seed=reference.scenario.seed,
-                            replications=len(reference.runs), out_dir=out_dir)
+    return recorded(lambda: History().record(
+        "compare", " vs ".join(comparison.names),
+        [{"path": source, "yaml": resolved_yaml(s)} for source, s in zip(sources, scenarios)],
+        {"rows": comparison.rows()}, seed=reference.scenario.seed, replications=len(reference.runs),
+        out_dir=out_dir), warn)

@@ -13,10 +13,12 @@ import json
 import math
 import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Iterator
 
 import platformdirs
 
@@ -115,16 +117,67 @@ def _read_path(stored: str | bytes | None) -> str | None:
     return os.fsdecode(stored) if isinstance(stored, bytes) else stored
 
 
+LOCK_WAIT_SECONDS = 10   # another growthsim writing a record takes milliseconds; longer is a stuck lock
+
+
+class HistoryError(Exception):
+    """The history database cannot be read or written: corrupt, locked, read-only, a full disk."""
+
+    def __init__(self, path: Path, reason: object) -> None:
+        self.path = path
+        super().__init__(f"the history {path} cannot be used ({reason}); `growthsim history --repair` sets a broken "
+                         "one aside and starts a new one, or GROWTHSIM_HISTORY=FILE uses another file")
+
+
 class History:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else database_path()
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30)
-        connection.execute("PRAGMA journal_mode=WAL")   # readers never see a half-written record
-        connection.executescript(SCHEMA)
+        connection = sqlite3.connect(self.path, timeout=LOCK_WAIT_SECONDS)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")   # readers never see a half-written record
+            connection.executescript(SCHEMA)
+        except BaseException:
+            connection.close()
+            raise
         return connection
+
+    @contextmanager
+    def _open(self) -> Iterator[sqlite3.Connection]:
+        """A connection, its failures (SQLite's, the file system's) as HistoryError."""
+        try:
+            connection = self._connect()
+        except (sqlite3.Error, OSError) as error:
+            raise HistoryError(self.path, error) from None
+        try:
+            yield connection
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError):
+            raise   # a record growthsim should not have asked for: a bug, not the file
+        except (sqlite3.Error, OSError) as error:
+            raise HistoryError(self.path, error) from None
+        finally:
+            connection.close()
+
+    def repair(self) -> Path | None:
+        """A database that fails SQLite's integrity check, or cannot be opened, is renamed
+        aside (returned) and a new one started; a sound one is left as it is (None)."""
+        if not self.path.exists():
+            return None
+        try:
+            with self._open() as connection:
+                if connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok":
+                    return None
+        except HistoryError:
+            pass
+        aside = self.path.with_name(f"{self.path.name}.broken-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{self.path}{suffix}").exists():
+                os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
+        with self._open():
+            pass
+        return aside
 
     def record(self, kind: str, name: str, scenarios: list[dict], results: dict, *, seed: int | None = None,
                replications: int | None = None, out_dir: str | None = None) -> int:
@@ -132,15 +185,11 @@ class History:
         row = (kind, datetime.now(timezone.utc).isoformat(timespec="seconds"), name, json.dumps(scenarios),
                _stored_seed(seed), replications, json.dumps(versions()), json.dumps(_jsonable(results)),
                _stored_path(out_dir))
-        connection = self._connect()
-        try:
-            with connection:   # commits, or rolls back on any error
-                cursor = connection.execute(
-                    "INSERT INTO records (kind, created, name, scenarios, seed, replications, versions, results, out_dir)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-            return int(cursor.lastrowid)
-        finally:
-            connection.close()
+        with self._open() as connection, connection:   # commits, or rolls back on any error
+            cursor = connection.execute(
+                "INSERT INTO records (kind, created, name, scenarios, seed, replications, versions, results, out_dir)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        return int(cursor.lastrowid)
 
     def list(self, limit: int = 50) -> list[Record]:
         # SQLite's integers have 64 bits; a larger limit means every record, as the largest one does.
@@ -155,12 +204,9 @@ class History:
     def _select(self, clause: str, parameters: tuple) -> list[Record]:
         if not self.path.exists():
             return []
-        connection = self._connect()
-        try:
+        with self._open() as connection:
             rows = connection.execute(
                 "SELECT id, kind, created, name, scenarios, seed, replications, versions, results, out_dir"
                 f" FROM records {clause}", parameters).fetchall()
-        finally:
-            connection.close()
         return [Record(r[0], r[1], r[2], r[3], json.loads(r[4]), _read_seed(r[5]), r[6], json.loads(r[7]), json.loads(r[8]), _read_path(r[9]))
                 for r in rows]
