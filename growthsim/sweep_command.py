@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from rich.console import Console
@@ -11,6 +12,7 @@ from rich.table import Table
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, positive_int
 from growthsim.bundled import scenario_file
 from growthsim.console import format_number, progress_bar
+from simulation.experiments.resources import check_design
 from simulation.storage.history import History
 from simulation.experiments.records import recorded, warn_on_stderr
 from simulation.storage.loading import resolved_yaml
@@ -39,6 +41,7 @@ def add_parser(commands) -> None:
 
 
 def parse_design(args: argparse.Namespace) -> list[list[str]]:
+    """The design's points; its size is checked against memory before any is made."""
     if args.grid and args.lhs:
         raise BadInput("give --grid or --lhs, not both")
     if args.grid:
@@ -47,7 +50,10 @@ def parse_design(args: argparse.Namespace) -> list[list[str]]:
             key, sep, values = item.partition("=")
             if not sep or not key or not values:
                 raise BadInput(f"--grid {item!r}: expected KEY=V1,V2,...")
+            if key in grid:
+                raise BadInput(f"--grid {item!r}: {key} is given twice; list all its values in one --grid")
             grid[key] = values.split(",")
+        check_design(math.prod(len(values) for values in grid.values()))
         return grid_points(grid)
     ranges, integers = {}, []
     for item in args.lhs:
@@ -57,10 +63,12 @@ def parse_design(args: argparse.Namespace) -> list[list[str]]:
             ranges[key] = (float(low), float(high))
         except ValueError:
             raise BadInput(f"--lhs {item!r}: expected KEY=LOW:HIGH with numbers") from None
-        if not sep or not colon or ranges[key][0] >= ranges[key][1]:
-            raise BadInput(f"--lhs {item!r}: expected KEY=LOW:HIGH with LOW < HIGH")
+        if not sep or not colon or not all(map(math.isfinite, ranges[key])) or ranges[key][0] >= ranges[key][1]:
+            raise BadInput(f"--lhs {item!r}: expected KEY=LOW:HIGH with finite numbers, LOW < HIGH")
         if low.lstrip("-").isdigit() and high.lstrip("-").isdigit():
             integers.append(key)
+    if ranges:
+        check_design(args.points)
     return latin_hypercube_points(ranges, args.points, seed=0, integers=integers) if ranges else []
 
 

@@ -110,3 +110,26 @@ def test_sweep_command_runs_a_latin_hypercube(tmp_path, capsys):
     manifest = json.loads((out / "sweep.json").read_text())
     agents = sorted(int(p[0].split("=")[1]) for p in manifest["points"])
     assert len(agents) == 4 and all(1 <= a <= 4 for a in agents)
+
+
+def test_a_design_too_big_to_hold_is_refused_before_it_is_made(monkeypatch, capsys):
+    """Issue 15, item 2: `--points 10000000` grew memory without bound; now the size is
+    checked against the memory limit first (exit 2, the size and the limit)."""
+    from growthsim.cli import main
+    monkeypatch.setenv("GROWTHSIM_MEMORY", "1GiB")   # room for 13,107 points of 64 KiB (x 1.25)
+    for design in (["--lhs", "seed=1:100", "--points", "13108"],
+                   ["--grid", "seed=" + ",".join(map(str, range(200))), "--grid", "horizon_days=" + ",".join(map(str, range(1, 101)))]):
+        assert main(["sweep", "baseline", *design]) == 2
+        err = capsys.readouterr().err
+        assert "points" in err and "at most 13,107 points fit" in err
+
+
+@pytest.mark.parametrize("design, message", [
+    (["--grid", "seed=1,2", "--grid", "seed=3"], "seed is given twice"),
+    (["--lhs", "seed=nan:inf"], "finite numbers"),
+    (["--lhs", "seed=5:1"], "LOW < HIGH"),
+])
+def test_a_design_that_means_nothing_is_bad_input(design, message, capsys):
+    from growthsim.cli import main
+    assert main(["sweep", "baseline", *design]) == 2
+    assert message in capsys.readouterr().err

@@ -226,6 +226,23 @@ def memory_message(scenario: Scenario, found: Estimate, replications: int, avail
     return "\n".join(lines)
 
 
+BYTES_PER_SWEEP_POINT = 64 << 10   # a point's loaded scenario (measured ~25 KiB) and its replications' KPIs
+
+
+def check_design(points: int) -> None:
+    """A sweep's design must fit in memory before anything is generated or run: each point
+    keeps its scenario and its KPIs (LimitError with the size and the limit)."""
+    available = available_memory()
+    if available is None:
+        return
+    limit = int(available // (SAFETY * BYTES_PER_SWEEP_POINT))
+    if points > limit:
+        override = f" ({MEMORY_VARIABLE})" if os.environ.get(MEMORY_VARIABLE) else ""
+        raise LimitError(f"a design of {points:,} points needs about {_bytes(points * SAFETY * BYTES_PER_SWEEP_POINT)} "
+                         f"to hold, and {_bytes(available)} is available{override}: at most {limit:,} points fit; "
+                         "give fewer values or --points")
+
+
 def available_memory() -> int | None:
     """Bytes a run may use: GROWTHSIM_MEMORY, else the kernel's and the cgroup's room; None if unknown."""
     setting = os.environ.get(MEMORY_VARIABLE, "").strip()
