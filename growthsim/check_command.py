@@ -19,10 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_OK, BadInput, positive_int
+from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_OK, positive_int
 from growthsim.bundled import scenario_file, scenarios_folder
 from simulation.experiments.check import CheckReport, ScenarioCheck, check
-from simulation.storage.outputs import write_atomically
+from simulation.storage.outputs import check_named_file, write_named_file
 
 
 def add_parser(commands) -> None:
@@ -33,13 +33,14 @@ def add_parser(commands) -> None:
                         help="record each scenario's KPIs as its golden (NAME.golden.json beside it)")
     parser.add_argument("--jobs", type=positive_int, help="parallel processes (default: one per core)")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="also write the verdicts as JUnit XML")
+    parser.add_argument("--force", action="store_true", help="replace a --junit file that growthsim did not write")
     parser.add_argument("--json", action="store_true", help="print the verdicts as JSON instead of the table")
 
 
 def command_check(args: argparse.Namespace) -> int:
     paths = [scenario_file(path) for path in args.paths] or [scenarios_folder()]
-    if args.junit is not None and args.junit.is_dir():
-        raise BadInput(f"--junit {args.junit}: is a folder; give a file name")
+    if args.junit is not None:   # refused before the runs, not after them
+        check_named_file(args.junit, option="--junit", ours=JUNIT_MARK, force=args.force)
     stderr = Console(stderr=True)
     columns = (TextColumn("check"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"), TimeRemainingColumn())
     with Progress(*columns, console=stderr, disable=not stderr.is_terminal, transient=True) as bar:
@@ -47,7 +48,7 @@ def command_check(args: argparse.Namespace) -> int:
         report = check(paths, jobs=args.jobs, update=args.update,
                        progress=lambda done, total: bar.update(task, completed=done, total=total))
     if args.junit is not None:
-        write_atomically(args.junit, lambda handle: handle.write(junit_xml(report)))
+        write_named_file(args.junit, junit_xml(report), option="--junit", ours=JUNIT_MARK, force=args.force)
     if args.json:
         print(json.dumps(report_json(report), indent=2))
         warnings = Console(stderr=True, highlight=False)
@@ -139,6 +140,9 @@ def report_json(report: CheckReport) -> dict:
                         "message": v.message, **v.numbers} for v in s.verdicts],
         } for s in report.scenarios],
     }
+
+
+JUNIT_MARK = 'name="growthsim check"'   # in the first line of every JUnit file check writes
 
 
 def junit_xml(report: CheckReport) -> str:

@@ -38,6 +38,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--jobs", type=positive_int, help="local processes or Dask workers (default: one per core)")
     parser.add_argument("--out", type=Path, help="folder for the sweep (default: sweep-NAME)")
     parser.add_argument("--resume", action="store_true", help="finish a sweep that was stopped, keeping finished points")
+    parser.add_argument("--force", action="store_true", help="put the sweep in a folder that holds other files")
 
 
 def parse_design(args: argparse.Namespace) -> list[list[str]]:
@@ -91,7 +92,7 @@ def command_sweep(args: argparse.Namespace) -> int:
     try:
         total = len(sweep.points) * sweep.replications
         with progress_bar(f"sweep {sweep.base.name}: {len(sweep.points)} points", total, "runs") as advance:
-            points = sweep.run(executor, resume=args.resume, on_task=advance,
+            points = sweep.run(executor, resume=args.resume, force=args.force, on_task=advance,
                                on_point=lambda p: p.error and console.print(f"point {p.index} failed: "
                                                                             f"{p.error.splitlines()[-1]}"))
     except SweepError as error:

@@ -60,6 +60,28 @@ def latin_hypercube_points(ranges: dict[str, tuple[float, float]], points: int, 
             for row in values]
 
 
+def _read_json(path: Path) -> dict:
+    """A sweep file as a dict; damaged (edited, cut short) is a SweepError naming it."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SweepError(f"{path}: damaged ({error}); remove it, or the whole folder to start the sweep again") from None
+    if not isinstance(found, dict):
+        raise SweepError(f"{path}: damaged (not a JSON object); remove it, or the whole folder to start again")
+    return found
+
+
+def _finished_replications(path: Path, replications: int) -> list[dict]:
+    """A finished point's KPIs per replication, checked: as many replications as the sweep's,
+    each a mapping of KPI names to numbers (or null)."""
+    found = _read_json(path).get("replications")
+    if (not isinstance(found, list) or len(found) != replications
+            or not all(isinstance(k, dict) and all(v is None or isinstance(v, (int, float)) for v in k.values())
+                       for k in found)):
+        raise SweepError(f"{path}: damaged (not the {replications} replications' KPIs); remove it to run the point again")
+    return found
+
+
 def _kpis_of(scenario: Scenario, replication: int) -> dict[str, float]:
     """One task: a replication of a point, reduced to its KPIs."""
     return simulate(scenario, replication).kpis
@@ -126,11 +148,18 @@ class Sweep:
         return {"sweep": self.id, "scenario": str(self.path), "name": self.base.name, "seed": self.base.seed,
                 "replications": self.replications, "points": [p.overrides for p in self.points]}
 
-    def prepare(self, resume: bool) -> list[Point]:
-        """Write the manifest; on resume, load finished points and return those still to run."""
+    def prepare(self, resume: bool, force: bool = False) -> list[Point]:
+        """Write the manifest; on resume, load finished points and return those still to run.
+        A file, or a folder of other things, at --out is not ours to fill (unless `force`)."""
         manifest = self.out / "sweep.json"
+        if self.out.exists() and not self.out.is_dir():
+            raise SweepError(f"--out {self.out}: exists and is not a folder; give a folder for the sweep")
+        if self.out.is_dir() and not manifest.exists() and any(self.out.iterdir()) and not force:
+            shown = ", ".join(sorted(p.name for p in self.out.iterdir())[:5])
+            raise SweepError(f"--out {self.out}: holds files that are not a sweep ({shown}); choose another --out, "
+                             "or --force to add the sweep beside them")
         if manifest.exists():
-            found = json.loads(manifest.read_text())
+            found = _read_json(manifest)
             if found.get("sweep") != self.id:
                 raise SweepError(f"{self.out} holds another sweep ({found.get('name')!r}, id {found.get('sweep')}); "
                                  "choose another --out")
@@ -142,7 +171,7 @@ class Sweep:
             done = self.out / "points" / point.file
             if resume and done.exists():
                 point.kpis = [{k: math.nan if v is None else v for k, v in kpis.items()}   # JSON wrote NaN as null
-                              for kpis in json.loads(done.read_text())["replications"]]
+                              for kpis in _finished_replications(done, self.replications)]
             else:
                 todo.append(point)
         return todo
@@ -174,8 +203,9 @@ class Sweep:
     # --- running ------------------------------------------------------------------
 
     def run(self, executor: "Executor", resume: bool = False,
-            on_task: Callable[[], None] | None = None, on_point: Callable[[Point], None] | None = None) -> list[Point]:
-        todo = self.prepare(resume)
+            on_task: Callable[[], None] | None = None, on_point: Callable[[Point], None] | None = None,
+            force: bool = False) -> list[Point]:
+        todo = self.prepare(resume, force)
         pending: dict[Future, tuple[Point, int]] = {}
         remaining = {point.index: self.replications for point in todo}
 

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -69,6 +70,48 @@ def write_atomically(path: Path, text_writer) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def check_named_file(path: Path, *, option: str, ours: str, force: bool = False) -> bool:
+    """Whether a file the user named (--junit FILE, report --out FILE) may be written, asked
+    before the work: a device or a FIFO (/dev/stdout, a pipe) is written into, never replaced
+    (returns True: a stream); a folder is refused; an existing file is replaced only if
+    growthsim wrote it (`ours` in its first KiB) or with `force` (OutputError otherwise)."""
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise OutputError(f"{option} {path}: {error.strerror or error}") from None
+    if stat.S_ISDIR(mode):
+        raise OutputError(f"{option} {path}: is a folder; give a file name")
+    if not stat.S_ISREG(mode) or Path(path).absolute().parts[1:2] == ("dev",):
+        return True   # /dev/stdout is the file the shell redirected to, or a terminal: write into it
+    if not force and not _written_by_us(Path(path), ours):
+        raise OutputError(f"{option} {path}: exists and growthsim did not write it; give another name, or --force "
+                          "to replace it")
+    return False
+
+
+def write_named_file(path: Path, text: str, *, option: str, ours: str, force: bool = False) -> None:
+    """Write `text` to a file the user named, as check_named_file allows: into a stream, or a
+    regular file replaced in one step."""
+    try:
+        if check_named_file(path, option=option, ours=ours, force=force):
+            with open(path, "w", encoding="utf-8") as stream:
+                stream.write(text)
+        else:
+            write_atomically(Path(path), lambda handle: handle.write(text))
+    except OSError as error:
+        raise WriteError(f"could not write {path}: {error.strerror or error}") from None
+
+
+def _written_by_us(path: Path, marker: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return marker.encode() in handle.read(1024)
+    except OSError:
+        return False
 
 
 # --- whole folders ---------------------------------------------------------------------
