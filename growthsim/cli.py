@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="the terminal app in a web page, for a classroom (textual-serve)")
     _app_arguments(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a room)")
-    serve.add_argument("--port", type=positive_int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
     compare_command.add_parser(commands)
     check_command.add_parser(commands)
     history_command.add_parser(commands)
@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     strategies_command.add_parser(commands)
     calibrate_command.add_parser(commands)
     return parser
+
+
+def port_number(text: str) -> int:
+    number = positive_int(text)
+    if number > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, got {number}")
+    return number
 
 
 def _app_arguments(parser: argparse.ArgumentParser) -> None:
@@ -163,7 +170,10 @@ def command_run(args: argparse.Namespace) -> int:
     replications = args.replications or scenario.replications
     if args.out is not None:
         check_output_folder(args.out)   # before the run, not after it
-    result = simulate_with_progress(scenario, replications, args.jobs, args.transactions)
+    try:
+        result = simulate_with_progress(scenario, replications, args.jobs, args.transactions)
+    except LimitError as error:   # the file to change, before the scenario's name inside it
+        raise LimitError(f"{args.scenario}: {error}") from None
     not_written = None
     if args.out is not None:
         try:

@@ -39,9 +39,11 @@ def test_a_file_sets_what_it_names_and_defaults_the_rest():
     assert scenario.behavior.dropout.b == Scenario().behavior.dropout.b
 
 
-def test_an_empty_file_is_the_default_scenario():
+def test_an_empty_file_is_refused_not_run_as_the_defaults():
+    """Issue 15, item 5: an empty or comment-only file once ran the defaults, hiding the mistake."""
     write("empty.yaml", "# nothing yet\n")
-    assert load_scenario("empty.yaml") == Scenario()
+    with pytest.raises(ScenarioError, match="the file is empty"):
+        load_scenario("empty.yaml")
 
 
 def test_extends_deep_merges_and_the_child_wins():

@@ -45,6 +45,19 @@ CASES = {
     "binary": ({"a.yaml": bytes(range(256))}, "a.yaml: not UTF-8 text"),
     "infinite rate": ({"a.yaml": "feedback:\n  strength: .inf\n"},
                       "a.yaml:2:3: feedback.strength: should be a finite number (got .inf)"),
+    # Issue 15, item 5.
+    "empty file": ({"a.yaml": ""}, "a.yaml: the file is empty"),
+    "only comments": ({"a.yaml": "# a scenario, some day\n"}, "a.yaml: the file is empty"),
+    "true for a number": ({"a.yaml": "horizon_days: true\n"}, "a.yaml:1:1: horizon_days: should be a number, not true or false"),
+    "policy on the horizon": ({"a.yaml": "policies:\n- {name: p, metric: orders, above: 1, set: horizon_days, multiply_by: 2}\n"},
+                              "policies.0.set: horizon_days is fixed for the whole run"),
+    "policy on the market": ({"a.yaml": "policies:\n- {name: p, metric: orders, above: 1, set: market.size, add: 5}\n"},
+                             "market.size is fixed for the whole run"),
+    "policy to a word": ({"a.yaml": "policies:\n- {name: p, metric: orders, above: 1, set: strategies.service_quality.agents, to: lots}\n"},
+                         "policies.0.to: strategies.service_quality.agents cannot be 'lots'"),
+    "terminal escape in a name": ({"a.yaml": 'name: "\\x1b[2Jgone"\n'}, "a.yaml:1:1: name: has a control character U+001B"),
+    "a long chain of extends": ({"a.yaml": "extends: s1.yaml\n", **{f"s{i}.yaml": f"extends: s{i + 1}.yaml\n" for i in range(1, 1000)}},
+                                "a chain of more than 32 files"),
 }
 
 
@@ -207,3 +220,24 @@ def test_a_default_that_contradicts_a_value_given_is_refused_at_its_key():
     assert problem.message == "should be at most market.size (1) (got 20000)"
     [problem] = problems("s.yaml", ["market.size=5"])
     assert (problem.key, problem.message) == ("market.initial_shoppers", "should be at most market.size (5) (got 20000)")
+
+
+def test_a_policy_that_overflows_a_count_is_exit_2_naming_it(capsys):
+    Path("a.yaml").write_text("horizon_days: 20\nmarket: {size: 5000, initial_shoppers: 500}\npolicies:\n"
+                              "- {name: p, metric: orders, above: 0, set: strategies.service_quality.agents, multiply_by: 1e308}\n")
+    assert main(["run", "a.yaml", "--replications", "1", "--jobs", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "policy 'p' set strategies.service_quality.agents to inf" in error and "Traceback" not in error
+
+
+def test_serve_on_a_port_that_does_not_exist_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "99999"])
+    assert exited.value.code == 2 and "a port is 1 to 65535" in capsys.readouterr().err
+
+
+def test_the_memory_message_names_the_scenario_file(monkeypatch, capsys):
+    monkeypatch.setenv("GROWTHSIM_MEMORY", "1GiB")
+    Path("big.yaml").write_text("market: {size: 100000000, initial_shoppers: 90000000}\n")
+    assert main(["run", "big.yaml"]) == 2
+    assert capsys.readouterr().err.startswith("error: big.yaml: ")

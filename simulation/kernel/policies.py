@@ -82,14 +82,18 @@ class PolicyRunner:
             old = get_key(self.scenario, policy.set)
             new = policy.to if policy.to is not None else (
                 old * policy.multiply_by if policy.multiply_by is not None else old + policy.add)
-            if isinstance(old, int) and not isinstance(old, bool) and not isinstance(policy.to, float):
-                new = int(round(new))
             try:
+                if (isinstance(old, int) and not isinstance(old, bool) and isinstance(new, float)
+                        and policy.to is None):
+                    new = int(round(new))   # a count stays a count (OverflowError when new is not finite)
                 set_key(self.scenario, policy.set, new)
             except ValidationError as error:   # the schema refuses it: say which policy, on which day
                 reasons = "; ".join(f"{d['msg']} (got {d['input']!r})" for d in error.errors())
                 raise PolicyError(f"day {day}: policy {policy.name!r} set {policy.set} to {new!r}, which the "
                                   f"scenario's schema refuses: {reasons}") from None
+            except (OverflowError, ValueError, TypeError) as error:   # not a number the lever can take
+                raise PolicyError(f"day {day}: policy {policy.name!r} set {policy.set} to {new!r}, which it cannot "
+                                  f"take: {error}") from None
             self.last_acted[policy.name] = day
             self.times_acted[policy.name] += 1
             self.log.append({"day": day, "policy": policy.name, "metric": policy.metric, "value": value,

@@ -10,16 +10,20 @@ from __future__ import annotations
 import datetime
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from simulation.kernel.calendar_events import CalendarEvent
 from simulation.kernel.expectations import Expectations
-from simulation.kernel.policies import Policy, get_key
+from simulation.kernel.policies import Policy, get_key, set_key
 from simulation.kernel.config import Config
 from simulation.kernel.registry import registry
 
 DAYS_PER_WEEK = 7.0
 DAYS_PER_YEAR = 365.0
+
+# What a run is (its length, its population, its randomness): no policy may change these midway.
+FIXED_FOR_THE_RUN = ("name", "description", "horizon_days", "start_date", "seed", "replications", "market",
+                     "policies", "calendar", "baseline", "expect")
 
 # One key per installed strategy plugin, and the operations (simulation/kernel/registry.py).
 Strategies = registry().strategies_section
@@ -198,13 +202,33 @@ class Scenario(Config):
         None, description="What `growthsim check` holds this scenario to: KPI bounds, relations to other scenarios, its golden (docs/check.md)."
     )
 
+    @field_validator("name", "description")
+    @classmethod
+    def _printable(cls, text: str, info: ValidationInfo) -> str:
+        """Terminal control characters (an escape sequence recolours or clears a terminal)
+        have no place in a name shown in tables, titles and reports."""
+        allowed = "\n\t" if info.field_name == "description" else ""
+        bad = next((c for c in text if (ord(c) < 32 or 127 <= ord(c) < 160) and c not in allowed), None)
+        if bad is not None:
+            raise ValueError(f"has a control character U+{ord(bad):04X} at {text.index(bad)}; write plain text")
+        return text
+
     @model_validator(mode="after")
     def _policies_move_real_levers(self) -> "Scenario":
         for i, policy in enumerate(self.policies):
+            if policy.set.split(".")[0] in FIXED_FOR_THE_RUN:
+                raise ValueError(f"policies[{i}].set: {policy.set} is fixed for the whole run; a policy moves levers "
+                                 "while it goes (strategies.*, behavior.*, acquisition.*, economics.*, ...)")
             try:
                 lever = get_key(self, policy.set)
             except AttributeError:
                 raise ValueError(f"policies[{i}].set: no scenario key {policy.set!r}") from None
             if isinstance(lever, bool) or not isinstance(lever, (int, float)) and policy.to is None:
                 raise ValueError(f"policies[{i}].set: {policy.set!r} is not a number to multiply or add to")
+            if policy.to is not None:   # the value it would set, checked now rather than on the day it acts
+                try:
+                    set_key(self.model_copy(deep=True), policy.set, policy.to)
+                except ValidationError as error:
+                    reasons = "; ".join(d["msg"] for d in error.errors())
+                    raise ValueError(f"policies[{i}].to: {policy.set} cannot be {policy.to!r}: {reasons}") from None
         return self

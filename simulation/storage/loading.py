@@ -42,6 +42,7 @@ KeyPath = tuple  # a key's path from the top, e.g. ("behavior", "dropout", "a")
 
 MAX_FILE_BYTES = 1 << 20   # 1 MiB: hundreds of calendar events; parsing it takes seconds, not minutes
 MAX_DEPTH = 64             # mappings and lists inside each other; the schema needs 5
+MAX_EXTENDS = 32           # files in one `extends` chain; the bundled library's longest is 2
 MAX_VALUES = 200_000       # keys and items after YAML aliases are expanded (a "billion laughs" file)
 
 
@@ -171,6 +172,10 @@ def _load_chain(path: Path, shown: str, chain: list[tuple[Path, str]]) -> tuple[
         raise ScenarioError([Problem.at(at, "extends", f"should be a file name, got {_show(parent)}")])
     if not parent.strip():
         raise ScenarioError([Problem.at(at, "extends", "should be a file name, got an empty one")])
+    if len(chain) + 1 >= MAX_EXTENDS:
+        raise ScenarioError([Problem.at(at, "extends", f"a chain of more than {MAX_EXTENDS} files "
+                                        f"({chain[0][1] if chain else shown} -> ... -> {shown} -> {parent}); "
+                                        "a scenario extends a few others at most")])
     parent_path = path.parent / parent
     parent_shown = os.path.normpath(Path(shown).parent / parent)
     chain = chain + [(path.resolve(), shown)]
@@ -213,8 +218,9 @@ def _load_file(path: Path, shown: str) -> tuple[dict, dict[KeyPath, Origin]]:
         raise fail(f"YAML syntax error: character U+{error.character:04X}: {error.reason}", line, column) from None
     except RecursionError:   # brackets inside brackets, thousands deep
         raise fail(f"nested too deeply (a scenario nests at most {MAX_DEPTH} levels)") from None
-    if doc is None:  # empty or only comments: all defaults
-        doc = CommentedMap()
+    if doc is None:  # empty or only comments: running the defaults instead would hide the mistake
+        raise fail("the file is empty (no keys, or only comments); a scenario needs at least a name, "
+                   "or `extends:` a scenario it changes")
     if not isinstance(doc, CommentedMap):
         kind = "list" if isinstance(doc, CommentedSeq) else f"single value {_show(doc)}"
         raise fail(f"the top level should be a mapping of keys, got a {kind}")
