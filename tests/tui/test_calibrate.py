@@ -144,3 +144,28 @@ def test_the_request_gives_the_commands_options():
     import datetime
     assert suggested_end(datetime.date(2024, 1, 1), datetime.date(2024, 3, 1)) == datetime.date(2024, 2, 10)
     assert suggested_end(datetime.date(2024, 1, 1), datetime.date(2025, 1, 1)) == datetime.date(2024, 9, 11)
+
+
+async def test_browse_picks_the_file_in_a_folder_tree_and_reads_it(make_app, orders_file):
+    from tui.file_picker import FilePicker, SuffixTree
+    Path("notes.md").write_text("not an order file", encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_calibrate(app, pilot)
+        await pilot.click("#browse")
+        await pilot.pause()
+        assert isinstance(app.screen, FilePicker)
+        tree = app.screen.query_one(SuffixTree)
+        for _ in range(50):                     # the tree loads its folder in a worker that never ends: wait for it
+            if tree.root.children:
+                break
+            await pilot.pause(0.05)
+        shown = [node.data.path.name for node in tree.root.children]
+        assert "orders.csv" in shown and "lib" in shown and "notes.md" not in shown
+        tree.select_node(tree.root.children[shown.index("orders.csv")])
+        for _ in range(50):
+            if screen.form.values()["customer"]:
+                break
+            await pilot.pause(0.05)
+        assert app.screen is screen and screen.form.values()["file"] == "orders.csv"
+        assert screen.form.values()["customer"] == "买家会员名"            # read at once: the reader's guesses
