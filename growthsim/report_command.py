@@ -1,4 +1,4 @@
-"""`growthsim report RUN_OR_DIR`: a self-contained HTML report of a run or a comparison."""
+"""`growthsim report RUN_OR_DIR`: a self-contained HTML report of a run, a comparison or a calibration."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from simulation.experiments.report import ReportError, write_report
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("report", help="write report.html for a run or compare folder, or a history id")
-    parser.add_argument("target", metavar="RUN_OR_DIR", help="a folder written by run/compare --out, or a history id")
+    parser = commands.add_parser("report", help="write report.html for a run, compare or calibrate folder, or a history id")
+    parser.add_argument("target", metavar="RUN_OR_DIR", help="a folder written by run/compare/calibrate --out, or a history id")
     parser.add_argument("--out", type=Path, help="the HTML file (default: report.html in the folder)")
 
 

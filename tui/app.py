@@ -1,4 +1,4 @@
-"""The growthsim app: Library, Editor, Run, Results, Compare and Lessons, each a mode
+"""The growthsim app: Library, Editor, Run, Results, Compare, Lessons and Calibrate, each a mode
 with its own screen stack. `create_app` is the one factory the CLI and the tests use."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class GrowthsimApp(App):
         Binding("f5", "go('results')", "Results", show=False, priority=True),
         Binding("f6", "go('compare')", "Compare", show=False, priority=True),
         Binding("f7", "go('lessons')", "Lessons", show=False, priority=True),
+        Binding("f8", "go('calibrate')", "Calibrate", show=False, priority=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -42,6 +43,7 @@ class GrowthsimApp(App):
                  out_dir: Path | None = None, results_after_run: bool = True, progress_interval: float = 0.2,
                  jobs: int | None = None, clock: Clock | None = None) -> None:
         super().__init__()
+        from tui.calibrate import CalibrateScreen
         from tui.compare import CompareScreen
         from tui.editor import EditorScreen
         from tui.lessons_screen import LessonsScreen
@@ -50,7 +52,7 @@ class GrowthsimApp(App):
         from tui.run import RunScreen
         self.MODE_SCREENS: dict[str, type[Screen]] = {
             "library": LibraryScreen, "editor": EditorScreen, "run": RunScreen, "results": ResultsScreen,
-            "compare": CompareScreen, "lessons": LessonsScreen}
+            "compare": CompareScreen, "lessons": LessonsScreen, "calibrate": CalibrateScreen}
         for mode, screen in self.MODE_SCREENS.items():
             self.add_mode(mode, screen)
         self.folders = [Path(f) for f in folders] or [BUNDLED_SCENARIOS]
@@ -63,6 +65,7 @@ class GrowthsimApp(App):
         self.clock = clock
         self.last_outcome: Outcome | None = None
         self.last_export: Path | None = None
+        self.last_twin: Path | None = None   # the scenario.yaml of the twin saved last
 
     def on_mount(self) -> None:
         self.switch_mode("library")
@@ -152,6 +155,9 @@ class GrowthsimApp(App):
             ("lessons", "play", "Play the lesson's before/after run", "Lessons: Ctrl+R"),
             ("lessons", "next", "Next lesson", "Lessons: N"),
             ("lessons", "previous", "Previous lesson", "Lessons: P"),
+            ("calibrate", "browse", "Pick an order file to calibrate", "A twin of your customers (Calibrate: Ctrl+O)"),
+            ("calibrate", "fit", "Fit the order file", "The models and the twin's holdout check (Calibrate: Ctrl+R)"),
+            ("calibrate", "save", "Save the twin into the library", "As growthsim calibrate --out (Calibrate: Ctrl+S)"),
         ]
         for mode, action, title, help_text in actions:
             yield SystemCommand(title, help_text, lambda mode=mode, action=action: self._mode_action(mode, action))

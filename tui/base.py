@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from tui.app import GrowthsimApp
 
 MODES = (("library", "F2 Library"), ("editor", "F3 Editor"), ("run", "F4 Run"), ("results", "F5 Results"),
-         ("compare", "F6 Compare"), ("lessons", "F7 Lessons"))
+         ("compare", "F6 Compare"), ("lessons", "F7 Lessons"), ("calibrate", "F8 Calibrate"))
+FULL_WIDTH = len(" growthsim  ") + sum(len(f" {title}  ") for _, title in MODES) + len(" F1 Help ")
 
 
 class ModeBar(Static):
@@ -25,6 +26,8 @@ class ModeBar(Static):
 
     def render(self) -> Text:
         text = Text.assemble((" growthsim ", "bold reverse"), " ")
+        if self.size.width and self.size.width < FULL_WIDTH:
+            text = Text()   # a narrow terminal (100 columns) keeps every mode and drops the app's name
         for mode, title in MODES:
             style = "bold reverse" if mode == self.current else ""
             text.append(Text.from_markup(f"[@click=app.go('{mode}')] {title} [/]", style=style))

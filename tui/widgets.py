@@ -28,16 +28,19 @@ class LinePlot(PlotextPlot):
         self.title = title
         self.lines: dict[str, np.ndarray] = {}
         self.days: int | None = None
+        self.xlabel = "day"
 
     def on_mount(self) -> None:
         super().on_mount()
         self.draw()
 
-    def show(self, lines: dict[str, np.ndarray], title: str | None = None, days: int | None = None) -> None:
+    def show(self, lines: dict[str, np.ndarray], title: str | None = None, days: int | None = None,
+             xlabel: str = "day") -> None:
         """Draw these lines; with `days`, the x axis spans the whole run even while it is
         still going, so the curves unfold across it."""
         self.lines = lines
         self.days = days
+        self.xlabel = xlabel
         if title is not None:
             self.title = title
         self.draw()
@@ -47,7 +50,7 @@ class LinePlot(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.title(self.title)
-        plt.xlabel("day")
+        plt.xlabel(self.xlabel)
         if self.days:
             plt.xlim(0, self.days - 1)
         legend = len([name for name in self.lines if not name.startswith("_")]) > 1

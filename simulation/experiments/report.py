@@ -1,5 +1,6 @@
-"""`growthsim report`: one self-contained HTML file with the charts of a run or a
-comparison, read back from the files `run --out` and `compare --out` wrote.
+"""`growthsim report`: one self-contained HTML file with the charts of a run, a
+comparison or a calibration, read back from the files `run --out`, `compare --out` and
+`calibrate --out` wrote (calibrations: calibration_report.py).
 
 Charts are matplotlib figures inlined as SVG, so the file opens anywhere, offline.
 """
@@ -7,7 +8,6 @@ Charts are matplotlib figures inlined as SVG, so the file opens anywhere, offlin
 from __future__ import annotations
 
 import html
-import io
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -18,6 +18,8 @@ matplotlib.use("Agg")   # no display: reports are made on CI runners too
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from simulation.experiments.calibration_report import calibration_sections, is_calibration  # noqa: E402
+from simulation.experiments.report_page import PAGE, number, sections_html, svg  # noqa: E402
 from simulation.storage.outputs import read_csv as read_csv_rows  # noqa: E402
 
 FUNNEL = ("visits", "browse", "cart", "checkout", "orders")
@@ -49,14 +51,6 @@ def by_replication(table: dict[str, np.ndarray], column: str) -> np.ndarray:
     """Replications x days of one time-series column."""
     reps = np.unique(table["replication"]).astype(int)
     return np.vstack([table[column][table["replication"] == r] for r in reps])
-
-
-def svg(figure) -> str:
-    out = io.StringIO()
-    figure.savefig(out, format="svg", bbox_inches="tight")
-    plt.close(figure)
-    text = out.getvalue()
-    return text[text.index("<svg"):]
 
 
 def band_chart(title: str, series: dict[str, np.ndarray], ylabel: str) -> str:
@@ -169,33 +163,10 @@ def difference_chart(rows: list[dict], names: list[str]) -> str:
 
 def kpi_table(summary: dict) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>{_number(v['mean'])}</td>"
-        f"<td>{_number(v['ci_low'])} – {_number(v['ci_high'])}</td></tr>"
+        f"<tr><td>{html.escape(name)}</td><td>{number(v['mean'])}</td>"
+        f"<td>{number(v['ci_low'])} – {number(v['ci_high'])}</td></tr>"
         for name, v in summary["kpis"].items())
     return f"<table><tr><th>KPI</th><th>mean</th><th>95 % CI</th></tr>{rows}</table>"
-
-
-def _number(x) -> str:
-    if x is None:
-        return "–"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
-
-
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
-h1 {{ font-size: 1.5rem; }} h2 {{ font-size: 1.15rem; margin-top: 2rem; }}
-table {{ border-collapse: collapse; font-size: 0.9rem; }}
-td, th {{ padding: 0.2rem 0.8rem; border-bottom: 1px solid #ddd; text-align: right; }}
-td:first-child, th:first-child {{ text-align: left; }}
-figure {{ margin: 1rem 0; }} svg {{ max-width: 100%; height: auto; }}
-.meta {{ color: #666; font-size: 0.9rem; }}
-</style></head><body>
-<h1>{title}</h1><p class="meta">{meta}</p>
-{body}
-</body></html>
-"""
 
 
 def run_sections(folder: Path) -> tuple[str, str, str]:
@@ -212,7 +183,7 @@ def run_sections(folder: Path) -> tuple[str, str, str]:
     if (folder / "growth_accounting.csv").exists():
         sections.append(("Growth accounting", growth_accounting_chart(read_csv(folder / "growth_accounting.csv"))))
     meta = f"{summary['replications']} replications, seed {summary['seed']}, {summary.get('horizon_days', '?')} days"
-    return f"growthsim run: {summary['scenario']}", meta, _join(sections)
+    return f"growthsim run: {summary['scenario']}", meta, sections_html(sections)
 
 
 def compare_sections(folder: Path) -> tuple[str, str, str]:
@@ -229,21 +200,21 @@ def compare_sections(folder: Path) -> tuple[str, str, str]:
                       for i, (label, t) in enumerate(zip(labels, tables))}
             sections.append((title, band_chart(title, series, "")))
     meta = f"{document['replications']} paired replications, seed {document['seed']}"
-    return "growthsim compare: " + " vs ".join(names), meta, _join(sections)
-
-
-def _join(sections: list[tuple[str, str]]) -> str:
-    return "\n".join(f"<h2>{html.escape(title)}</h2><figure>{content}</figure>" for title, content in sections)
+    return "growthsim compare: " + " vs ".join(names), meta, sections_html(sections)
 
 
 def write_report(folder: Path, out: Path | None = None) -> Path:
     folder = Path(folder)
-    if (folder / "compare.json").exists():
+    if is_calibration(folder):
+        title, meta, sections = calibration_sections(folder)
+        body = sections_html(sections)
+    elif (folder / "compare.json").exists():
         title, meta, body = compare_sections(folder)
     elif (folder / "summary.json").exists() and (folder / "timeseries.csv").exists():
         title, meta, body = run_sections(folder)
     else:
-        raise ReportError(f"{folder}: no summary.json and timeseries.csv (run --out) or compare.json (compare --out) here")
+        raise ReportError(f"{folder}: no summary.json and timeseries.csv (run --out), compare.json (compare --out) "
+                          "or calibration.json (calibrate --out) here")
     from simulation.storage.outputs import write_atomically
     out = out or folder / "report.html"
     page = PAGE.format(title=html.escape(title), meta=html.escape(meta), body=body)

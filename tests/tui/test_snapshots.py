@@ -76,3 +76,22 @@ def test_help(snap_compare, make_app):
         await pilot.press("f1")
         await pilot.pause()
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_calibrate_fitted(snap_compare, make_app):
+    """An export with Chinese headers read and fitted (2 replications of the twin), before saving."""
+    from tests.tui.test_calibrate import write_orders
+
+    async def before(pilot):
+        await pilot.pause()
+        write_orders(Path("orders.csv"))
+        await pilot.press("f8")
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.form.widget("file").value = "orders.csv"
+        screen.form.widget("replications").value = "2"
+        screen.action_read()
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+    assert snap_compare(make_app(jobs=1), terminal_size=SIZE, run_before=before)

@@ -1,0 +1,77 @@
+"""The Calibrate screen's form: one line per field of CalibrateRequest, its description as
+the tooltip; `load_model` shows a request, `to_model` reads one back (pydantic checks it) and
+marks the fields it refuses."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, Select, Static
+
+from tui.calibrate_request import ACQUISITIONS, COLUMN_ROLES, MODELS, CalibrateRequest
+
+FIELDS = CalibrateRequest.model_fields
+CHOICES = {"model": MODELS, "acquisition": ACQUISITIONS}
+LABELS = {"file": "order file", "keep_status": "keep status", "calibration_end": "calibration end",
+          **{role: f"{role} column" for role in COLUMN_ROLES}}
+PLACEHOLDERS = {"file": "path/to/orders.csv", "calibration_end": "YYYY-MM-DD (empty: no holdout)",
+                **{role: "guessed" for role in COLUMN_ROLES}, "keep_status": "every status"}
+
+
+class CalibrateForm(VerticalScroll):
+    """The fields of a CalibrateRequest, in its order, with a Browse button by the file."""
+
+    def compose(self) -> ComposeResult:
+        for name, info in FIELDS.items():
+            with Horizontal(classes="field", id=f"field-{name}"):
+                yield Label(LABELS.get(name, name), classes="name")
+                if name in CHOICES:
+                    yield Select([(c, c) for c in CHOICES[name]], value=info.default, allow_blank=False,
+                                 id=f"cal-{name}", tooltip=info.description, compact=True)
+                else:
+                    yield Input(id=f"cal-{name}", tooltip=info.description, compact=True,
+                                placeholder=PLACEHOLDERS.get(name, ""))
+                if name == "file":
+                    yield Button("Browse", id="browse", tooltip="Pick the order file (Ctrl+O)", compact=True)
+        yield Static("", id="form-error")
+
+    def widget(self, name: str) -> Input | Select:
+        return self.query_one(f"#cal-{name}")
+
+    def load_model(self, request: CalibrateRequest) -> None:
+        for name, value in request.model_dump().items():
+            widget = self.widget(name)
+            widget.value = value if isinstance(widget, Select) else ("" if value is None else str(value))
+        self.show_errors({})
+
+    def values(self) -> dict[str, str]:
+        return {name: self.widget(name).value for name in FIELDS}
+
+    def to_model(self) -> CalibrateRequest | None:
+        """The request the form shows, or None with its problems marked on their fields."""
+        try:
+            request = CalibrateRequest.model_validate(self.values())
+        except ValidationError as error:
+            self.show_errors({str(e["loc"][0]): e["msg"].removeprefix("Value error, ") for e in error.errors()})
+            return None
+        self.show_errors({})
+        return request
+
+    def fill_empty(self, values: dict[str, str | None]) -> None:
+        """Put these values into the fields left empty (the reader's guesses, a suggested end):
+        what the person typed stays."""
+        for name, value in values.items():
+            widget = self.widget(name)
+            if value and isinstance(widget, Input) and not widget.value.strip():
+                widget.value = str(value)
+
+    def show_errors(self, problems: dict[str, str]) -> None:
+        for name in FIELDS:
+            self.query_one(f"#field-{name}").set_class(name in problems, "-invalid")
+        text = Text()
+        for name, message in problems.items():
+            text.append(f"✗ {LABELS.get(name, name).strip()}: {message}\n", style="bold")
+        self.query_one("#form-error", Static).update(text)
+        self.query_one("#form-error", Static).display = bool(problems)
