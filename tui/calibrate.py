@@ -24,6 +24,7 @@ from growthsim.arguments import BadInput
 from growthsim.bundled import scenario_file, scenarios_folder
 from simulation.experiments.calibration.calibrate import (Calibration, CalibrationError, calibrate, simulate_holdout,
                                                           write_calibration)
+from simulation.experiments.replicate import Cancelled
 from simulation.experiments.report import write_report
 from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.storage.order_export import OrderExportError, OrderLog, ReadOptions, read_orders
@@ -98,6 +99,11 @@ class CalibrateScreen(ModeScreen):
         super().__init__()
         self._read: tuple[tuple, OrderLog] | None = None   # (what was read, the log): Fit reads a file once
         self._lock = threading.Lock()
+        self.stop = threading.Event()   # set when the screen goes: the twin's worker processes end with it
+
+    def on_unmount(self) -> None:
+        """Leaving the app stops a twin being simulated: no worker process outlives it."""
+        self.stop.set()
 
     def body(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -215,8 +221,10 @@ class CalibrateScreen(ModeScreen):
             if calibration.tracking:            # a holdout to replay the twin over
                 step(f"simulating the twin over the {calibration.summary.holdout_days}-day holdout, "
                      f"{request.replications} replications")
-                simulate_holdout(calibration, replications=request.replications, jobs=self.gs.jobs,
+                simulate_holdout(calibration, replications=request.replications, jobs=self.gs.jobs, stop=self.stop,
                                  progress=self._progress_counter(request.replications * calibration.twin.horizon_days))
+        except Cancelled:
+            return
         except EXPECTED_ERRORS as error:
             self.post_message(CalibrationFailed(str(error)))
             return

@@ -160,15 +160,16 @@ def _simulated(weekly: list[dict], key: str) -> np.ndarray:
 def tracking_chart(weekly: list[dict], *, cumulative: bool, total: dict | None = None,
                    bands: list[dict] | None = None) -> str:
     """Repeat transactions per week (or cumulative): actual, the model's expectation and the
-    twin's mean with its 95 % band. A cumulative band needs the replications' cumulative
-    intervals (`bands`, not in calibration.json's contract): without them the band is the
-    total's, at the last week."""
+    twin's mean with its 95 % band. The cumulative band is the replications' cumulative
+    intervals (`bands`: holdout.cumulative); a folder written without them shows the total's
+    interval at the last week."""
     weeks = np.array([w["week"] for w in weekly])
     actual = np.array([w["actual"] for w in weekly], dtype=float)
     expected = np.array([w["expected"] for w in weekly], dtype=float)
     mean, low, high = (_simulated(weekly, k) for k in ("mean", "ci_low", "ci_high"))
     if cumulative:
         actual, expected, mean = np.cumsum(actual), np.cumsum(expected), np.cumsum(mean)
+        bands = [b["simulated"] for b in bands or () if b.get("simulated")]
         low, high = ((np.array([b["ci_low"] for b in bands], dtype=float), np.array([b["ci_high"] for b in bands], dtype=float))
                      if bands else (np.full(weeks.size, np.nan), np.full(weeks.size, np.nan)))
     figure, axes = plt.subplots(figsize=(7.5, 3.2))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import threading
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,15 +127,16 @@ def _fits_text(fits: dict[str, Fit], spend: Fit) -> str:
 
 
 def simulate_holdout(calibration: Calibration, *, replications: int = 10, jobs: int | None = None,
-                     progress=None) -> dict:
+                     progress=None, stop: threading.Event | None = None) -> dict:
     """Run the twin over the holdout: its customers' repeat transactions, cumulative and week by
-    week, as the mean of `replications` with a 95 % interval."""
+    week, as the mean of `replications` with a 95 % interval. Setting `stop` abandons it
+    (Cancelled, as run_replications)."""
     with tempfile.TemporaryDirectory(prefix="growthsim-twin-") as folder:
         path = Path(folder) / CUSTOMERS_FILE
         calibration.scores.write_parquet(path)
         twin = calibration.twin.model_copy(update={"market": calibration.twin.market.model_copy(
             update={"customers": str(path)})})
-        runs = run_replications(twin, replications=replications, jobs=jobs, progress=progress).runs
+        runs = run_replications(twin, replications=replications, jobs=jobs, progress=progress, stop=stop).runs
     days = calibration.summary.holdout_days
     weeks = -(-days // DAYS_PER_WEEK)
     weekly = np.array([np.bincount(np.arange(days) // DAYS_PER_WEEK, weights=run.daily["orders_by_initial_shoppers"][:days],
@@ -179,6 +181,12 @@ def calibration_json(calibration: Calibration) -> dict:
         holdout["simulated"] = c.simulated["total"] if c.simulated else None
         holdout["weekly"] = [row | {"simulated": c.simulated["weekly"][k] if c.simulated else None}
                              for k, row in enumerate(chosen["weekly"])]
+        cumulative_actual = np.cumsum([row["actual"] for row in chosen["weekly"]])
+        cumulative_expected = np.cumsum([row["expected"] for row in chosen["weekly"]])
+        holdout["cumulative"] = [{"week": row["week"], "actual": int(a), "expected": float(e),
+                                  "simulated": c.simulated["cumulative"][k] if c.simulated else None}
+                                 for k, (row, a, e) in enumerate(zip(chosen["weekly"], cumulative_actual,
+                                                                     cumulative_expected))]
         holdout["by_frequency"] = chosen["by_frequency"]
         holdout["weekly_error"] = {name: t["weekly_error"] for name, t in c.tracking.items()}
         data["holdout"] = holdout
