@@ -2,7 +2,9 @@
 that hold every day on every bundled scenario, costs by strategy summing to the total,
 ROI against a baseline."""
 
+import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -219,3 +221,71 @@ def test_a_free_shipping_sale_ships_every_order_free_and_converts_once():
     assert np.allclose(thresholds[-1] / thresholds[-2], base.behavior.funnel.order * 1.15)
     with pytest.raises(ValueError, match="only a festival_sale or a member_day ships free"):
         CalendarEvent.model_validate({**sale, "kind": "price_change"})
+
+
+# --- currency ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("amount, currency, text", [
+    (1234567, "CNY", "¥1,234,567"), (1234567.89, "CNY", "¥1,234,568"), (-88716.4, "CNY", "-¥88,716"),
+    (35.1, "CNY", "¥35.10"), (0.004, "CNY", "¥0.00"), (-0.004, "CNY", "¥0.00"), (999.999, "USD", "$1,000.00"),
+    (1500, "EUR", "€1,500"), (12.5, "GBP", "£12.50"), (12.5, "JPY", "¥12"), (1234, "CHF", "CHF 1,234"),
+    (float("nan"), "CNY", "-"), (None, "CNY", "-"),
+])
+def test_money_reads_with_its_currency(amount, currency, text):
+    from simulation.kernel.currency import format_money
+    assert format_money(amount, currency) == text
+
+
+def test_money_compact_and_signed():
+    from simulation.kernel.currency import format_money
+    assert format_money(2_304_062, "CNY", compact=True) == "¥2.30 M"
+    assert format_money(489.21, "CNY", compact=True) == "¥489" and format_money(33.9, "CNY", compact=True) == "¥33.90"
+    assert format_money(1234, "USD", signed=True) == "+$1,234" and format_money(-1234, "USD", signed=True) == "-$1,234"
+
+
+def test_a_scenario_names_its_currency_by_iso_code(tmp_path):
+    from simulation.kernel.scenario import Scenario
+    assert Scenario().currency == "CNY"
+    assert Scenario.model_validate({"currency": "USD"}).currency == "USD"
+    for bad in ("usd", "US", "USDX", "¥"):
+        with pytest.raises(ValueError, match="currency"):
+            Scenario.model_validate({"currency": bad})
+    path = tmp_path / "dollars.yaml"
+    path.write_text("currency: usd\n")
+    with pytest.raises(ScenarioError, match=r"dollars.yaml:1:\d+: currency"):
+        load_scenario(path)
+
+
+def test_people_read_the_currency_machines_read_plain_numbers(tmp_path, capsys):
+    from growthsim.cli import main
+    from simulation.storage.outputs import read_csv
+    baseline = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+    out = tmp_path / "run"
+    small = ["--set", "horizon_days=40", "--set", "market.size=20000", "--set", "market.initial_shoppers=2000",
+             "--replications", "2", "--jobs", "1"]
+    assert main(["run", str(baseline), *small, "--set", "currency=USD", "--out", str(out)]) == 0
+    table = capsys.readouterr().out
+    rows = {line.split("│")[1].strip(): line for line in table.splitlines() if line.count("│") >= 3}
+    for money in ("gmv", "revenue", "shipping_fee_revenue", "gross_profit", "contribution", "aov", "operations_cost"):
+        assert "$" in rows[money], rows[money]
+    for other in ("orders", "shoppers_total", "retention_d30", "contribution_margin"):
+        assert "$" not in rows[other], rows[other]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["currency"] == "USD" and isinstance(summary["kpis"]["contribution"]["mean"], float)
+    header = list(read_csv(out / "timeseries.csv")[0])
+    assert {"shipping_fees", "membership_fees", "cogs", "shipping_fees_waived"} <= set(header) and "fees" not in header
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "money in USD" in page and re.search(r"<td>contribution</td><td>-?\$[\d,]+", page)
+
+
+def test_check_messages_show_money_in_the_scenarios_currency():
+    from simulation.experiments.check import judge_golden
+    from simulation.experiments.golden import KpiRecord
+    old = KpiRecord(-88716.45, -91919.38, -85513.51, 1415.876, 10)
+    new = KpiRecord(305703.2, 299865.6, 311540.7, 2580.504, 10)
+    moved = judge_golden("contribution", old, new, "CNY").message
+    assert moved.startswith("contribution moved from -¥88,716 (95 % CI -¥91,919 .. -¥85,514) to ¥305,703"), moved
+    assert "+¥394,420" in moved
+    counted = judge_golden("orders", old, new, "CNY").message
+    assert "¥" not in counted and "-88,716" in counted

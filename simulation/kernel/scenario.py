@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from simulation.kernel.calendar_events import CalendarEvent
+from simulation.kernel.currency import CODE_PATTERN, DEFAULT_CURRENCY
 from simulation.kernel.expectations import Expectations
 from simulation.kernel.policies import Policy, get_key
 from simulation.kernel.config import Config
@@ -156,6 +157,10 @@ class Scenario(Config):
     horizon_days: int = Field(365, ge=1, le=3650, description="Days simulated.")
     seed: int = Field(1, ge=0, description="Root of the random number tree; same seed, same numbers.")
     replications: int = Field(10, ge=1, le=10_000, description="Independent runs, for confidence intervals.")
+    currency: str = Field(
+        DEFAULT_CURRENCY, pattern=CODE_PATTERN,
+        description="ISO 4217 code of every amount of money (CNY, USD, EUR...): shown on money a person reads, written in summary.json.",
+    )
     market: Market = Market()
     acquisition: Acquisition = Acquisition()
     behavior: Behavior = Behavior()
