@@ -31,6 +31,7 @@ from simulation.experiments.records import record_comparison
 from simulation.storage.history import History
 from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.storage.outputs import read_csv
+from simulation.kernel.currency import format_money
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
@@ -319,14 +320,15 @@ class CompareScreen(ModeScreen):
         for index, name in enumerate(names[1:], start=1):
             table.add_column(name, key=f"value-{index}")
             table.add_column(f"{name} - {names[0]}", key=f"diff-{index}")
+        currency = comparison.results[0].scenario.currency
         for kpi in registry().kpi_names:
             if kpi == "roi":
                 continue
             mark = "▶ " if kpi in self.focus_kpis else ""
             cells: list = [Text(mark + label(kpi), style="bold" if mark else "")]
-            cells.append(fmt(comparison.interval(0, kpi).mean, kpi))
+            cells.append(fmt(comparison.interval(0, kpi).mean, kpi, currency))
             for index in range(1, len(names)):
-                cells.append(fmt(comparison.interval(index, kpi).mean, kpi))
+                cells.append(fmt(comparison.interval(index, kpi).mean, kpi, currency))
                 difference = comparison.difference(index, kpi)
                 i = difference.interval
                 kind = kpi_info(kpi)[1]
@@ -334,6 +336,8 @@ class CompareScreen(ModeScreen):
                 def show(v: float, kind=kind) -> str:
                     if not math.isfinite(v):
                         return "-"
+                    if kind == "money":
+                        return format_money(v, currency, compact=True, signed=True)
                     return f"{100 * v:+.1f} pt" if kind == "share" else ("+" if v > 0 else "") + fmt(v)
                 text = show(i.mean) if math.isfinite(i.mean) else "-"
                 if i.replications >= 2 and math.isfinite(i.ci_low):
