@@ -254,3 +254,14 @@ def test_membership_columns_follow_the_population_as_it_grows():
     n = rep.shoppers.n
     assert strategy.paid[:n].sum() == rep.daily["paid_members"][-1] > 0
     assert np.all(strategy.tier[:n] == strategy.tier_of(strategy.spend_365d[:n]))
+
+
+def test_a_free_shipping_member_day_ships_members_orders_free():
+    day = {"name": "member day", "kind": "member_day", "start_day": 20, "days": 5, "free_shipping": True}
+    sc = small(horizon=30, calendar=[day], paid={**NEUTRAL_PAID, "uptake_probability": 0.5})   # no free shipping otherwise
+    d = simulate(sc, 0).daily
+    on = (np.arange(30) >= 20) & (np.arange(30) < 25)
+    assert d["free_shipping_orders"][~on].sum() == 0
+    assert np.all(d["free_shipping_orders"][on] > 0)                                # members' orders ...
+    assert np.all(d["free_shipping_orders"][on] < d["orders"][on])                  # ... and only theirs
+    assert np.array_equal(d["shipping_fees"], 6.0 * (d["orders"] - d["free_shipping_orders"]))
