@@ -97,7 +97,8 @@ def command_sweep(args: argparse.Namespace) -> int:
         executor.close()
     rows = sweep.rows()
     History().record("sweep", sweep.base.name, [{"path": str(args.scenario), "yaml": resolved_yaml(sweep.base)}],
-                     {"design": [p.overrides for p in points], "rows": rows}, seed=sweep.base.seed,
+                     {"design": [p.overrides for p in points], "rows": rows, "currency": sweep.base.currency},
+                     seed=sweep.base.seed,
                      replications=sweep.replications, out_dir=str(sweep.out.resolve()))
     Console().print(sweep_table(rows, [key.split("=")[0] for key in design[0]], sweep.base.currency))
     Console().print(f"wrote {sweep.out}/ (sweep.csv, points/)")
