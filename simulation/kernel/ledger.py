@@ -21,7 +21,7 @@ One owner per line: exactly one place in the code books each.
 | `membership_fees` | `Strategy.book_fee` (the membership plugin's `end_day`: each member's fee, ratably over its term) |
 | `cogs` | `Ledger.day_row`, from `economics.gross_margin` |
 | `cost_logistics` | `Fulfilment` (warehouse capacity, the carrier's parcel cost on every shipped order, tracking, return handling and labels); the logistics plugin books nothing else |
-| `cost_service_quality` | `Replication.steer` (the baseline desk's agents) and the service-quality plugin's `Strategy.book` |
+| `cost_service_quality` | one account for the desk, two owners of distinct costs: `Replication.steer` books the round-the-clock agents (the operation every platform runs); the service-quality plugin (`Strategy.book`) books its extras (shift agents, the chatbot, notices) |
 | `cost_calendar` | `apply_calendar` (simulation/kernel/calendar_events.py): promotion spend |
 | `cost_<strategy>` | that strategy, through `Strategy.book` |
 
@@ -34,10 +34,6 @@ added anywhere). So a waived fee is counted once, whoever granted the free shipp
 from __future__ import annotations
 
 from collections import defaultdict
-
-# The day's money lines (columns of timeseries.csv), in the order they are written.
-MONEY_COLUMNS = ("gmv", "discounts", "refunds", "shipping_fees", "membership_fees", "revenue", "cogs",
-                 "acquisition_cost", "marketing_cost", "operations_cost", "contribution")
 
 
 class Ledger:
