@@ -24,7 +24,7 @@ from growthsim import calibrate_command, check_command, compare_command, history
 from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK,  # noqa: F401
                                  BadInput, crash_report, non_negative_int, positive_int)
 from growthsim.bundled import scenario_file
-from growthsim.console import format_interval, format_number, progress_bar
+from growthsim.console import format_interval, format_kpi, progress_bar
 from simulation.kernel.limits import LimitError
 from simulation.kernel.policies import PolicyError
 from simulation.storage.history import HistoryError
@@ -204,8 +204,9 @@ def kpi_table(result: Replications) -> Table:
     table.add_column("KPI")
     table.add_column("mean", justify="right")
     table.add_column("95 % CI", justify="right")
+    currency = result.scenario.currency
     for name, interval in result.kpis().items():
-        table.add_row(name, format_number(interval.mean), format_interval(interval))
+        table.add_row(name, format_kpi(interval.mean, name, currency), format_interval(interval, name, currency))
     return table
 
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_int, whole_number
 from growthsim.bundled import scenario_file
-from growthsim.console import format_number, progress_bar
+from growthsim.console import format_kpi, progress_bar
 from simulation.experiments.compare import Comparison, compare
 from simulation.experiments.records import record_comparison
 from simulation.storage.loading import load_scenario, resolved_yaml
@@ -77,28 +77,31 @@ def comparison_table(comparison: Comparison) -> Table:
     by_kpi: dict[str, list[dict]] = {}
     for row in comparison.rows():
         by_kpi.setdefault(row["kpi"], []).append(row)
+    currency = comparison.results[0].scenario.currency
     for kpi, rows in by_kpi.items():
-        cells = [kpi, _value(rows[0]) if kpi != "roi_vs_first" else "-"]
+        cells = [kpi, _value(rows[0], currency) if kpi != "roi_vs_first" else "-"]
         for row in rows[1:]:
-            cells.append(_value(row))
-            cells.append(_difference(row) if kpi != "roi_vs_first" else _interval_text(row, ""))
+            cells.append(_value(row, currency))
+            cells.append(_difference(row, currency) if kpi != "roi_vs_first" else _interval_text(row, "", currency))
         table.add_row(*cells)
     return table
 
 
-def _value(row: dict) -> str:
-    return "-" if row["mean"] is None else format_number(row["mean"])
+def _value(row: dict, currency: str) -> str:
+    return format_kpi(row["mean"], row["kpi"], currency)
 
 
-def _interval_text(row: dict, prefix: str) -> str:
+def _interval_text(row: dict, prefix: str, currency: str) -> str:
     mean, low, high = (row[prefix + k] for k in ("mean", "ci_low", "ci_high"))
     if mean is None:
         return "-"
+    signed = prefix == "diff_"
+    show = lambda x: format_kpi(x, row["kpi"], currency, signed=signed)   # noqa: E731
     if low is None:
-        return format_number(mean)
-    return f"{format_number(mean)} [{format_number(low)}, {format_number(high)}]"
+        return show(mean)
+    return f"{show(mean)} [{show(low)}, {show(high)}]"
 
 
-def _difference(row: dict) -> str:
-    text = _interval_text(row, "diff_")
+def _difference(row: dict, currency: str) -> str:
+    text = _interval_text(row, "diff_", currency)
     return f"{text} {SIGNIFICANT}" if row["significant"] else text

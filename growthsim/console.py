@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from simulation.experiments.replicate import Interval
+from simulation.kernel.currency import DEFAULT_CURRENCY, format_money
+from simulation.kernel.registry import registry
 
 
 def format_number(x: float) -> str:
@@ -22,10 +24,20 @@ def format_number(x: float) -> str:
     return f"{x:.3f}"
 
 
-def format_interval(interval: Interval) -> str:
+def format_kpi(x: float | None, kpi: str, currency: str | None = DEFAULT_CURRENCY, *, signed: bool = False) -> str:
+    """A KPI's value as a person reads it: money in the scenario's currency (format_money),
+    other numbers as format_number."""
+    if x is None or x != x:
+        return "-"
+    if registry().kpi_unit(kpi) == "money" and currency:
+        return format_money(x, currency, signed=signed)
+    return ("+" if signed and x > 0 else "") + format_number(x)
+
+
+def format_interval(interval: Interval, kpi: str = "", currency: str | None = DEFAULT_CURRENCY) -> str:
     if interval.replications < 2:
         return "-"
-    return f"{format_number(interval.ci_low)} .. {format_number(interval.ci_high)}"
+    return f"{format_kpi(interval.ci_low, kpi, currency)} .. {format_kpi(interval.ci_high, kpi, currency)}"
 
 
 @contextmanager

@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from growthsim.arguments import EXIT_OK, BadInput, positive_int
-from growthsim.console import format_number
+from growthsim.console import format_kpi
+from simulation.kernel.currency import DEFAULT_CURRENCY
 from simulation.storage.history import History
 
 SHOWN_KPIS = ("shoppers_total", "retention_d90", "contribution")
@@ -34,9 +35,8 @@ def command_history(args: argparse.Namespace) -> int:
         for column in ("id", "when (UTC)", "kind", "name", "replications", *SHOWN_KPIS):
             table.add_column(column, justify="right" if column in ("id", "replications", *SHOWN_KPIS) else "left")
         for record in history.list(args.limit):
-            kpis = record.results.get("kpis", {})
-            shown = [format_number(kpis[k]["mean"]) if k in kpis and kpis[k]["mean"] is not None else "-"
-                     for k in SHOWN_KPIS]
+            kpis, currency = record.results.get("kpis", {}), record.results.get("currency", DEFAULT_CURRENCY)
+            shown = [format_kpi(kpis[k]["mean"], k, currency) if k in kpis else "-" for k in SHOWN_KPIS]
             table.add_row(str(record.id), record.created, record.kind, record.name,
                           str(record.replications or "-"), *shown)
         console.print(table)
@@ -56,8 +56,8 @@ def command_history(args: argparse.Namespace) -> int:
         table = Table()
         for column in ("KPI", "mean", "ci_low", "ci_high"):
             table.add_column(column, justify="left" if column == "KPI" else "right")
+        currency = record.results.get("currency", DEFAULT_CURRENCY)
         for name, interval in kpis.items():
-            table.add_row(name, *(format_number(interval[k]) if interval[k] is not None else "-"
-                                  for k in ("mean", "ci_low", "ci_high")))
+            table.add_row(name, *(format_kpi(interval[k], name, currency) for k in ("mean", "ci_low", "ci_high")))
         console.print(table)
     return EXIT_OK

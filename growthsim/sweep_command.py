@@ -11,8 +11,9 @@ from rich.table import Table
 
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, positive_int
 from growthsim.bundled import scenario_file
-from growthsim.console import format_number, progress_bar
+from growthsim.console import format_kpi, progress_bar
 from simulation.experiments.resources import check_design
+from simulation.kernel.currency import DEFAULT_CURRENCY
 from simulation.storage.history import History
 from simulation.experiments.records import recorded, warn_on_stderr
 from simulation.storage.loading import resolved_yaml
@@ -107,9 +108,9 @@ def command_sweep(args: argparse.Namespace) -> int:
     rows = sweep.rows()
     recorded(lambda: History().record(
         "sweep", sweep.base.name, [{"path": str(args.scenario), "yaml": resolved_yaml(sweep.base)}],
-        {"design": [p.overrides for p in points], "rows": rows}, seed=sweep.base.seed,
-        replications=sweep.replications, out_dir=str(sweep.out.resolve())), warn_on_stderr)
-    Console().print(sweep_table(rows, [key.split("=")[0] for key in design[0]]))
+        {"design": [p.overrides for p in points], "rows": rows, "currency": sweep.base.currency},
+        seed=sweep.base.seed, replications=sweep.replications, out_dir=str(sweep.out.resolve())), warn_on_stderr)
+    Console().print(sweep_table(rows, [key.split("=")[0] for key in design[0]], sweep.base.currency))
     Console().print(f"wrote {sweep.out}/ (sweep.csv, points/)")
     failed = [p.index for p in points if p.error]
     if failed:
@@ -118,11 +119,11 @@ def command_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def sweep_table(rows: list[dict], levers: list[str]) -> Table:
+def sweep_table(rows: list[dict], levers: list[str], currency: str = DEFAULT_CURRENCY) -> Table:
     table = Table()
     for column in ("point", *(lever.rsplit(".", 1)[-1] for lever in levers), *SHOWN):
         table.add_column(column, justify="right")
     for row in rows:
-        shown = [format_number(row[f"{k}_mean"]) if row[f"{k}_mean"] is not None else "-" for k in SHOWN]
+        shown = [format_kpi(row[f"{k}_mean"], k, currency) for k in SHOWN]
         table.add_row(str(row["point"]), *(str(row[lever]) for lever in levers), *shown)
     return table

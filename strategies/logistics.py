@@ -21,11 +21,12 @@ Switched on (`enabled`), the platform can also:
   ship free. Shipping fees are the top reason shoppers give for abandoning a
   checkout, so a shopper whose basket would qualify completes checkout more often:
   the checkout -> order probability is multiplied by `1 + free_shipping_conversion_uplift
-  x (the chance the shopper's basket qualifies)`, that chance taken from the
-  shopper's own spending (its Gamma-Gamma order values). And shoppers top up: an
-  order within `top_up_band` of the threshold (as a share of it) is raised to the
-  threshold with probability `top_up_probability`. The platform pays the
-  `shipping_fee` the shopper would have paid on every order that ships free.
+  x (the chance the order ships free)`, the chance taken from the shopper's own
+  spending (its Gamma-Gamma order values). The engine applies that uplift once per
+  visit, whoever grants the free shipping (a paid membership, this threshold, a
+  sale), so grants do not stack. And shoppers top up: an order within `top_up_band` of
+  the threshold (as a share of it) is raised to the threshold with probability
+  `top_up_probability`.
 * **Offer real-time tracking.** Shoppers who can see where their order is ask less:
   a late order raises a ticket with probability `late_ticket_probability x
   tracking_ticket_factor`. Tracking costs `tracking_cost_per_order` per shipped order.
@@ -34,7 +35,13 @@ Switched on (`enabled`), the platform can also:
   the return probability is multiplied by `free_returns_return_multiplier`; and the
   platform pays the return label, `return_shipping_cost` per return.
 
-Costs are operations, under `cost_logistics`.
+Money (simulation/kernel/ledger.py says who books each line). Every order that does
+not ship free pays the `shipping_fee` (revenue: `shipping_fees`), the strategy on or off;
+an order that ships free pays none, and that forgone fee is all free shipping costs: the
+carrier's parcel cost (`shipping_cost_per_order`, or each carrier's `cost_per_order`) is
+booked by the warehouse on every shipped order, free or not, so no fee is booked twice.
+Costs are operations, under `cost_logistics`, all booked by the warehouse
+(simulation/kernel/fulfilment.py).
 
 Where the default numbers come from:
 - `capacity_per_day` 2000 orders: well above the baseline platform's demand, so the
@@ -62,7 +69,9 @@ Where the default numbers come from:
   (Pitney Bowes' 2015 holiday survey: three in five); that is "ever", so per order
   it is an upper bound: `top_up_probability` 0.5 within a `top_up_band` of 0.25 of
   the threshold (a shopper 25 % short adds an item; further off, it does not) are
-  assumptions. `shipping_fee` 6: the shopper is charged what a parcel costs.
+  assumptions. `shipping_fee` 6: the shopper is charged what a parcel costs
+  (`shipping_cost_per_order`), an assumption: a platform that subsidises shipping
+  charges less.
 - Tracking: vendors of tracking software report 40–80 % fewer "where is my order?"
   contacts (self-reported case studies): `tracking_ticket_factor` 0.5 is a cautious
   reading. `tracking_cost_per_order` 0.10: a tracking-page and notification service
@@ -98,10 +107,6 @@ class Logistics(Warehouse):
 
     free_shipping_threshold: float | None = Field(
         None, gt=0, description="Orders worth at least this ship free; null: no free shipping."
-    )
-    shipping_fee: float = Field(6.0, ge=0, description="Shipping fee a shopper pays below the threshold; the platform pays it on free-shipping orders.")
-    free_shipping_conversion_uplift: float = Field(
-        0.15, ge=0, description="Checkout -> order multiplier is 1 + this x the chance the shopper's basket ships free."
     )
     top_up_band: float = Field(
         0.25, ge=0, le=1, description="Orders this close below the threshold (share of it) may be topped up to it."
@@ -165,12 +170,16 @@ class LogisticsStrategy(Strategy):
 
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         c = self.config
-        factor = 1.0
-        if c.free_shipping_threshold is not None and c.free_shipping_conversion_uplift:
-            factor = 1.0 + c.free_shipping_conversion_uplift * self.free_chance[who]
         if c.free_returns and c.free_returns_conversion_uplift:
-            factor = factor * (1.0 + c.free_returns_conversion_uplift)
-        return {} if np.ndim(factor) == 0 and factor == 1.0 else {"order": factor}
+            return {"order": 1.0 + c.free_returns_conversion_uplift}
+        return {}
+
+    def free_shipping_chance(self, who: np.ndarray, at: np.ndarray):
+        """The chance the shopper's basket reaches the threshold (top-ups included); the
+        engine turns it into the one free-shipping uplift at checkout."""
+        if self.config.free_shipping_threshold is None:
+            return 0.0
+        return self.free_chance[who].astype(np.float64)
 
     def orders_placed(self, day: int, orders: OrderBatch) -> None:
         c = self.config
@@ -183,10 +192,7 @@ class LogisticsStrategy(Strategy):
             topped = near & (self.rng.random(len(orders)) < c.top_up_probability)
             orders.discount[topped] *= threshold / value[topped]   # a discount as a share of the order grows with it
             orders.value[topped] = threshold
-            free = int(np.count_nonzero(orders.value >= threshold))
-            self.book(free * c.shipping_fee)
-            today = self.platform.today
-            today["free_shipping_orders"] = today.get("free_shipping_orders", 0) + free
+            orders.ships_free |= orders.value >= threshold
         if c.free_returns and c.free_returns_return_multiplier != 1.0:
             orders.return_probability[:] = np.minimum(1.0, orders.return_probability * c.free_returns_return_multiplier)
 
@@ -196,8 +202,5 @@ PLUGIN = StrategyPlugin(
     config=Logistics,
     strategy=LogisticsStrategy,
     order=50,
-    daily_columns={
-        "free_shipping_orders": "Orders that shipped free (the platform paid the shipping fee).",
-    },
     levers=("capacity_per_day", "promised_days", "free_shipping_threshold", "tracking", "free_returns"),
 )

@@ -22,7 +22,8 @@ Mechanism, in a strategist's words:
   pull is in the tier benefits.
 * **Member days.** On a `member_day` calendar event, members (a shopper in a tier or a
   paid member) visit `traffic` times as often, convert `conversion` times better at
-  checkout and get `discount` off their orders. Non-members shop as usual.
+  checkout and get `discount` off their orders; a member day with `free_shipping` ships
+  members' orders free. Non-members shop as usual.
 * **Paid membership** (Amazon Prime, Costco, JD Plus): after an order, a shopper who is
   not a paid member is offered the membership and takes it with probability
   `paid.uptake_probability` x (`fee` / `reference_fee`)^-`fee_elasticity`: frequent
@@ -31,23 +32,28 @@ Mechanism, in a strategist's words:
   `paid.term_days`; at its end the member renews with `paid.renewal_probability` +
   `paid.renewal_satisfaction_slope` x (satisfaction - feedback.reference_satisfaction),
   kept in [0, 1]; a member who has left for good (latent dropout) does not renew.
-  Benefits while a member: free shipping (the `paid.shipping_fee` a shopper pays per
-  order is waived and the platform pays the carrier instead; without the fee, checkout
-  -> order is x `paid.free_shipping_conversion`), a member discount (`paid.discount`),
+  Benefits while a member: free shipping (`paid.free_shipping`: a member's orders pay no
+  `strategies.logistics.shipping_fee`, and checkout -> order gets the one free-shipping
+  uplift of the engine, `strategies.logistics.free_shipping_conversion_uplift`), a member
+  discount (`paid.discount`),
   visits x `paid.visit_factor`, dropout x `paid.dropout_factor` (the sunk fee and the
   benefits keep members buying), and `paid.ticket_priority` at the service desk
   (higher is served first).
 
   `MembershipStrategy.dropout_factor` is the one place where membership acts on dropout.
 
-Money: fees are income, not a negative cost: the ledger's `fees` are added to revenue
-and to contribution. A fee is recognised ratably over the term (fee / term_days per
-member per day), as Costco recognises its membership fees "ratably over the one-year
-membership period" (Costco annual reports); so a run that ends mid-term counts only the
-part of a fee it served. The member discount and member-day deals go into the orders'
-discounts; the shipping fees waived, redeemed points and the programme's running cost
-are retention marketing (a shipping fee is not a share of the order, and a small order
-would otherwise get back more than it cost).
+Money (simulation/kernel/ledger.py says who books each line): membership fees are
+income, not a negative cost: the ledger's `membership_fees`, booked here (`book_fee`),
+are added to revenue and to contribution. A fee is recognised ratably over the term (fee
+/ term_days per member per day), as Costco recognises its membership fees "ratably over
+the one-year membership period" (Costco annual reports); so a run that ends mid-term
+counts only the part of a fee it served. The member discount and member-day deals go
+into the orders' discounts; redeemed points and the programme's running cost are
+retention marketing. Free shipping books nothing here: this strategy marks members'
+orders `ships_free`, and the kernel charges the shipping fee on the orders that do not
+ship free; the waived fee is revenue not earned, counted once whoever else (a threshold,
+a sale) also ships the order free, and the carrier's cost is the warehouse's, on every
+order.
 
 Where the default numbers come from:
 - Tiers `silver` from 100 and `gold` from 400 a year: about three and eleven orders of
@@ -67,11 +73,8 @@ Where the default numbers come from:
   renewal at 91 % and later years' at 96 % (2016), an upper bound for a smaller
   programme. `uptake_probability` 0.05 per order: an assumption (CIRP found about 73 %
   of Prime free-trial users converting, but that is after opting into a trial).
-  `free_shipping_conversion` 1.15: Baymard Institute's survey has 48 % of US shoppers
-  who abandoned a checkout citing extra costs (shipping, tax, fees) as a reason;
-  removing the shipping fee recovers part of the 40 % of checkouts lost at the
-  baseline (0.60 -> 0.69). `shipping_fee` 5 per order: a typical flat fee, an
-  assumption. `visit_factor` 1.10 and `dropout_factor` 0.70: assumptions. That members
+  The shipping fee and the free-shipping uplift are the warehouse's
+  (strategies/logistics.py says where they come from). `visit_factor` 1.10 and `dropout_factor` 0.70: assumptions. That members
   use what they paid for more is the sunk-cost "payment depreciation" effect
   (Gourville & Soman 1998, Journal of Consumer Research); Prime members' reported spend
   of about twice non-members' (CIRP) is mostly self-selection, which the uptake rule
@@ -83,8 +86,8 @@ Where the default numbers come from:
   points likelier): an assumption.
 - `programme_cost_per_day` 0: the loyalty platform and its staff, to fill in.
 
-With logistics' free-shipping threshold on, a member's order at or above it ships free
-for everyone and its fee is booked by logistics, not here.
+With logistics' free-shipping threshold on, a member's order ships free once: one fee
+not charged, one uplift at checkout.
 
 Simplified: one paid plan; no free trial; no mid-term cancellation or refunds; a fee
 is income from the day the term starts (deferred revenue is not modelled beyond ratable
@@ -99,7 +102,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from simulation.kernel.api import Config, OrderBatch, ShopperColumn, Strategy, StrategyConfig, StrategyPlugin, factor_where
+from simulation.kernel.api import Config, Kpi, OrderBatch, ShopperColumn, Strategy, StrategyConfig, StrategyPlugin, factor_where
 
 WINDOW_DAYS = 365     # the rolling window of "spend in the last 365 days"
 MAX_TIERS = 4         # members_tier_1 .. members_tier_4 in the time series
@@ -141,15 +144,27 @@ class PaidMembership(Config):
     renewal_satisfaction_slope: float = Field(
         1.0, ge=0, description="Renewal probability + this x (satisfaction - feedback.reference_satisfaction), kept in [0, 1]."
     )
-    free_shipping: bool = Field(True, description="Members pay no shipping fee.")
-    shipping_fee: float = Field(5.0, ge=0, description="Shipping fee per order a member does not pay, currency (the platform pays it: retention marketing).")
-    free_shipping_conversion: float = Field(
-        1.15, gt=0, description="Checkout -> order multiplier for members when shipping is free."
+    free_shipping: bool = Field(
+        True, description="Members' orders ship free: no strategies.logistics.shipping_fee, and the free-shipping "
+                          "uplift at checkout (strategies.logistics.free_shipping_conversion_uplift)."
     )
     discount: float = Field(0.0, ge=0, lt=1, description="Member discount, share of order value.")
     visit_factor: float = Field(1.10, gt=0, description="Visit-rate multiplier for members.")
     dropout_factor: float = Field(0.70, ge=0, description="Dropout-probability multiplier after a purchase, for members.")
     ticket_priority: float = Field(1.0, ge=0, description="Service-desk priority of members (higher is served first).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data):
+        """Keys of an earlier version, now one setting for every free-shipping grant."""
+        if isinstance(data, dict):
+            moved = {"shipping_fee": "strategies.logistics.shipping_fee (the fee every order pays unless it ships free)",
+                     "free_shipping_conversion": "strategies.logistics.free_shipping_conversion_uplift "
+                                                 "(1.15 here is an uplift of 0.15 there)"}
+            for key, where in moved.items():
+                if key in data:
+                    raise ValueError(f"{key}: moved to {where}")
+        return data
 
 
 class Membership(StrategyConfig):
@@ -341,13 +356,25 @@ class MembershipStrategy(Strategy):
         return factor
 
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
-        paid, event = self.config.paid, self._member_day()
-        order = 1.0
-        if paid.enabled and paid.free_shipping and paid.free_shipping_conversion != 1.0 and self.paid_count:
-            order = factor_where(self.paid[who], paid.free_shipping_conversion)
+        event = self._member_day()
         if event is not None and event.conversion != 1.0:
-            order = order * factor_where(self.is_member(who), event.conversion)
-        return {} if np.ndim(order) == 0 else {"order": order}
+            return {"order": factor_where(self.is_member(who), event.conversion)}
+        return {}
+
+    def _ships_free(self, who: np.ndarray) -> np.ndarray | None:
+        """Which of these shoppers' orders ship free by membership (None: none can)."""
+        paid, event = self.config.paid, self._member_day()
+        free = None
+        if paid.enabled and paid.free_shipping and self.paid_count:
+            free = self.paid[who]
+        if event is not None and event.free_shipping:
+            free = self.is_member(who) if free is None else free | self.is_member(who)
+        return free
+
+    def free_shipping_chance(self, who: np.ndarray, at: np.ndarray):
+        """Members' orders ship free (paid membership; every member on a free-shipping member day)."""
+        free = self._ships_free(who)
+        return 0.0 if free is None else free.astype(np.float64)
 
     def dropout_factor(self, who: np.ndarray):
         """Where membership acts on dropout: tier and paid-membership factors."""
@@ -366,13 +393,9 @@ class MembershipStrategy(Strategy):
         if c.paid.enabled:
             if c.paid.discount:
                 extra += np.where(paid, c.paid.discount * orders.value, 0.0)
-            if c.paid.free_shipping and c.paid.shipping_fee:
-                waived = paid
-                logistics = self.platform.scenario.strategies.logistics
-                threshold = getattr(logistics, "free_shipping_threshold", None)
-                if getattr(logistics, "enabled", False) and threshold is not None:
-                    waived = paid & (orders.value < threshold)     # above it everyone ships free (logistics pays)
-                self.book(c.paid.shipping_fee * int(np.count_nonzero(waived)))   # the fee members do not pay
+        free = self._ships_free(buyers)
+        if free is not None:
+            orders.ships_free |= free
         event = self._member_day()
         if event is not None and event.discount:
             extra += np.where((tier > 0) | paid, event.discount * orders.value, 0.0)
@@ -430,4 +453,6 @@ PLUGIN = StrategyPlugin(
         "members_tier_4": "Members in tier 4 at the end of the day.",
     },
     levers=("paid.fee", "paid.discount", "points.value", "programme_cost_per_day"),
+    kpis={"paid_members_end": Kpi("Paid members on the last day of the run (0 when the paid membership is off).",
+                                  lambda daily: daily["paid_members"][-1], unit="count")},
 )

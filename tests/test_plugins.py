@@ -33,7 +33,7 @@ def test_the_bundled_strategies_are_registered_through_entry_points_in_their_ord
     assert set(BUNDLED) <= entry_points
     assert registry().names[:len(BUNDLED)] == BUNDLED
     assert MEMBERSHIP.acts_on == ("start_day", "end_day", "joined", "visit_factor", "stage_factors",
-                                  "dropout_factor", "orders_placed", "ticket_priority")
+                                  "free_shipping_chance", "dropout_factor", "orders_placed", "ticket_priority")
 
 
 @pytest.mark.parametrize("change, complaint", [

@@ -163,12 +163,14 @@ def test_paid_membership_fees_are_income_recognised_over_the_term():
     sc = small(paid={**NEUTRAL_PAID, "fee": 73.0, "term_days": 30})
     run = simulate(sc, 0)
     d = run.daily
-    assert np.allclose(d["fees"], d["paid_members"] * 73.0 / 30)      # ratably: fee / term per member-day
-    assert d["fees"].sum() > 0
-    assert np.allclose(d["revenue"], d["gmv"] - d["discounts"] - d["refunds"] + d["fees"])
+    assert np.allclose(d["membership_fees"], d["paid_members"] * 73.0 / 30)      # ratably: fee / term per member-day
+    assert d["membership_fees"].sum() > 0
+    assert np.allclose(d["revenue"], d["gmv"] - d["discounts"] - d["refunds"] + d["shipping_fees"] + d["membership_fees"])
     off = simulate(with_changes(sc, **{"strategies.membership.paid.fee": 0.0}), 0)
-    assert np.allclose(d["contribution"] - off.daily["contribution"], d["fees"])   # fees: no cost of goods
-    assert off.daily["fees"].sum() == 0
+    assert np.allclose(d["contribution"] - off.daily["contribution"], d["membership_fees"])   # fees: no cost of goods
+    assert off.daily["membership_fees"].sum() == 0
+    assert run.kpis["paid_members_end"] == d["paid_members"][-1] > 0
+    assert np.isclose(run.kpis["membership_fee_revenue"], d["membership_fees"].sum())
 
 
 def test_a_dearer_membership_finds_fewer_takers():
@@ -189,17 +191,31 @@ def test_renewal_keeps_members_and_satisfaction_moves_it():
     assert np.allclose(strategy.renewal_probability(np.array([0.7, 0.8, 0.9])), [0.1, 0.2, 0.3])
 
 
-def test_free_shipping_converts_checkouts_and_its_fees_are_a_retention_cost():
+def test_free_shipping_converts_checkouts_and_members_pay_no_shipping_fee():
     base = small(paid={**NEUTRAL_PAID, "uptake_probability": 0.5})
     free = with_changes(base, **{"strategies.membership.paid.free_shipping": True,
-                                 "strategies.membership.paid.free_shipping_conversion": 1.3})
+                                 "strategies.logistics.free_shipping_conversion_uplift": 0.3})
     checkout = paired(base, free, lambda run: run.daily["orders"].sum() / run.daily["checkout"].sum(), REPLICATIONS)
     assert checkout.clearly_positive(), checkout
-    run = simulate(with_changes(free, **{"strategies.membership.paid.shipping_fee": 7.0}), 0)
-    waived = run.daily["cost_membership"] / 7.0                 # member orders, each with its fee paid
-    assert waived.sum() > 100 and np.allclose(waived, np.round(waived))
-    assert np.allclose(run.daily["marketing_cost"], run.daily["cost_membership"])
-    assert run.daily["discounts"].sum() == 0
+    run = simulate(with_changes(free, **{"strategies.logistics.shipping_fee": 7.0}), 0)
+    d = run.daily
+    assert d["free_shipping_orders"].sum() > 100                 # members' orders
+    assert np.array_equal(d["shipping_fees"], 7.0 * (d["orders"] - d["free_shipping_orders"]))   # the others pay
+    assert np.array_equal(d["shipping_fees_waived"], 7.0 * d["free_shipping_orders"])
+    # Free shipping is revenue not earned, not a cost of its own: nothing is booked under membership.
+    assert d["cost_membership"].sum() == 0 and d["marketing_cost"].sum() == 0
+    assert d["discounts"].sum() == 0
+    none = simulate(with_changes(base, **{"strategies.logistics.shipping_fee": 7.0}), 0).daily
+    assert none["free_shipping_orders"].sum() == 0 and np.array_equal(none["shipping_fees"], 7.0 * none["orders"])
+
+
+def test_the_moved_free_shipping_keys_say_where_they_went():
+    import pytest
+    from simulation.kernel.scenario import Scenario
+    with pytest.raises(ValueError, match=r"shipping_fee: moved to strategies.logistics.shipping_fee"):
+        Scenario.model_validate({"strategies": {"membership": {"paid": {"shipping_fee": 5}}}})
+    with pytest.raises(ValueError, match=r"free_shipping_conversion: moved to strategies.logistics.free_shipping_conversion_uplift"):
+        Scenario.model_validate({"strategies": {"membership": {"paid": {"free_shipping_conversion": 1.15}}}})
 
 
 def test_points_redemptions_are_a_retention_cost_when_redeemed():
@@ -238,3 +254,14 @@ def test_membership_columns_follow_the_population_as_it_grows():
     n = rep.shoppers.n
     assert strategy.paid[:n].sum() == rep.daily["paid_members"][-1] > 0
     assert np.all(strategy.tier[:n] == strategy.tier_of(strategy.spend_365d[:n]))
+
+
+def test_a_free_shipping_member_day_ships_members_orders_free():
+    day = {"name": "member day", "kind": "member_day", "start_day": 20, "days": 5, "free_shipping": True}
+    sc = small(horizon=30, calendar=[day], paid={**NEUTRAL_PAID, "uptake_probability": 0.5})   # no free shipping otherwise
+    d = simulate(sc, 0).daily
+    on = (np.arange(30) >= 20) & (np.arange(30) < 25)
+    assert d["free_shipping_orders"][~on].sum() == 0
+    assert np.all(d["free_shipping_orders"][on] > 0)                                # members' orders ...
+    assert np.all(d["free_shipping_orders"][on] < d["orders"][on])                  # ... and only theirs
+    assert np.array_equal(d["shipping_fees"], 6.0 * (d["orders"] - d["free_shipping_orders"]))

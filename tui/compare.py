@@ -4,6 +4,7 @@ and a mark where it excludes zero; overlaid charts; sweep results over the swept
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from pathlib import Path
@@ -31,6 +32,7 @@ from simulation.experiments.records import record_comparison
 from simulation.storage.history import History, HistoryError
 from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.storage.outputs import read_csv
+from simulation.kernel.currency import DEFAULT_CURRENCY, format_money
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
@@ -68,6 +70,15 @@ def sweep_levers(rows: list[dict]) -> list[str]:
     return [k for k in rows[0] if k not in fixed and not any(k.startswith(f"{kpi}_") for kpi in registry().kpi_names)]
 
 
+def sweep_currency(path: Path) -> str:
+    """The currency of a sweep's money, from its manifest beside sweep.csv (CNY if none says)."""
+    folder = path if path.is_dir() else path.parent
+    try:
+        return json.loads((folder / "sweep.json").read_text()).get("currency", DEFAULT_CURRENCY)
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_CURRENCY
+
+
 def read_sweep_csv(path: Path) -> list[dict]:
     path = path / "sweep.csv" if path.is_dir() else path
     rows: list[dict] = read_csv(path)
@@ -96,6 +107,7 @@ class CompareScreen(ModeScreen):
     comparison: reactive[Comparison | None] = reactive(None, init=False, always_update=True)
     running: reactive[bool] = reactive(False, init=False)
     progress: reactive[CompareSnapshot | None] = reactive(None, init=False, always_update=True)
+    sweep_currency = DEFAULT_CURRENCY                                                # ... its money's currency
     sweep_title: reactive[str] = reactive("", init=False)                       # the sweep shown...
     sweep_rows: reactive[list[dict]] = reactive(list, init=False, always_update=True)   # ...its finished points
 
@@ -326,14 +338,15 @@ class CompareScreen(ModeScreen):
         for index, name in enumerate(names[1:], start=1):
             table.add_column(name, key=f"value-{index}")
             table.add_column(f"{name} - {names[0]}", key=f"diff-{index}")
+        currency = comparison.results[0].scenario.currency
         for kpi in registry().kpi_names:
             if kpi == "roi":
                 continue
             mark = "▶ " if kpi in self.focus_kpis else ""
             cells: list = [Text(mark + label(kpi), style="bold" if mark else "")]
-            cells.append(fmt(comparison.interval(0, kpi).mean, kpi))
+            cells.append(fmt(comparison.interval(0, kpi).mean, kpi, currency))
             for index in range(1, len(names)):
-                cells.append(fmt(comparison.interval(index, kpi).mean, kpi))
+                cells.append(fmt(comparison.interval(index, kpi).mean, kpi, currency))
                 difference = comparison.difference(index, kpi)
                 i = difference.interval
                 kind = kpi_info(kpi)[1]
@@ -341,6 +354,8 @@ class CompareScreen(ModeScreen):
                 def show(v: float, kind=kind) -> str:
                     if not math.isfinite(v):
                         return "-"
+                    if kind == "money":
+                        return format_money(v, currency, compact=True, signed=True)
                     return f"{100 * v:+.1f} pt" if kind == "share" else ("+" if v > 0 else "") + fmt(v)
                 text = show(i.mean) if math.isfinite(i.mean) else "-"
                 if i.replications >= 2 and math.isfinite(i.ci_low):
@@ -374,7 +389,8 @@ class CompareScreen(ModeScreen):
             return
         record = History().get(int(event.value))
         if record is not None:
-            self.show_sweep(record.results.get("rows", []), f"sweep #{record.id} {record.name}")
+            self.show_sweep(record.results.get("rows", []), f"sweep #{record.id} {record.name}",
+                            record.results.get("currency", DEFAULT_CURRENCY))
 
     @on(Input.Submitted, "#sweep-path")
     def sweep_from_path(self, event: Input.Submitted) -> None:
@@ -387,14 +403,15 @@ class CompareScreen(ModeScreen):
         except ValueError as error:   # not UTF-8, or a torn row
             self.notify(f"Cannot read {path}: {error}", severity="error")
             return
-        self.show_sweep(rows, str(path))
+        self.show_sweep(rows, str(path), sweep_currency(path))
 
     @on(Select.Changed, "#sweep-kpi")
     def _kpi_changed(self) -> None:
         if self.sweep_rows:
             self.draw_sweep()
 
-    def show_sweep(self, rows: list[dict], title: str) -> None:
+    def show_sweep(self, rows: list[dict], title: str, currency: str = DEFAULT_CURRENCY) -> None:
+        self.sweep_currency = currency
         self.sweep_title = title
         self.sweep_rows = [r for r in rows if r.get("status", "done") == "done"]
 
@@ -425,7 +442,8 @@ class CompareScreen(ModeScreen):
                 plt.plot(x, ys, color=colour, marker="braille", label=part if part == "mean" else None)
             if not numeric:
                 plt.xticks(x, [str(v) for v in xs])
-            plt.title(f"{label(kpi)} over {lever}")
+            unit = f" ({self.sweep_currency})" if kpi_info(kpi)[1] == "money" else ""
+            plt.title(f"{label(kpi)}{unit} over {lever}")
             plt.xlabel(lever)
             plot.display = True
             grid.update("")
@@ -451,7 +469,8 @@ class CompareScreen(ModeScreen):
                         row.append("")
                     else:
                         share = (v - low) / (high - low) if high > low else 0.5
-                        row.append(Text(f"{fmt(v, kpi):>9}", style=f"black on {retention_colour(share)}"))
+                        row.append(Text(f"{fmt(v, kpi, self.sweep_currency):>9}",
+                                        style=f"black on {retention_colour(share)}"))
                 table.add_row(*row)
             grid.update(table)
             extra = f" (first two of {len(levers)} levers)" if len(levers) > 2 else ""

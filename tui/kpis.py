@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from simulation.kernel.currency import format_money
 from simulation.kernel.registry import registry
 
 # name -> (label, kind, one line). kind: count, money, share (0-1), score, minutes, ratio
@@ -13,7 +14,12 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "active_shoppers_end": ("Active at end", "count", "Shoppers who joined or ordered within the churn window, on the last day."),
     "orders": ("Orders", "count", "Orders placed during the run."),
     "gmv": ("GMV", "money", "Sum of order values, before discounts and refunds."),
-    "revenue": ("Revenue", "money", "GMV less discounts and refunds."),
+    "revenue": ("Revenue", "money", "GMV less discounts and refunds, plus shipping and membership fees."),
+    "shipping_fee_revenue": ("Shipping fees", "money", "Shipping fees shoppers paid on orders that did not ship free."),
+    "membership_fee_revenue": ("Membership fees", "money", "Paid-membership fees, recognised day by day over each term."),
+    "aov": ("Order value (AOV)", "money", "GMV per order (笔单价)."),
+    "spend_per_buyer": ("Spend per buyer", "money", "GMV per shopper who ordered during the run (客单价)."),
+    "gross_profit": ("Gross profit", "money", "Revenue less the cost of goods sold."),
     "retention_d30": ("Retention d30-59", "share", "Share of shoppers who ordered between their 30th and 59th day."),
     "retention_d90": ("Retention d90-119", "share", "Share of shoppers who ordered between their 90th and 119th day."),
     "repeat_purchase_rate": ("Repeat purchase", "share", "Of the customers, the share with two or more orders."),
@@ -26,7 +32,8 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "quick_ratio": ("Quick ratio", "ratio", "(New + resurrected buyers) / churned buyers per month; above 1 grows."),
     "marketing_cost": ("Marketing cost", "money", "Acquisition and retention marketing spent."),
     "operations_cost": ("Operations cost", "money", "Warehouse, shipping, returns and service agents."),
-    "contribution": ("Contribution", "money", "Gross margin less discounts, marketing and operations cost."),
+    "contribution": ("Contribution", "money", "Revenue less cost of goods, marketing and operations cost."),
+    "contribution_margin": ("Contrib. margin", "ratio", "Contribution margin: contribution / revenue."),
     "cac": ("CAC", "money", "Acquisition spend per shopper acquired."),
     "ltv_cac": ("LTV / CAC", "ratio", "First-year CLV over CAC."),
     "k_factor": ("Viral k-factor", "ratio", "Shoppers won by word of mouth or referral per shopper."),
@@ -51,6 +58,9 @@ SERIES_INFO: dict[str, str] = {
     "on_time_rate": "On-time delivery rate",
     "backlog": "Warehouse backlog",
     "contribution": "Contribution per day",
+    "shipping_fees": "Shipping fee income per day",
+    "membership_fees": "Membership fee income per day",
+    "paid_members": "Paid members",
     "tickets": "Tickets per day",
     "returns": "Returns per day",
 }
@@ -75,11 +85,14 @@ def meaning(kpi: str) -> str:
     return kpi_info(kpi)[2]
 
 
-def fmt(value: float | None, kpi: str | None = None) -> str:
-    """A number as a person reads it: thousands separated, shares as %, no NaN."""
+def fmt(value: float | None, kpi: str | None = None, currency: str | None = None) -> str:
+    """A number as a person reads it: thousands separated, shares as %, no NaN; money in
+    `currency` when it is given (the scenario's) and the KPI is money."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     kind = kpi_info(kpi)[1] if kpi else ""
+    if kind == "money" and currency:
+        return format_money(value, currency, compact=True)
     if kind == "share":
         return f"{100 * value:.1f} %"
     magnitude = abs(value)
@@ -92,7 +105,12 @@ def fmt(value: float | None, kpi: str | None = None) -> str:
     return f"{value:.3f}" if magnitude else "0"
 
 
-def fmt_interval(low: float | None, high: float | None, kpi: str | None = None) -> str:
+def fmt_interval(low: float | None, high: float | None, kpi: str | None = None, currency: str | None = None) -> str:
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return ""
-    return f"{fmt(low, kpi)} .. {fmt(high, kpi)}"
+    return f"{fmt(low, kpi, currency)} .. {fmt(high, kpi, currency)}"
+
+
+def money(value: float | None, currency: str) -> str:
+    """An amount of money in the app: format_money, millions compact."""
+    return format_money(value, currency, compact=True)

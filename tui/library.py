@@ -13,6 +13,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Static
 
+from simulation.kernel.currency import DEFAULT_CURRENCY
 from tui.base import ModeScreen
 from tui.kpis import fmt
 from tui.scenario_files import ScenarioEntry, children_of, delete, duplicate, find_scenarios
@@ -84,7 +85,8 @@ class LibraryScreen(ModeScreen):
         table.clear()
         for entry in entries:
             kpis = entry.last_run.results.get("kpis", {}) if entry.last_run else {}
-            shown = [fmt((kpis.get(k) or {}).get("mean"), k) if kpis else "" for k in SHOWN]
+            currency = entry.last_run.results.get("currency", DEFAULT_CURRENCY) if entry.last_run else None
+            shown = [fmt((kpis.get(k) or {}).get("mean"), k, currency) if kpis else "" for k in SHOWN]
             name = Text(entry.name) if entry.valid else Text(f"✗ {entry.path.name}", style="red")
             table.add_row(name, str(entry.horizon_days or ""),
                           entry.last_run.created[5:16].replace("T", " ") if entry.last_run else "never",
@@ -118,8 +120,9 @@ class LibraryScreen(ModeScreen):
         if entry.last_run:
             text.append(f"\nLast run {entry.last_run.created[:16].replace('T', ' ')} UTC, "
                         f"{entry.last_run.replications} replications:\n", style="bold")
+            currency = entry.last_run.results.get("currency", DEFAULT_CURRENCY)
             for name, interval in list(entry.last_run.results.get("kpis", {}).items())[:8]:
-                text.append(f"  {name:<22} {fmt(interval.get('mean'), name):>12}\n")
+                text.append(f"  {name:<22} {fmt(interval.get('mean'), name, currency):>12}\n")
         detail.update(text)
 
     @on(DataTable.RowSelected)

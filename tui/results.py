@@ -1,6 +1,6 @@
 """Results of a finished run: KPI cards with intervals, time series, the cohort
-heatmap, the funnel, growth accounting, costs by strategy, the policy log; export to
-the files of `growthsim run --out` and the HTML report."""
+heatmap, the funnel, growth accounting, costs by strategy, the money (income and cost
+lines), the policy log; export to the files of `growthsim run --out` and the HTML report."""
 
 from __future__ import annotations
 
@@ -16,16 +16,39 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Select, Static, TabbedContent, TabPane
 
+from simulation.experiments.replicate import Interval
 from simulation.storage.loading import resolved_yaml
 from simulation.kernel.registry import registry
 from simulation.storage.outputs import write_run
 from simulation.experiments.report import write_report
 from tui.base import ModeScreen
-from tui.kpis import HEADLINE, SERIES_INFO, fmt
+from tui.kpis import HEADLINE, SERIES_INFO, fmt, money
 from tui.run import Outcome
 from tui.widgets import AskDialog, BarPlot, ErrorDialog, KpiCard, LinePlot, cohort_heatmap
 
 FUNNEL = ("visits", "browse", "cart", "checkout", "orders")
+
+# The money tab: (line, column of the time series, how it enters the total), income first.
+INCOME_LINES = (("GMV", "gmv", ""), ("discounts", "discounts", "-"), ("refunds", "refunds", "-"),
+                ("shipping fees", "shipping_fees", "+"), ("membership fees", "membership_fees", "+"),
+                ("revenue", "revenue", "="))
+
+
+def money_lines(runs, cost_accounts) -> list[tuple[str, str, Interval]]:
+    """The books over the run, line by line: (sign, line, its total with a 95 % interval
+    across replications). Income lines, then cost of goods and each account's costs (those
+    that spent anything), then contribution, and the memo of fees not charged."""
+    def total(column: str) -> Interval:
+        return Interval.of(np.array([run.daily[column].sum() for run in runs]))
+    lines = [(sign, name, total(column)) for name, column, sign in INCOME_LINES]
+    lines.append(("-", "cost of goods", total("cogs")))
+    for account in cost_accounts:
+        column = f"cost_{account}"
+        if column in runs[0].daily and any(run.daily[column].any() for run in runs):
+            lines.append(("-", f"cost: {account.replace('_', ' ')}", total(column)))
+    lines.append(("=", "contribution", total("contribution")))
+    lines.append(("", "memo: shipping fees not charged (free shipping)", total("shipping_fees_waived")))
+    return lines
 
 
 def band(values: np.ndarray) -> dict[str, np.ndarray]:
@@ -76,6 +99,10 @@ class ResultsScreen(ModeScreen):
             with TabPane("Costs", id="tab-costs"):
                 yield DataTable(id="costs-table", cursor_type="none")
                 yield BarPlot(id="costs-plot")
+            with TabPane("Money", id="tab-money"):
+                yield Static("Income and cost lines over the run: revenue = GMV - discounts - refunds + fees; "
+                             "contribution = revenue - cost of goods - costs (docs/metrics.md).", classes="note")
+                yield DataTable(id="money-table", cursor_type="none")
             with TabPane("Policy log", id="tab-policies"):
                 yield DataTable(id="policy-table", cursor_type="row")
         with Horizontal(id="actions"):
@@ -105,13 +132,15 @@ class ResultsScreen(ModeScreen):
         self._funnel()
         self._growth()
         self._costs()
+        self._money()
         self._policies()
 
     def _cards(self) -> None:
         kpis = self.outcome.result.kpis()
+        currency = self.outcome.result.scenario.currency
         for card in self.query(KpiCard):
             i = kpis[card.kpi]
-            card.set_values(i.mean, i.ci_low, i.ci_high)
+            card.set_values(i.mean, i.ci_low, i.ci_high, currency)
             card.display = card.kpi != "roi" or self.outcome.result.baseline is not None
 
     @on(Select.Changed, "#series")
@@ -158,14 +187,33 @@ class ResultsScreen(ModeScreen):
         table = self.query_one("#costs-table", DataTable)
         table.clear(columns=True)
         table.add_columns("strategy", "cost over the run", "per day")
-        days = self.outcome.result.scenario.horizon_days
+        days, currency = self.outcome.result.scenario.horizon_days, self.outcome.result.scenario.currency
         spent = {n: v for n, v in totals.items() if v}
         for name, value in spent.items():
-            table.add_row(name.replace("_", " "), fmt(value), fmt(value / days))
-        table.add_row("discounts given", fmt(discounts), fmt(discounts / days))
+            table.add_row(name.replace("_", " "), money(value, currency), money(value / days, currency))
+        table.add_row("discounts given", money(discounts, currency), money(discounts / days, currency))
         if spent:
             self.query_one("#costs-plot", BarPlot).show([n.replace("_", " ") for n in spent], list(spent.values()),
                                                         title="Cost by strategy over the run")
+
+    def _money(self) -> None:
+        result = self.outcome.result
+        currency = result.scenario.currency
+        table = self.query_one("#money-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns("", "line", "over the run", "95 % interval")
+        rows = []
+        for sign, name, interval in money_lines(result.runs, registry().cost_accounts):
+            if interval.replications > 1:
+                spread = (money(interval.ci_low, currency), money(interval.ci_high, currency))
+            else:
+                spread = ("one replication", "")
+            rows.append((sign, name, money(interval.mean, currency), *spread))
+        widths = [max(len(row[k]) for row in rows) for k in range(2, 5)]
+        pad = lambda text, width: text.rjust(width, "\u00a0")   # noqa: E731  (a cell keeps no leading space)
+        for sign, name, mean, low, high in rows:   # amounts right-aligned
+            spread = f"{pad(low, widths[1])} .. {pad(high, widths[2])}" if high else low
+            table.add_row(sign, name, pad(mean, widths[0]), spread)
 
     def _policies(self) -> None:
         table = self.query_one("#policy-table", DataTable)

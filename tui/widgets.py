@@ -90,15 +90,18 @@ class BarPlot(PlotextPlot):
 class KpiCard(Static):
     """One KPI: its name, mean and 95 % interval; the tooltip says what it means."""
 
-    def __init__(self, kpi: str, mean: float | None, low: float | None, high: float | None, **kwargs) -> None:
+    def __init__(self, kpi: str, mean: float | None, low: float | None, high: float | None,
+                 currency: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.kpi, self.mean, self.low, self.high = kpi, mean, low, high
+        self.kpi, self.mean, self.low, self.high, self.currency = kpi, mean, low, high, currency
         self.border_title = label(kpi)
         self.tooltip = (f"{label(kpi)}: {meaning(kpi)} The mean over replications, and the half-width of its "
                         "95 % confidence interval.")
 
-    def set_values(self, mean: float | None, low: float | None, high: float | None) -> None:
+    def set_values(self, mean: float | None, low: float | None, high: float | None, currency: str | None = None) -> None:
         self.mean, self.low, self.high = mean, low, high
+        if currency is not None:
+            self.currency = currency
         self.refresh()
 
     def render(self) -> Text:
@@ -106,11 +109,11 @@ class KpiCard(Static):
             return Text("-", style="dim")
         if not math.isfinite(self.mean):
             return Text.assemble(("-", "bold"), ("\nnot defined in this run", "dim"))
-        text = Text(fmt(self.mean, self.kpi), style="bold")
+        text = Text(fmt(self.mean, self.kpi, self.currency), style="bold")
         if self.low is None or self.high is None or not math.isfinite(self.low):
             text.append("\none replication: no interval", style="dim")
         else:
-            text.append(f"\n± {fmt((self.high - self.low) / 2, self.kpi)}  (95 % CI)", style="dim")
+            text.append(f"\n± {fmt((self.high - self.low) / 2, self.kpi, self.currency)}  (95 % CI)", style="dim")
         return text
 
 

@@ -32,7 +32,9 @@ import numpy as np
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
+from simulation.kernel.currency import format_money
 from simulation.kernel.engine import RunResult, simulate
+from simulation.kernel.registry import registry
 from simulation.kernel.expectations import Bounds, Expectations, Relation
 from simulation.experiments.golden import (GOLDEN_SUFFIX, Golden, KpiRecord, golden_path, is_golden, package_versions,
                                read_golden, write_golden)
@@ -234,16 +236,24 @@ def _replications(scenario: Scenario, runs: dict) -> tuple[list[RunResult], floa
 # --- judging ------------------------------------------------------------------------------
 
 
-def _num(x: float | None, sign: bool = False) -> str:
+def _money(kpi: str, currency: str | None) -> str | None:
+    """The currency to show a KPI's numbers in: the scenario's, if the KPI is money."""
+    return currency if currency and registry().kpi_unit(kpi) == "money" else None
+
+
+def _num(x: float | None, sign: bool = False, money: str | None = None) -> str:
     if x is None or not math.isfinite(x):
         return "undefined"
+    if money:
+        return format_money(x, money, signed=sign)
     if abs(x) >= 1000:
         return f"{x:+,.0f}" if sign else f"{x:,.0f}"
     return f"{x:+.4g}" if sign else f"{x:.4g}"
 
 
-def _shown(interval: Interval | KpiRecord, sign: bool = False) -> str:
-    return f"{_num(interval.mean, sign)} (95 % CI {_num(interval.ci_low, sign)} .. {_num(interval.ci_high, sign)})"
+def _shown(interval: Interval | KpiRecord, sign: bool = False, money: str | None = None) -> str:
+    return (f"{_num(interval.mean, sign, money)} (95 % CI {_num(interval.ci_low, sign, money)} .. "
+            f"{_num(interval.ci_high, sign, money)})")
 
 
 def _finite(x: float | None) -> float | None:
@@ -265,9 +275,10 @@ def _range_name(subject: str, low: float | None, high: float | None) -> str:
 
 
 def _judge_interval(kind: str, kpi: str, subject: str, interval: Interval, low: float | None,
-                    high: float | None, sign: bool, numbers: dict) -> Verdict:
+                    high: float | None, sign: bool, numbers: dict, currency: str | None = None) -> Verdict:
     """The whole interval must lie within [low, high]: a mean inside is not enough."""
-    name = _range_name(subject, low, high)
+    name = _range_name(subject, low, high)     # a check's name: plain numbers, the same whatever the currency
+    money = _money(kpi, currency)
     numbers = {**numbers, **_interval_numbers(interval)}
     if interval.replications < 2:
         return Verdict(kind, name, False, f"{subject} is defined in {interval.replications} replication(s): "
@@ -275,35 +286,37 @@ def _judge_interval(kind: str, kpi: str, subject: str, interval: Interval, low: 
     wrong = []
     if low is not None and interval.ci_low < low:
         where = "is below it" if interval.ci_high < low else "straddles it (more replications may settle it)"
-        wrong.append(f"should be at least {_num(low, sign)}: its {_shown(interval, sign)} {where}")
+        wrong.append(f"should be at least {_num(low, sign, money)}: its {_shown(interval, sign, money)} {where}")
     if high is not None and interval.ci_high > high:
         where = "is above it" if interval.ci_low > high else "straddles it (more replications may settle it)"
-        wrong.append(f"should be at most {_num(high, sign)}: its {_shown(interval, sign)} {where}")
+        wrong.append(f"should be at most {_num(high, sign, money)}: its {_shown(interval, sign, money)} {where}")
     if wrong:
         return Verdict(kind, name, False, f"{subject} " + "; and ".join(wrong), kpi, kind, numbers)
-    return Verdict(kind, name, True, f"{subject} {_shown(interval, sign)} holds", kpi, "", numbers)
+    return Verdict(kind, name, True, f"{subject} {_shown(interval, sign, money)} holds", kpi, "", numbers)
 
 
-def judge_bound(kpi: str, bounds: Bounds, values: np.ndarray) -> Verdict:
+def judge_bound(kpi: str, bounds: Bounds, values: np.ndarray, currency: str | None = None) -> Verdict:
     return _judge_interval("bound", kpi, kpi, Interval.of(values), bounds.min, bounds.max, False,
-                           {"min": bounds.min, "max": bounds.max})
+                           {"min": bounds.min, "max": bounds.max}, currency)
 
 
-def judge_relation(relation: Relation, values: np.ndarray, other_values: np.ndarray) -> Verdict:
+def judge_relation(relation: Relation, values: np.ndarray, other_values: np.ndarray,
+                   currency: str | None = None) -> Verdict:
     """On the paired differences, replication by replication (common random numbers)."""
     subject = f"{relation.kpi} - {relation.compare_to}"
     return _judge_interval("relation", relation.kpi, subject, Interval.of(values - other_values),
                            relation.at_least, relation.at_most, True,
                            {"compare_to": relation.compare_to, "at_least": relation.at_least,
-                            "at_most": relation.at_most})
+                            "at_most": relation.at_most}, currency)
 
 
 _ABSENT = object()     # a KPI the golden does not have, or that is no longer computed
 
 
-def judge_golden(kpi: str, old, new) -> Verdict:
+def judge_golden(kpi: str, old, new, currency: str | None = None) -> Verdict:
     """`old`, `new`: a KpiRecord, None (undefined in every replication) or _ABSENT."""
     name = f"golden: {kpi}"
+    money = _money(kpi, currency)
 
     def verdict(passed: bool, message: str, failure: str = "", **numbers) -> Verdict:
         return Verdict("golden", name, passed, f"{kpi} {message}", kpi, "" if passed else failure, numbers)
@@ -315,7 +328,7 @@ def judge_golden(kpi: str, old, new) -> Verdict:
     if old is None or new is None:
         if old is new:
             return verdict(True, "is undefined, as recorded")
-        was, now = ("undefined", _shown(new)) if old is None else (_shown(old), "undefined")
+        was, now = ("undefined", _shown(new, money=money)) if old is None else (_shown(old, money=money), "undefined")
         return verdict(False, f"was {was}, now {now}", "drift", old=old and _interval_numbers(old),
                        new=new and _interval_numbers(new))
     numbers = {"old": _interval_numbers(old), "new": _interval_numbers(new)}
@@ -324,14 +337,17 @@ def judge_golden(kpi: str, old, new) -> Verdict:
     shift = abs(delta) / spread if spread > 0 else (0.0 if _same(old.mean, new.mean) else math.inf)
     numbers["shift_se"] = _finite(shift)
     relative = f" ({100 * delta / abs(old.mean):+.1f} %)" if old.mean else ""
-    moved = (f"moved from {_shown(old)} to {_shown(new)}: {_num(delta, True)}{relative}, "
+    moved = (f"moved from {_shown(old, money=money)} to {_shown(new, money=money)}: "
+             f"{_num(delta, True, money)}{relative}, "
              f"{_standard_errors(shift)}")
     if not all(map(math.isfinite, (old.ci_low, old.ci_high, new.ci_low, new.ci_high))):
         if _same(old.mean, new.mean):
-            return verdict(True, f"{_num(new.mean)}, as recorded (too few replications for an interval)", **numbers)
+            return verdict(True, f"{_num(new.mean, money=money)}, as recorded (too few replications for an interval)",
+                           **numbers)
         return verdict(False, f"{moved}; too few replications for an interval", "drift", **numbers)
     if _overlap(old, new):
-        return verdict(True, f"{_shown(new)} overlaps the golden {_shown(old)}; {_standard_errors(shift)}",
+        return verdict(True, f"{_shown(new, money=money)} overlaps the golden {_shown(old, money=money)}; "
+                             f"{_standard_errors(shift)}",
                        **numbers)
     return verdict(False, f"{moved}; the 95 % intervals no longer overlap", "drift", **numbers)
 
@@ -356,9 +372,9 @@ def _overlap(old: KpiRecord, new: KpiRecord) -> bool:
     return new.ci_low <= old.ci_high + slack and new.ci_high >= old.ci_low - slack
 
 
-def judge_goldens(old: Golden, new: Golden) -> list[Verdict]:
+def judge_goldens(old: Golden, new: Golden, currency: str | None = None) -> list[Verdict]:
     names = [*new.kpis, *(name for name in old.kpis if name not in new.kpis)]
-    return [judge_golden(name, old.kpis.get(name, _ABSENT), new.kpis.get(name, _ABSENT)) for name in names]
+    return [judge_golden(name, old.kpis.get(name, _ABSENT), new.kpis.get(name, _ABSENT), currency) for name in names]
 
 
 def _golden_notes(old: Golden, new: Golden) -> list[str]:
@@ -379,10 +395,11 @@ def _judge(plan: _Plan, runs: dict, golden: Golden | None, versions: dict[str, s
     own = Replications(plan.scenario, own_runs)
     if plan.roi_baseline is not None:
         own.baseline = Replications(plan.roi_baseline, _replications(plan.roi_baseline, runs)[0])
-    verdicts = [judge_bound(kpi, bounds, own.kpi_values(kpi)) for kpi, bounds in plan.expect.kpis.items()]
+    currency = plan.scenario.currency
+    verdicts = [judge_bound(kpi, bounds, own.kpi_values(kpi), currency) for kpi, bounds in plan.expect.kpis.items()]
     for relation, other in zip(plan.expect.relations, plan.others):
         other_values = Replications(other, _replications(other, runs)[0]).kpi_values(relation.kpi)
-        verdicts.append(judge_relation(relation, own.kpi_values(relation.kpi), other_values))
+        verdicts.append(judge_relation(relation, own.kpi_values(relation.kpi), other_values, currency))
     result = ScenarioCheck(plan.path, plan.scenario.name, plan.scenario.seed, plan.scenario.replications,
                            golden_path(plan.path) if plan.expect.golden else None, verdicts, seconds=seconds)
     if result.golden is None:
@@ -395,7 +412,7 @@ def _judge(plan: _Plan, runs: dict, golden: Golden | None, versions: dict[str, s
                                 f"no golden file {result.golden}; run `growthsim check --update {plan.path}` "
                                 "to record one", failure="no golden"))
     else:
-        verdicts.extend(judge_goldens(golden, new))
+        verdicts.extend(judge_goldens(golden, new, currency))
         result.versions_differ = versions_differ(golden.versions, versions)
         result.notes.extend(_golden_notes(golden, new))
     return result

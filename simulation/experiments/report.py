@@ -19,7 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from simulation.experiments.calibration_report import calibration_sections, is_calibration  # noqa: E402
-from simulation.experiments.report_page import PAGE, number, sections_html, svg  # noqa: E402
+from simulation.experiments.report_page import PAGE, sections_html, svg  # noqa: E402
+from simulation.kernel.currency import DEFAULT_CURRENCY, format_money  # noqa: E402
+from simulation.kernel.registry import registry  # noqa: E402
 from simulation.storage.outputs import read_csv as read_csv_rows  # noqa: E402
 
 FUNNEL = ("visits", "browse", "cart", "checkout", "orders")
@@ -78,10 +80,11 @@ def rolling(values: np.ndarray, days: int = 7) -> np.ndarray:
     return (sums - lagged) / counts
 
 
-def money_chart(timeseries: dict[str, np.ndarray]) -> str:
+def money_chart(timeseries: dict[str, np.ndarray], currency: str = DEFAULT_CURRENCY) -> str:
     series = {name: rolling(by_replication(timeseries, name))
-              for name in ("revenue", "marketing_cost", "operations_cost", "contribution") if name in timeseries}
-    return band_chart("Revenue and cost per day (7-day average)", series, "money")
+              for name in ("revenue", "marketing_cost", "operations_cost", "contribution", "shipping_fees",
+                           "membership_fees") if name in timeseries}
+    return band_chart("Revenue, fee income and cost per day (7-day average)", series, f"money ({currency})")
 
 
 def cohort_heatmap(cohorts: dict[str, np.ndarray]) -> str:
@@ -162,11 +165,21 @@ def difference_chart(rows: list[dict], names: list[str]) -> str:
 
 
 def kpi_table(summary: dict) -> str:
+    currency = summary.get("currency", DEFAULT_CURRENCY)
+    show = lambda x, name: html.escape(_number(x, name, currency))   # noqa: E731
     rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>{number(v['mean'])}</td>"
-        f"<td>{number(v['ci_low'])} – {number(v['ci_high'])}</td></tr>"
+        f"<tr><td>{html.escape(name)}</td><td>{show(v['mean'], name)}</td>"
+        f"<td>{show(v['ci_low'], name)} – {show(v['ci_high'], name)}</td></tr>"
         for name, v in summary["kpis"].items())
     return f"<table><tr><th>KPI</th><th>mean</th><th>95 % CI</th></tr>{rows}</table>"
+
+
+def _number(x, kpi: str = "", currency: str = DEFAULT_CURRENCY) -> str:
+    if x is None:
+        return "–"
+    if registry().kpi_unit(kpi) == "money":
+        return format_money(x, currency)
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 def run_sections(folder: Path) -> tuple[str, str, str]:
@@ -176,13 +189,14 @@ def run_sections(folder: Path) -> tuple[str, str, str]:
                 ("Growth", band_chart("Shoppers acquired", {"cumulative": by_replication(timeseries, "cumulative_shoppers")}, "shoppers")),
                 ("Active shoppers", band_chart("Active shoppers (ordered or joined within the churn window)",
                                                {"active": by_replication(timeseries, "active_shoppers")}, "shoppers")),
-                ("Revenue and cost", money_chart(timeseries))]
+                ("Revenue and cost", money_chart(timeseries, summary.get("currency", DEFAULT_CURRENCY)))]
     if (folder / "cohorts.csv").exists() and read_csv(folder / "cohorts.csv"):
         sections.append(("Cohort retention", cohort_heatmap(read_csv(folder / "cohorts.csv"))))
     sections.append(("Funnel", funnel_chart(timeseries)))
     if (folder / "growth_accounting.csv").exists():
         sections.append(("Growth accounting", growth_accounting_chart(read_csv(folder / "growth_accounting.csv"))))
-    meta = f"{summary['replications']} replications, seed {summary['seed']}, {summary.get('horizon_days', '?')} days"
+    meta = (f"{summary['replications']} replications, seed {summary['seed']}, {summary.get('horizon_days', '?')} days, "
+            f"money in {summary.get('currency', DEFAULT_CURRENCY)}")
     return f"growthsim run: {summary['scenario']}", meta, sections_html(sections)
 
 

@@ -146,7 +146,8 @@ class Sweep:
 
     def manifest(self) -> dict:
         return {"sweep": self.id, "scenario": str(self.path), "name": self.base.name, "seed": self.base.seed,
-                "replications": self.replications, "points": [p.overrides for p in self.points]}
+                "replications": self.replications, "currency": self.base.currency,
+                "points": [p.overrides for p in self.points]}
 
     def prepare(self, resume: bool, force: bool = False) -> list[Point]:
         """Write the manifest; on resume, load finished points and return those still to run.

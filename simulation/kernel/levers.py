@@ -22,6 +22,7 @@ class Levers:
     order_value_multiplier: float = 1.0  # basket size
     discount_rate: float = 0.0           # share of order value given back as a discount (sales)
     member_day: object | None = None     # the member-day calendar event on today, if any
+    free_shipping: bool = False          # every order ships free today (a calendar event)
 
     def reset(self) -> None:
         for name, value in Levers().__dict__.items():

@@ -17,22 +17,36 @@ from simulation.kernel.population import PERIOD_DAYS, Shoppers
 KERNEL_DAILY_COLUMNS = (
     "new_shoppers", "cumulative_shoppers",
     "alive_shoppers", "active_shoppers", "churned", "reactivated",
-    "visits", "browse", "cart", "checkout", "orders", "orders_by_initial_shoppers", "gmv", "discounts", "refunds", "revenue",
+    "visits", "browse", "cart", "checkout", "orders", "orders_by_initial_shoppers", "gmv", "discounts", "refunds",
+    "shipping_fees", "membership_fees", "revenue", "cogs",
     "acquisition_cost", "marketing_cost", "operations_cost", "contribution",
+    "free_shipping_orders", "shipping_fees_waived",
     "tickets", "tickets_deflected", "tickets_answered", "tickets_abandoned",
     "service_wait_mean_min", "service_wait_p90_min",
     "shipped", "deliveries", "on_time_deliveries", "on_time_rate", "delivery_days_mean", "returns", "backlog",
     "nps", "satisfaction_mean",
     "agent_hours", "chatbot_failures", "tickets_unresolved", "late_notices",
-    "fees", "events_on",
+    "events_on",
 )
 
 KPI_NAMES = (
     "shoppers_total", "active_shoppers_end", "orders", "gmv", "revenue",
+    "shipping_fee_revenue", "membership_fee_revenue", "aov", "spend_per_buyer", "gross_profit",
     "retention_d30", "retention_d90", "repeat_purchase_rate", "churn_rate_monthly",
     "clv_365", "nps", "service_wait_mean_min", "service_wait_p90_min", "on_time_rate", "quick_ratio",
-    "marketing_cost", "operations_cost", "contribution", "cac", "ltv_cac", "k_factor", "return_rate", "roi",
+    "marketing_cost", "operations_cost", "contribution", "contribution_margin", "cac", "ltv_cac", "k_factor", "return_rate", "roi",
 )
+
+# How each kernel KPI is read (docs/metrics.md): money is in the scenario's currency.
+KPI_UNITS = {
+    "shoppers_total": "count", "active_shoppers_end": "count", "orders": "count", "gmv": "money", "revenue": "money",
+    "shipping_fee_revenue": "money", "membership_fee_revenue": "money", "aov": "money", "spend_per_buyer": "money",
+    "gross_profit": "money", "retention_d30": "share", "retention_d90": "share", "repeat_purchase_rate": "share",
+    "churn_rate_monthly": "share", "clv_365": "money", "nps": "score", "service_wait_mean_min": "minutes",
+    "service_wait_p90_min": "minutes", "on_time_rate": "share", "quick_ratio": "ratio", "marketing_cost": "money",
+    "operations_cost": "money", "contribution": "money", "contribution_margin": "ratio", "cac": "money",
+    "ltv_cac": "ratio", "k_factor": "ratio", "return_rate": "share", "roi": "ratio",
+}
 
 NAN = float("nan")
 
@@ -114,6 +128,11 @@ def run_kpis(shoppers: Shoppers, daily: dict[str, np.ndarray], revenue_by_age: n
         "orders": float(daily["orders"].sum()),
         "gmv": float(daily["gmv"].sum()),
         "revenue": float(daily["revenue"].sum()),
+        "shipping_fee_revenue": float(daily["shipping_fees"].sum()),
+        "membership_fee_revenue": float(daily["membership_fees"].sum()),
+        "aov": ratio(daily["gmv"].sum(), daily["orders"].sum()),
+        "spend_per_buyer": ratio(daily["gmv"].sum(), buyers),
+        "gross_profit": float(daily["revenue"].sum() - daily["cogs"].sum()),
         "retention_d30": retention(shoppers, horizon, 30),
         "retention_d90": retention(shoppers, horizon, 90),
         "repeat_purchase_rate": ratio(np.count_nonzero(orders >= 2), buyers),
@@ -127,6 +146,7 @@ def run_kpis(shoppers: Shoppers, daily: dict[str, np.ndarray], revenue_by_age: n
         "marketing_cost": float(daily["marketing_cost"].sum()),
         "operations_cost": float(daily["operations_cost"].sum()),
         "contribution": float(daily["contribution"].sum()),
+        "contribution_margin": ratio(daily["contribution"].sum(), daily["revenue"].sum()),
         "cac": cac,
         "ltv_cac": ratio(clv_365, cac) if cac == cac else NAN,
         "k_factor": ratio(viral, shoppers.n),

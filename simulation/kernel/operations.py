@@ -82,6 +82,14 @@ class Warehouse(StrategyConfig):
     promised_days: float = Field(5.0, gt=0, description="Delivery promise from order to door, days.")
     return_rate: float = Field(0.10, ge=0, le=1, description="Probability that a delivered order is returned for a refund.")
     shipping_cost_per_order: float = Field(6.0, ge=0, description="Carrier cost per shipped order.")
+    shipping_fee: float = Field(
+        6.0, ge=0, description="Shipping fee a shopper pays on an order that does not ship free (revenue: shipping_fees); "
+                               "an order that ships free (membership, threshold, a calendar event) pays none."
+    )
+    free_shipping_conversion_uplift: float = Field(
+        0.15, ge=0, description="Checkout -> order multiplier is 1 + this x the chance the order ships free, once per "
+                                "visit whoever grants the free shipping (membership, threshold, a calendar event)."
+    )
     cost_per_capacity_slot: float = Field(0.5, ge=0, description="Daily warehouse cost per order of capacity.")
     cost_per_return: float = Field(5.0, ge=0, description="Handling cost per returned order.")
     late_ticket_probability: float = Field(

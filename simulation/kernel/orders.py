@@ -9,18 +9,21 @@ import numpy as np
 
 @dataclass
 class OrderBatch:
-    """Orders placed in one day, in time order. Strategies may raise `value` (basket) and
-    add to `discount` and `return_probability`."""
+    """Orders placed in one day, in time order. Strategies may raise `value` (basket),
+    add to `discount` and `return_probability`, and grant free shipping (`ships_free`: set
+    it, never clear it). Each order that does not ship free pays the shipping fee
+    (simulation/kernel/ledger.py)."""
 
     shopper: np.ndarray
     time: np.ndarray
     value: np.ndarray
     discount: np.ndarray
     return_probability: np.ndarray
+    ships_free: np.ndarray     # bool: the shopper pays no shipping fee on this order
 
     @classmethod
     def empty(cls) -> "OrderBatch":
-        return cls(*(np.empty(0, dtype=np.int64 if i == 0 else float) for i in range(5)))
+        return cls(np.empty(0, dtype=np.int64), *(np.empty(0) for _ in range(4)), np.empty(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.shopper)

@@ -13,7 +13,7 @@ from importlib import metadata
 from pydantic import create_model
 
 from simulation.kernel.config import Config
-from simulation.kernel.metrics import KERNEL_DAILY_COLUMNS, KPI_NAMES
+from simulation.kernel.metrics import KERNEL_DAILY_COLUMNS, KPI_NAMES, KPI_UNITS
 from simulation.kernel.operations import SERVICE_DESK, WAREHOUSE, ServiceDesk, Warehouse
 from simulation.kernel.population import KERNEL_CHANNELS, KERNEL_VIRAL_CHANNELS
 from simulation.kernel.strategy import StrategyPlugin
@@ -103,6 +103,12 @@ class Registry:
     def kpi_names(self) -> tuple[str, ...]:
         """Every KPI of a run's summary: the kernel's (docs/metrics.md), then each plugin's."""
         return (*KPI_NAMES, *(kpi for plugin in self.plugins for kpi in plugin.kpis))
+
+    def kpi_unit(self, kpi: str) -> str:
+        """How a KPI is read: count, money, share, score, minutes or ratio ('' if unknown)."""
+        if kpi in KPI_UNITS:
+            return KPI_UNITS[kpi]
+        return next((plugin.kpis[kpi].unit for plugin in self.plugins if kpi in plugin.kpis), "")
 
     def plugin_kpis(self, daily) -> dict[str, float]:
         """The plugins' KPIs of one replication, from its time series (every plugin's, on or off,

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from simulation.kernel.calendar_events import CalendarEvent
+from simulation.kernel.currency import CODE_PATTERN, DEFAULT_CURRENCY
 from simulation.kernel.expectations import Expectations
 from simulation.kernel.policies import Policy, get_key, set_key
 from simulation.kernel.config import Config
@@ -186,6 +187,10 @@ class Scenario(Config):
         None, description="Calendar date of day 0 (ISO, e.g. 2025-01-01); a calibrated twin starts at its calibration end.")
     seed: int = Field(1, ge=0, description="Root of the random number tree; same seed, same numbers.")
     replications: int = Field(10, ge=1, le=10_000, description="Independent runs, for confidence intervals.")
+    currency: str = Field(
+        DEFAULT_CURRENCY, pattern=CODE_PATTERN,
+        description="ISO 4217 code of every amount of money (CNY, USD, EUR...): shown on money a person reads, written in summary.json.",
+    )
     market: Market = Market()
     acquisition: Acquisition = Acquisition()
     behavior: Behavior = Behavior()

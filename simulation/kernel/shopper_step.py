@@ -20,7 +20,7 @@ from simulation.kernel.ledger import Ledger
 from simulation.kernel.limits import MAX_VISIT_DEPTH_PER_DAY, MAX_VISITS_PER_DAY_PER_SHOPPER, visits_out_of_bounds
 from simulation.kernel.population import INITIAL_CHANNEL, NEVER, PERIOD_DAYS, Shoppers, sorted_unique
 from simulation.kernel.scenario import Scenario
-from simulation.kernel.levers import Levers, product_of
+from simulation.kernel.levers import Factor, Levers, product_of
 from simulation.kernel.orders import OrderBatch
 from simulation.kernel.strategy import Strategy
 
@@ -45,6 +45,9 @@ class ShopperStep:
         self.visits_rng, self.funnel_rng = rng["visits"], rng["funnel"]
         self.orders_rng = rng["orders"]
         self.dropout = dropout_rule(scenario, shoppers, levers, strategies, tally, rng["dropout"])
+        # Strategies that may grant free shipping (they override the touchpoint).
+        self.free_shippers = [strategy for strategy in strategies
+                              if type(strategy).free_shipping_chance is not Strategy.free_shipping_chance]
         horizon, window = scenario.horizon_days, scenario.behavior.churn_window_days
         # Shoppers by last active day, from day -window (initial shoppers were last
         # seen before the run) to the horizon: index = day + window + 1; index 0 holds
@@ -84,6 +87,10 @@ class ShopperStep:
         `at`: stages x visits (stages x 1 when no strategy acts per shopper)."""
         funnel = self.scenario.behavior.funnel
         per_strategy = [strategy.stage_factors(who, at) for strategy in self.strategies]
+        free = self.free_shipping_chance(who, at)
+        uplift = self.scenario.strategies.logistics.free_shipping_conversion_uplift
+        if uplift and (np.ndim(free) or free):
+            per_strategy.append({"order": 1.0 + uplift * free})
         stages = []
         for stage in FUNNEL_STAGES:
             probability = getattr(funnel, stage) * self.levers.stage_multipliers.get(stage, 1.0)
@@ -102,6 +109,17 @@ class ShopperStep:
         for row, probability in enumerate(stages[1:], start=1):
             np.multiply(thresholds[row - 1], probability, out=thresholds[row])
         return thresholds
+
+    def free_shipping_chance(self, who: np.ndarray, at: np.ndarray) -> Factor:
+        """The chance that an order on each visit ships free, whoever grants it: 1 on a
+        free-shipping day, else 1 - the product of each strategy's chance of not granting it.
+        One order, one free-shipping effect on conversion (applied in stage_thresholds)."""
+        if self.levers.free_shipping:
+            return 1.0
+        not_free: Factor = 1.0
+        for strategy in self.free_shippers:
+            not_free = not_free * (1.0 - strategy.free_shipping_chance(who, at))
+        return 1.0 - not_free
 
     # --- the day -------------------------------------------------------------------
 
@@ -214,11 +232,17 @@ class ShopperStep:
 
     def _place_orders(self, day: int, buyers: np.ndarray, times: np.ndarray) -> OrderBatch:
         """Orders by `buyers` (distinct) at `times`: their values and what strategies do to them."""
+        values = self.orders_rng.standard_gamma(self.scenario.behavior.spend.p, buyers.size) / self.shoppers.spend_rate[buyers]
+        return self.place_orders(day, buyers, times, values)
+
+    def place_orders(self, day: int, buyers: np.ndarray, times: np.ndarray, values: np.ndarray) -> OrderBatch:
+        """Orders of these values (before today's levers) by `buyers` (distinct) at `times`:
+        the day's levers, then what strategies do to them."""
         s, levers = self.shoppers, self.levers
-        values = self.orders_rng.standard_gamma(self.scenario.behavior.spend.p, buyers.size) / s.spend_rate[buyers]
-        values *= levers.order_value_multiplier
+        values = values * levers.order_value_multiplier
         batch = OrderBatch(buyers, times, values, levers.discount_rate * values,
-                           np.full(buyers.size, self.scenario.strategies.logistics.return_rate))
+                           np.full(buyers.size, self.scenario.strategies.logistics.return_rate),
+                           np.full(buyers.size, levers.free_shipping))
         for strategy in self.strategies:
             strategy.orders_placed(day, batch)
         s.orders[buyers] += 1   # at once: strategies tell a shopper's first order by it
@@ -231,6 +255,8 @@ class ShopperStep:
         paid = orders.value - orders.discount
         self.ledger.gmv += float(orders.value.sum())
         self.ledger.discounts += float(orders.discount.sum())
+        self.ledger.book_shipping(len(orders), int(np.count_nonzero(orders.ships_free)),
+                                  self.scenario.strategies.logistics.shipping_fee)
         np.add.at(s.spend, orders.shopper, paid)
         self.revenue_by_age += np.bincount(day - s.join_day[orders.shopper], weights=paid,
                                            minlength=len(self.revenue_by_age))

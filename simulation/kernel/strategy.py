@@ -61,6 +61,14 @@ class Strategy:
         (a shopper may appear once per visit)."""
         return {}
 
+    def free_shipping_chance(self, who: np.ndarray, at: np.ndarray) -> Factor:
+        """The chance, per visit by `who` at times `at`, that an order placed on it would ship
+        free by this strategy's grant (0 to 1). The engine turns every strategy's chances
+        into one effect on checkout -> order (strategies.logistics.free_shipping_conversion_uplift):
+        an order ships free or not, however many grant it. Mark the orders themselves in
+        `orders_placed` (`orders.ships_free`)."""
+        return 0.0
+
     def dropout_factor(self, who: np.ndarray) -> Factor:
         return 1.0
 
@@ -82,8 +90,10 @@ class Strategy:
         self.platform.ledger.book_cost(self.name, category or self.cost_category, amount)
 
     def book_fee(self, amount: float) -> None:
-        """Fee income from shoppers (a paid membership's fee), recognised today."""
-        self.platform.ledger.fees += amount
+        """Membership fee income from shoppers (a paid membership's fee), recognised today
+        (`membership_fees`). Shipping fees are the kernel's: grant free shipping through
+        `orders.ships_free` instead."""
+        self.platform.ledger.membership_fees += amount
 
 
 TOUCHPOINTS = tuple(name for name, value in vars(Strategy).items()

@@ -305,6 +305,7 @@ def summary(result: "Replications") -> dict:
         "replications": len(result.runs),
         "seed": result.scenario.seed,
         "horizon_days": result.scenario.horizon_days,
+        "currency": result.scenario.currency,     # every money KPI's; the numbers stay plain
         "kpis": {name: {"mean": number(i.mean), "ci_low": number(i.ci_low), "ci_high": number(i.ci_high)}
                  for name, i in result.kpis().items()},
     }

@@ -1,7 +1,9 @@
 """Compare: picked scenarios (files or past runs) with the same seeds; the KPI table
 with differences, intervals and marks; overlaid charts; sweeps."""
 
+import io
 
+from rich.console import Console
 from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent
 
 from simulation.experiments.compare import compare
@@ -100,8 +102,12 @@ async def test_sweeps_show_as_a_line_or_a_heatmap(make_app, tmp_path):
         await pilot.pause()
         assert not screen.query_one("#sweep-plot").display
         assert "darker is higher" in str(screen.query_one("#sweep-note", Static).render())
+        grid = Console(width=100, record=True, file=io.StringIO())
+        grid.print(screen.query_one("#sweep-grid", Static).content)
+        assert "¥3.00" in grid.export_text()                   # contribution, in the default currency (CNY)
         folder = tmp_path / "sweep-out"
         folder.mkdir()
+        (folder / "sweep.json").write_text('{"sweep": "x", "currency": "USD"}')
         (folder / "sweep.csv").write_text("point,x,status,contribution_mean,contribution_ci_low,contribution_ci_high\n"
                                           "0,1,done,5,4,6\n1,2,done,7,6,8\n")
         screen.query_one("#sweep-path", Input).value = str(folder)
@@ -109,6 +115,7 @@ async def test_sweeps_show_as_a_line_or_a_heatmap(make_app, tmp_path):
         await pilot.press("enter")
         await pilot.pause()
         assert screen.sweep_title == str(folder) and len(screen.sweep_rows) == 2
+        assert screen.sweep_currency == "USD"
 
 
 async def test_the_compare_button_starts_the_comparison(make_app, library):

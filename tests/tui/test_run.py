@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent
 
+from simulation.kernel.currency import format_money
 from simulation.storage.loading import load_scenario
 from simulation.experiments.replicate import run_replications
 from simulation.storage.history import History
@@ -92,12 +93,13 @@ async def test_results_show_every_view_with_the_runs_numbers(make_app, library):
             await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ResultsScreen)
-        expected = run_replications(load_scenario(library / "base.yaml"), jobs=1).kpis()
+        replications = run_replications(load_scenario(library / "base.yaml"), jobs=1)
+        expected = replications.kpis()
         card = screen.query_one("#kpi-orders", KpiCard)
         assert card.mean == expected["orders"].mean and card.low == expected["orders"].ci_low
         assert not screen.query_one("#kpi-roi", KpiCard).display         # no baseline: no ROI
         tabs = screen.query_one(TabbedContent)
-        for tab in ("tab-charts", "tab-cohorts", "tab-funnel", "tab-growth", "tab-costs", "tab-policies"):
+        for tab in ("tab-charts", "tab-cohorts", "tab-funnel", "tab-growth", "tab-costs", "tab-money", "tab-policies"):
             tabs.active = tab
             await pilot.pause()
         assert len(screen.query_one("#series-plot", LinePlot).lines["mean"]) == 45
@@ -108,6 +110,18 @@ async def test_results_show_every_view_with_the_runs_numbers(make_app, library):
         costs = screen.query_one("#costs-table", DataTable)
         assert [costs.get_row_at(i)[0] for i in range(costs.row_count)][:2] == ["service quality", "logistics"]
         assert "No policy" in str(screen.query_one("#policy-table", DataTable).get_row_at(0)[0])
+        assert card.currency == "CNY" and str(screen.query_one("#kpi-revenue", KpiCard).render()).startswith("¥")
+        money = screen.query_one("#money-table", DataTable)
+        lines = {str(row[1]): [str(cell) for cell in row] for row in (money.get_row_at(i) for i in range(money.row_count))}
+        assert list(lines)[:6] == ["GMV", "discounts", "refunds", "shipping fees", "membership fees", "revenue"]
+        assert {"cost of goods", "cost: service quality", "cost: logistics", "contribution"} <= set(lines)
+        contribution = expected["contribution"]
+        assert lines["contribution"][2].strip() == format_money(contribution.mean, "CNY", compact=True)
+        low, high = (part.strip() for part in lines["contribution"][3].split(" .. "))
+        assert (low, high) == (format_money(contribution.ci_low, "CNY", compact=True),
+                               format_money(contribution.ci_high, "CNY", compact=True))
+        fees = sum(run.daily["shipping_fees"].sum() for run in replications.runs) / len(replications.runs)
+        assert lines["shipping fees"][2].strip() == format_money(fees, "CNY", compact=True) and fees > 0
 
 
 async def test_the_policy_log_lists_changes(make_app, library):

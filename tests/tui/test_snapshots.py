@@ -54,6 +54,16 @@ def test_results_kpis(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
+def test_results_money(snap_compare, make_app):
+    async def before(pilot):
+        await pilot.pause()
+        await pilot.press("r")
+        await settle(pilot)
+        pilot.app.screen.query_one("TabbedContent").active = "tab-money"
+        await settle(pilot)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
 def test_compare_table(snap_compare, make_app):
     async def before(pilot):
         await pilot.pause()
