@@ -62,13 +62,11 @@ class FieldRow(Vertical):
             yield Static(spec.description, classes="desc")
         yield Static("", classes="error")
 
-    def on_mount(self) -> None:
-        self._widget = self.query_one(f"#{self.spec.widget_id}")
-        self._error = self.query_one(".error", Static)
-
     @property
     def widget(self):
-        return self._widget
+        # Looked up when asked, not kept from on_mount: a form may load values into a row
+        # before the row's mount event is handled (seen as a rare failure under load).
+        return self.query_one(f"#{self.spec.widget_id}")
 
     def load(self, value: Any) -> None:
         widget, kind = self.widget, self.spec.kind
@@ -127,7 +125,7 @@ class FieldRow(Vertical):
             return
         self._message = message
         self.set_class(bool(message), "-invalid")
-        self._error.update(Text("✗ " + message) if message else "")
+        self.query_one(".error", Static).update(Text("✗ " + message) if message else "")
 
 
 class SectionForm(VerticalScroll):
