@@ -12,7 +12,7 @@ from rich.table import Table
 
 from growthsim.arguments import EXIT_OK, BadInput, positive_int
 from growthsim.bundled import scenario_file
-from growthsim.console import format_number, progress_bar
+from growthsim.console import format_number, print_table, progress_bar
 from simulation.experiments.calibration.calibrate import (Calibration, CalibrationError, CalibrationOptions, calibrate,
                                                           calibration_json_text, simulate_holdout, write_calibration)
 from simulation.storage.loading import load_scenario
@@ -123,7 +123,7 @@ def show(result: Calibration, console: Console) -> None:
     for k, (name, value) in enumerate(acquisition.params.items()):
         table.add_row(f"acquisition {acquisition.model}" if k == 0 else "", name, f"{value:.4g}",
                       f"{acquisition.se[name]:.2g}")
-    console.print(table)
+    print_table(table, console)
     console.print(f"twin's model: {result.model} ({result.model_why}); acquisition: {result.acquisition_why}",
                   highlight=False)
     if result.tracking:

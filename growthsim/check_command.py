@@ -14,13 +14,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from rich.console import Console
-from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_OK, positive_int
 from growthsim.bundled import scenario_file, scenarios_folder
+from growthsim.console import print_table
 from simulation.experiments.check import CheckReport, ScenarioCheck, check
 from simulation.storage.outputs import check_named_file, write_named_file
 
@@ -102,10 +102,7 @@ def warning_lines(report: CheckReport) -> list[str]:
 
 
 def print_report(report: CheckReport, console: Console) -> None:
-    table = summary_table(report)
-    if not console.is_terminal:   # a CI log has no width to fit: never cut a scenario's path short
-        console.width = max(console.width, Measurement.get(console, console.options.update_width(1000), table).maximum)
-    console.print(table)
+    print_table(summary_table(report), console)   # piped (a CI log): tab-separated, no path cut short
     for scenario in report.scenarios:
         for verdict in scenario.verdicts:
             if not verdict.passed:

@@ -24,7 +24,7 @@ from growthsim import calibrate_command, check_command, compare_command, history
 from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK,  # noqa: F401
                                  BadInput, crash_report, non_negative_int, positive_int)
 from growthsim.bundled import scenario_file
-from growthsim.console import format_interval, format_kpi, progress_bar
+from growthsim.console import format_interval, format_kpi, print_table, progress_bar
 from simulation.kernel.limits import LimitError
 from simulation.kernel.policies import PolicyError
 from simulation.storage.history import HistoryError
@@ -107,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:   # `growthsim history --json | head`: the reader has all it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())   # so that Python's own flush at exit does not fail again
+        return EXIT_OK
     except BrokenProcessPool:
         error("a worker process died (killed by the system, perhaps for want of memory); nothing was written. "
               "Try fewer --jobs or a smaller market.size.")
@@ -185,7 +189,7 @@ def command_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary(result), indent=2))
     else:
-        Console().print(kpi_table(result))
+        print_table(kpi_table(result))
         if args.out is not None and not not_written:
             Console().print(f"wrote {args.out}/")
     if not_written:

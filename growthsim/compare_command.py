@@ -13,7 +13,7 @@ from rich.table import Table
 
 from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_int, whole_number
 from growthsim.bundled import scenario_file
-from growthsim.console import format_kpi, progress_bar
+from growthsim.console import format_kpi, print_table, progress_bar
 from simulation.experiments.compare import Comparison, compare
 from simulation.experiments.records import record_comparison
 from simulation.storage.loading import load_scenario, resolved_yaml
@@ -61,7 +61,7 @@ def command_compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(document, indent=2))
     else:
-        Console().print(comparison_table(comparison))
+        print_table(comparison_table(comparison))
         Console().print(f"{SIGNIFICANT} the 95 % interval of the paired difference excludes 0")
     return EXIT_OK
 

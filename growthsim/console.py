@@ -6,6 +6,8 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from simulation.experiments.replicate import Interval
@@ -49,3 +51,30 @@ def progress_bar(description: str, total_days: int, unit: str = "days") -> Itera
     with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
         task = progress.add_task(description, total=total_days, unit=unit)
         yield lambda: progress.advance(task)
+
+
+def print_table(table: Table, console: Console | None = None) -> None:
+    """A table for a person in a terminal; piped or redirected, tab-separated lines instead
+    (a header, then a row per line; no wrapping, no cut cells, no box drawing), ready for
+    `cut`, `sort` or a spreadsheet. The title goes first as a comment line."""
+    console = console or Console()
+    if console.is_terminal:
+        console.print(table)
+        return
+    lines = [f"# {_plain(table.title)}"] if table.title else []
+    lines.append("\t".join(_plain(column.header) for column in table.columns))
+    cells = [list(column.cells) for column in table.columns]
+    lines += ["\t".join(_plain(row[k]) for row in cells) for k in range(table.row_count)]
+    console.file.write("\n".join(lines) + "\n")
+
+
+def _plain(cell) -> str:
+    """A cell's text without markup or styles, tabs and newlines made spaces."""
+    text = cell.plain if isinstance(cell, Text) else Text.from_markup(cell).plain if isinstance(cell, str) else str(cell)
+    return printable(text.replace("\t", " ").replace("\n", " "))
+
+
+def printable(text: str) -> str:
+    """`text` with terminal control characters shown as escapes (\\x1b), never sent to the
+    terminal: a name from a file or the history cannot recolour or clear it."""
+    return "".join(c if c in "\n\t" or not (ord(c) < 32 or 127 <= ord(c) < 160) else f"\\x{ord(c):02x}" for c in text)

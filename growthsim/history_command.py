@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from growthsim.arguments import EXIT_OK, BadInput, positive_int
-from growthsim.console import format_kpi
+from growthsim.console import format_kpi, print_table, printable
 from simulation.kernel.currency import DEFAULT_CURRENCY
 from simulation.storage.history import History
 
@@ -19,6 +22,8 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("history", help="list recorded runs, or show one")
     parser.add_argument("id", type=positive_int, nargs="?", help="the record to show")
     parser.add_argument("--limit", type=positive_int, default=50, help="how many to list (default 50)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the records (or the one) as JSON, everything recorded, for scripts")
     parser.add_argument("--repair", action="store_true",
                         help="set a broken history database aside (renamed, not deleted) and start a new one")
 
@@ -30,6 +35,13 @@ def command_history(args: argparse.Namespace) -> int:
         console.print(f"{history.path}: sound, left as it is" if aside is None else
                       f"{history.path} was broken: moved to {aside}; a new history starts there", highlight=False)
         return EXIT_OK
+    if args.json:
+        records = history.list(args.limit) if args.id is None else [history.get(args.id)]
+        if records == [None]:
+            raise BadInput(f"history: no record {args.id} in {history.path}")
+        found = [dataclasses.asdict(record) for record in records]
+        print(json.dumps(found if args.id is None else found[0], indent=2, ensure_ascii=False))
+        return EXIT_OK
     if args.id is None:
         table = Table(title=f"history: {history.path}")
         for column in ("id", "when (UTC)", "kind", "name", "replications", *SHOWN_KPIS):
@@ -37,9 +49,9 @@ def command_history(args: argparse.Namespace) -> int:
         for record in history.list(args.limit):
             kpis, currency = record.results.get("kpis", {}), record.results.get("currency", DEFAULT_CURRENCY)
             shown = [format_kpi(kpis[k]["mean"], k, currency) if k in kpis else "-" for k in SHOWN_KPIS]
-            table.add_row(str(record.id), record.created, record.kind, record.name,
+            table.add_row(str(record.id), record.created, record.kind, escape(printable(record.name)),
                           str(record.replications or "-"), *shown)
-        console.print(table)
+        print_table(table, console)
         return EXIT_OK
     record = history.get(args.id)
     if record is None:
@@ -59,5 +71,5 @@ def command_history(args: argparse.Namespace) -> int:
         currency = record.results.get("currency", DEFAULT_CURRENCY)
         for name, interval in kpis.items():
             table.add_row(name, *(format_kpi(interval[k], name, currency) for k in ("mean", "ci_low", "ci_high")))
-        console.print(table)
+        print_table(table, console)
     return EXIT_OK

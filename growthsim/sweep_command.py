@@ -11,7 +11,7 @@ from rich.table import Table
 
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, positive_int
 from growthsim.bundled import scenario_file
-from growthsim.console import format_kpi, progress_bar
+from growthsim.console import format_kpi, print_table, progress_bar
 from simulation.experiments.resources import check_design
 from simulation.kernel.currency import DEFAULT_CURRENCY
 from simulation.storage.history import History
@@ -110,7 +110,7 @@ def command_sweep(args: argparse.Namespace) -> int:
         "sweep", sweep.base.name, [{"path": str(args.scenario), "yaml": resolved_yaml(sweep.base)}],
         {"design": [p.overrides for p in points], "rows": rows, "currency": sweep.base.currency},
         seed=sweep.base.seed, replications=sweep.replications, out_dir=str(sweep.out.resolve())), warn_on_stderr)
-    Console().print(sweep_table(rows, [key.split("=")[0] for key in design[0]], sweep.base.currency))
+    print_table(sweep_table(rows, [key.split("=")[0] for key in design[0]], sweep.base.currency))
     Console().print(f"wrote {sweep.out}/ (sweep.csv, points/)")
     failed = [p.index for p in points if p.error]
     if failed:

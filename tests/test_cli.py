@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +202,30 @@ def test_an_empty_argument_is_no_folder_of_scenarios(capsys):
     with pytest.raises(SystemExit) as stop:   # not the app on the current folder, which Path("") is
         run("")
     assert stop.value.code == 2 and "invalid choice: ''" in capsys.readouterr().err
+
+
+def test_piped_tables_are_tab_separated_not_wrapped_or_cut(capsys):
+    """Issue 15, item 10: standard output that is not a terminal gets a header line and a
+    tab-separated row per KPI, whole (no box drawing, no cell cut at 80 columns)."""
+    assert main(["run", str(BASELINE), "--set", "horizon_days=10", "--replications", "2", "--jobs", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("# baseline") and lines[1] == "KPI\tmean\t95 % CI"
+    rows = [line.split("\t") for line in lines[2:]]
+    assert all(len(row) == 3 for row in rows) and "orders" in [row[0] for row in rows]
+    assert not any(ch in "".join(lines) for ch in "│┃━")
+
+
+def test_history_json_and_a_closed_pipe(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GROWTHSIM_HISTORY", str(tmp_path / "h.sqlite"))
+    assert main(["run", str(BASELINE), "--set", "horizon_days=10", "--replications", "2", "--jobs", "1"]) == 0
+    capsys.readouterr()
+    assert main(["history", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records[0]["kind"] == "run" and records[0]["results"]["kpis"]["orders"]["mean"] > 0
+    # `growthsim history --json | head -1`: the reader leaving early (more than a pipe's 64 KiB
+    # still to write) is no crash.
+    for _ in range(3):
+        History(tmp_path / "h.sqlite").record("run", "big", [{"path": "p", "yaml": "x" * 100_000}], {})
+    shell = subprocess.run(f"{sys.executable} -m growthsim history --json | head -1", shell=True, capture_output=True,
+                           text=True, env={**os.environ, "GROWTHSIM_HISTORY": str(tmp_path / "h.sqlite")})
+    assert shell.stdout == "[\n" and "Traceback" not in shell.stderr and "failed" not in shell.stderr
