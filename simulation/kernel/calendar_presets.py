@@ -81,7 +81,8 @@ def china(start_date: datetime.date | None, horizon_days: int | None) -> list[Ca
                       traffic=1.3, conversion=1.1),
         CalendarEvent(name="Double 11 (双11)", kind="festival_sale", start="11-11", days=1,
                       traffic=3.0, discount=0.20, conversion=1.2),
-        # Taobao's Double 12 (双12, since 2012): 12 December. Sizes: assumptions.
+        # Taobao's Double 12 (双12, since 2012): 12 December (from 2023 Taobao has run its December
+        # sale as 年终好价节; many shops still sell on 12.12). Sizes: assumptions.
         CalendarEvent(name="12.12 (双12)", kind="festival_sale", start="12-12", days=1,
                       traffic=1.8, discount=0.10, conversion=1.1),
     ]
