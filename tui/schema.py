@@ -232,8 +232,8 @@ def sections() -> list[Section]:
         info = fields[name]
         lists.append(FieldSpec((name,), name, "yaml", False, (), info.description or ""))
     out.append(Section("lists", "Calendar and policies", (), tuple(lists),
-                       "Dated events (festival sales, member days) and rules that change a lever during the run, "
-                       "as YAML lists; see docs/model.md."))
+                       "Dated events (festival sales, member days, carriers' slowdowns; or a preset, {preset: china, "
+                       "events: [...]}) and rules that change a lever during the run, as YAML; see docs/calendar.md."))
     return out
 
 

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from pydantic import ByteSize, TypeAdapter, ValidationError
 
+from simulation.kernel.calendar_events import busiest_traffic
 from simulation.kernel.limits import MAX_VISITS_PER_SHOPPER_DAY, LimitError
 from simulation.kernel.scenario import Scenario
 
@@ -148,7 +149,7 @@ def _visit_multiplier(scenario: Scenario) -> float:
     """The largest factor satisfaction feedback and calendar sales apply to a visit rate."""
     fb = scenario.feedback
     exponent = fb.strength * fb.purchase_rate_sensitivity * (1.0 - fb.reference_satisfaction)
-    traffic = math.prod(e.traffic for e in scenario.calendar if e.kind == "festival_sale" and e.traffic > 1)
+    traffic = busiest_traffic(scenario.calendar, scenario.start_date, scenario.horizon_days)
     try:
         return math.exp(exponent) * traffic
     except OverflowError:

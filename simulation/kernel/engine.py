@@ -80,7 +80,7 @@ class Replication:
         self.experiences = Experiences(sc, self.shoppers, self.step, self.tally)
         tickets = DayBuckets(("shopper",))
         self.tickets = tickets
-        self.fulfilment = Fulfilment(sc, self.experiences, tickets, self.ledger, rng["fulfilment"])
+        self.fulfilment = Fulfilment(sc, self.experiences, tickets, self.ledger, rng["fulfilment"], self.levers)
         self.desk = ServiceDesk(sc, self.experiences, tickets, self.strategies, rng["service"])
         self.policies = PolicyRunner(sc, sc.policies)
         self.daily = {name: np.zeros(sc.horizon_days) for name in installed.daily_columns}
@@ -95,7 +95,8 @@ class Replication:
         """Levers back to neutral, then calendar events and strategies set today's."""
         self.levers.reset()
         self.ledger.start_day()
-        self.today["events_on"] = len(apply_calendar(day, self.scenario.calendar, self.levers, self.ledger))
+        self.today["events_on"] = len(apply_calendar(day, self.scenario.calendar, self.levers, self.ledger,
+                                                     self.scenario.start_date))
         desk = getattr(self.scenario.strategies, SERVICE_DESK)
         self.ledger.book_cost(SERVICE_DESK, "operations", desk.agents * desk.agent_cost_per_day)
         for strategy in self.strategies:

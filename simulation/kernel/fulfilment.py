@@ -15,6 +15,7 @@ import numpy as np
 
 from simulation.kernel.experiences import Experiences
 from simulation.kernel.ledger import Ledger
+from simulation.kernel.levers import Levers
 from simulation.kernel.scenario import Scenario
 from simulation.kernel.timed_events import DayBuckets
 from simulation.kernel.orders import OrderBatch
@@ -24,8 +25,9 @@ LOGISTICS = "logistics"
 
 class Fulfilment:
     def __init__(self, scenario: Scenario, experiences: Experiences, tickets: DayBuckets, ledger: Ledger,
-                 rng: np.random.Generator) -> None:
+                 rng: np.random.Generator, levers: Levers | None = None) -> None:
         self.scenario = scenario
+        self.levers = levers if levers is not None else Levers()   # today's: a carriers' slowdown
         self.experiences = experiences
         self.tickets = tickets
         self.ledger = ledger
@@ -85,9 +87,14 @@ class Fulfilment:
         logistics, service = self.logistics, self.service
         self._queue({"shopper": orders.shopper, "time": orders.time, "refund": orders.value - orders.discount,
                      "return_probability": orders.return_probability})
-        ships = min(logistics.capacity_per_day, self.backlog_size)
+        capacity, slowdown = logistics.capacity_per_day, self.levers.carrier_capacity_multiplier
+        if slowdown != 1.0:     # the carriers take fewer parcels (the warehouse's cost stays)
+            capacity = int(capacity * slowdown)
+        ships = min(capacity, self.backlog_size)
         shipped = self._take(ships)
         transit, carrier_cost = self.carry(ships)
+        if self.levers.transit_days_added:
+            transit = transit + self.levers.transit_days_added
         delivered = (day + 1.0) + transit
         deadline = shipped["time"] + logistics.promised_days
         late = delivered > deadline

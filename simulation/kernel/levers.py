@@ -23,6 +23,8 @@ class Levers:
     discount_rate: float = 0.0           # share of order value given back as a discount (sales)
     member_day: object | None = None     # the member-day calendar event on today, if any
     free_shipping: bool = False          # every order ships free today (a calendar event)
+    carrier_capacity_multiplier: float = 1.0   # multiplies the orders the warehouse ships today (a carriers' slowdown)
+    transit_days_added: float = 0.0      # added to the transit of every order shipped today (a carriers' slowdown)
 
     def reset(self) -> None:
         for name, value in Levers().__dict__.items():

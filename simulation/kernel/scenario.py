@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from simulation.kernel.calendar_events import CalendarEvent
+from simulation.kernel.calendar_presets import Calendar
 from simulation.kernel.currency import CODE_PATTERN, DEFAULT_CURRENCY
 from simulation.kernel.expectations import Expectations
 from simulation.kernel.policies import Policy, get_key, set_key
@@ -198,7 +198,11 @@ class Scenario(Config):
     feedback: Feedback = Feedback()
     economics: Economics = Economics()
     strategies: Strategies = Strategies()
-    calendar: list[CalendarEvent] = Field([], description="Festival sales, member days, price changes.")
+    calendar: Calendar = Field(
+        [], description="Festival sales, member days, price changes, carriers' slowdowns: a list of events, or "
+                        "{preset: china, events: [...]} for a preset's events and yours (docs/calendar.md). An event's "
+                        "start is a day of the run (start_day) or a date (start: \"11-11\" every year, \"2025-11-11\" "
+                        "once) counted from start_date; without a start_date, day 0 is 2025-01-01.")
     policies: list[Policy] = Field([], description="Rules that change a lever when a running metric crosses a threshold.")
     baseline: str | None = Field(
         None, description="Scenario file (relative to this one) to measure ROI against: incremental contribution over incremental cost."

@@ -151,3 +151,25 @@ async def test_the_header_and_status_follow_the_file_and_its_problems(make_app, 
         await pilot.pause()
         assert "fewer_agents" in str(header.render()) and screen.path == Path("lib/more_agents.yaml")
         assert str(status.render()) == "✓ valid · 0 changes from the file"
+
+
+async def test_a_calendar_preset_loads_is_shown_as_written_and_saves_as_written(make_app, library):
+    (library / "china.yaml").write_text("extends: base.yaml\nname: china\nstart_date: 2025-01-01\n"
+                                        "calendar: {preset: china}\n", encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot, "china.yaml")
+        await screen.show_section("lists")
+        area = screen.row("calendar").widget
+        assert "preset: china" in area.text and "Spring Festival" not in area.text
+        assert screen.scenario is not None and len(screen.scenario.calendar) > 10
+        area.text = "preset: china\nevents:\n- {name: member day, kind: member_day, start: '03-08'}\n"
+        await settle(pilot)
+        assert not screen.row("calendar").has_class("-invalid")
+        await type_into(pilot, screen, "strategies.service_quality.agents", "2")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        saved = load_scenario(library / "china.yaml")
+        assert "preset: china" in (library / "china.yaml").read_text()
+        assert [e.name for e in saved.calendar if e.name == "member day"] == ["member day"]
+        assert saved.strategies.service_quality.agents == 2
