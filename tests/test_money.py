@@ -265,7 +265,7 @@ def test_people_read_the_currency_machines_read_plain_numbers(tmp_path, capsys):
              "--replications", "2", "--jobs", "1"]
     assert main(["run", str(baseline), *small, "--set", "currency=USD", "--out", str(out)]) == 0
     table = capsys.readouterr().out
-    rows = {line.split("│")[1].strip(): line for line in table.splitlines() if line.count("│") >= 3}
+    rows = {line.split("\t")[0]: line for line in table.splitlines() if line.count("\t") == 2}   # piped: TSV
     for money in ("gmv", "revenue", "shipping_fee_revenue", "gross_profit", "contribution", "aov", "operations_cost"):
         assert "$" in rows[money], rows[money]
     for other in ("orders", "shoppers_total", "retention_d30", "contribution_margin"):
