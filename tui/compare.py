@@ -36,7 +36,7 @@ from simulation.kernel.currency import DEFAULT_CURRENCY, format_money
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
-from tui.kpis import SERIES_INFO, fmt, fmt_interval, kpi_info, label
+from tui.kpis import SERIES_INFO, fmt, fmt_interval, kpi_info, label, series_tick_label
 from tui.live_run import CompareSnapshot, LiveComparison
 from tui.scenario_files import find_scenarios
 from tui.widgets import ErrorDialog, LinePlot, failure_dialog, retention_colour
@@ -379,7 +379,9 @@ class CompareScreen(ModeScreen):
         lines = {}
         for result in self.comparison.results:
             lines[result.scenario.name] = np.mean([run.daily[name] for run in result.runs], axis=0)
-        self.query_one("#overlay", LinePlot).show(lines, title=SERIES_INFO.get(name, name))
+        currency = self.comparison.results[0].scenario.currency
+        self.query_one("#overlay", LinePlot).show(lines, title=SERIES_INFO.get(name, name),
+                                                  tick_label=series_tick_label(name, currency))
 
     # --- sweeps ----------------------------------------------------------------------------
 

@@ -111,6 +111,21 @@ def fmt_interval(low: float | None, high: float | None, kpi: str | None = None, 
     return f"{fmt(low, kpi, currency)} .. {fmt(high, kpi, currency)}"
 
 
+# Daily series in money (the ledger's lines and each account's cost), for their charts' axes.
+MONEY_SERIES = frozenset({"gmv", "discounts", "refunds", "shipping_fees", "membership_fees", "revenue", "cogs",
+                          "acquisition_cost", "marketing_cost", "operations_cost", "contribution", "shipping_fees_waived"})
+
+
+def series_tick_label(name: str, currency: str):
+    """How a chart of the daily series `name` writes its y axis: money in the currency, a
+    rate as a percentage, else None (whole numbers, thousands separated)."""
+    if name in MONEY_SERIES or name.startswith("cost_"):
+        return lambda value: money(value, currency)
+    if name.endswith("_rate"):
+        return lambda value: f"{value:.0%}" if abs(value * 100 - round(value * 100)) < 1e-9 else f"{value:.1%}"
+    return None
+
+
 def money(value: float | None, currency: str) -> str:
     """An amount of money in the app: format_money, millions compact."""
     return format_money(value, currency, compact=True)

@@ -22,7 +22,7 @@ from simulation.kernel.registry import registry
 from simulation.storage.outputs import write_run
 from simulation.experiments.report import write_report
 from tui.base import ModeScreen
-from tui.kpis import HEADLINE, SERIES_INFO, fmt, money
+from tui.kpis import HEADLINE, SERIES_INFO, fmt, money, series_tick_label
 from tui.run import Outcome
 from tui.widgets import AskDialog, BarPlot, ErrorDialog, KpiCard, LinePlot, cohort_heatmap
 
@@ -149,7 +149,9 @@ class ResultsScreen(ModeScreen):
             return
         name = self.query_one("#series", Select).value
         values = np.vstack([run.daily[name] for run in self.outcome.result.runs])
-        self.query_one("#series-plot", LinePlot).show(band(values), title=SERIES_INFO.get(name, name))
+        self.query_one("#series-plot", LinePlot).show(
+            band(values), title=SERIES_INFO.get(name, name),
+            tick_label=series_tick_label(name, self.outcome.result.scenario.currency))
 
     def _funnel(self) -> None:
         runs = self.outcome.result.runs

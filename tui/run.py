@@ -24,7 +24,7 @@ from simulation.experiments.replicate import Cancelled, Replications, run_replic
 from simulation.kernel.scenario import Scenario
 from simulation.experiments.records import record_run
 from tui.base import ModeScreen
-from tui.kpis import LIVE_SERIES, SERIES_INFO
+from tui.kpis import LIVE_SERIES, SERIES_INFO, series_tick_label
 from tui.live_run import LiveRun, RunSnapshot
 from tui.widgets import LinePlot, failure_dialog
 
@@ -230,7 +230,8 @@ class RunScreen(ModeScreen):
         for name in LIVE_SERIES:
             lines = {f"_{k}": smooth(name, snapshot.curves[k][name]) for k in snapshot.finished}
             lines |= {f"replication {k + 1}": smooth(name, snapshot.curves[k][name]) for k in snapshot.running}
-            self.query_one(f"#live-{name}", LinePlot).show(lines, days=snapshot.horizon)
+            self.query_one(f"#live-{name}", LinePlot).show(
+                lines, days=snapshot.horizon, tick_label=series_tick_label(name, self.request.scenario.currency))
 
     def watch_outcome(self, outcome: Outcome | None) -> None:
         if outcome is None:
@@ -240,7 +241,7 @@ class RunScreen(ModeScreen):
         for name in LIVE_SERIES:
             lines = {f"_{i}": smooth(name, run.daily[name]) for i, run in enumerate(result.runs)}
             lines["mean"] = smooth(name, mean[name])
-            self.query_one(f"#live-{name}", LinePlot).show(lines)
+            self.query_one(f"#live-{name}", LinePlot).show(lines, tick_label=series_tick_label(name, result.scenario.currency))
         self.query_one(ProgressBar).update(progress=1.0)
         self.query_one("#status", Static).update(
             f"[b]{escape(result.scenario.name)}[/]: done, {len(result.runs)} replications of "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 from rich.table import Table
@@ -29,18 +30,21 @@ class LinePlot(PlotextPlot):
         self.lines: dict[str, np.ndarray] = {}
         self.days: int | None = None
         self.xlabel = "day"
+        self.tick_label: Callable[[float], str] = axis_number
 
     def on_mount(self) -> None:
         super().on_mount()
         self.draw()
 
     def show(self, lines: dict[str, np.ndarray], title: str | None = None, days: int | None = None,
-             xlabel: str = "day") -> None:
+             xlabel: str = "day", tick_label: Callable[[float], str] | None = None) -> None:
         """Draw these lines; with `days`, the x axis spans the whole run even while it is
-        still going, so the curves unfold across it."""
+        still going, so the curves unfold across it. `tick_label` writes the y axis' numbers
+        (money, a share); by default whole numbers with thousands separated."""
         self.lines = lines
         self.days = days
         self.xlabel = xlabel
+        self.tick_label = tick_label or axis_number
         if title is not None:
             self.title = title
         self.draw()
@@ -67,7 +71,30 @@ class LinePlot(PlotextPlot):
                 index += 1
                 plt.plot(x.tolist(), y.tolist(), color=COLOURS[index % len(COLOURS)], marker="braille",
                          label=name if legend else None)
+        values = [np.asarray(v, dtype=float) for v in self.lines.values() if np.size(v)]
+        finite = np.concatenate(values)[np.isfinite(np.concatenate(values))] if values else np.empty(0)
+        if finite.size:
+            ticks = nice_ticks(float(finite.min()), float(finite.max()))
+            plt.yticks(ticks, [self.tick_label(t) for t in ticks])
         self.refresh()
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round values (1, 2, 2.5 or 5 times a power of ten apart) spanning [low, high]."""
+    if high <= low:
+        high = low + (abs(low) or 1.0)
+    raw = (high - low) / count
+    step = 10 ** math.floor(math.log10(raw))
+    step *= next(m for m in (1, 2, 2.5, 5, 10) if raw <= step * m)
+    first = math.ceil(low / step - 1e-9) * step
+    return [round(first + k * step, 12) for k in range(int(math.floor((high - first) / step + 1e-9)) + 1)]
+
+
+def axis_number(value: float) -> str:
+    """A tick's number: thousands separated, no '.0' on a whole number (not '61508.0')."""
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
 
 
 class BarPlot(PlotextPlot):
