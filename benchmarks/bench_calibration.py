@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def make_export(path: Path, customers: int, new_per_day: float, days: int) -> None:
     sys.path.insert(0, str(ROOT))
     from simulation.storage.synthetic_export import ShopTruth, simulate_orders, write_shop_export
-    truth = ShopTruth(r=0.5, alpha=15.0, a=1.3, b=6.0, new_customers_per_day=new_per_day)
+    truth = ShopTruth(r=0.5, alpha=10.0, a=1.3, b=6.0, new_customers_per_day=new_per_day)
     orders = simulate_orders(customers, days, truth, seed=1)
     write_shop_export(orders, path, bom=True)
 
