@@ -181,10 +181,11 @@ def command_run(args: argparse.Namespace) -> int:
     not_written = None
     if args.out is not None:
         try:
-            write_run(result, args.out, scenario_yaml=resolved_yaml(scenario))
+            # The file says how many replications ran, not how many the scenario asked for.
+            write_run(result, args.out, scenario_yaml=resolved_yaml(scenario.model_copy(update={"replications": replications})))
         except WriteError as error:   # still record and show the KPIs: the run is not lost
             not_written = error
-    record_run(str(args.scenario), scenario, result,
+    record_run(str(args.scenario), scenario, result, overrides=args.overrides,
                out_dir=str(args.out.resolve()) if args.out and not not_written else None)
     if args.json:
         print(json.dumps(summary(result), indent=2))

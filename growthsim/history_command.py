@@ -62,7 +62,9 @@ def command_history(args: argparse.Namespace) -> int:
     if record.out_dir:
         console.print(f"outputs: {record.out_dir}")
     for scenario in record.scenarios:
-        console.print(f"scenario {scenario['path']}")
+        overrides = scenario.get("overrides") or []
+        console.print(f"scenario {scenario['path']}" + (f" with --set {' --set '.join(overrides)}" if overrides else ""),
+                      highlight=False, markup=False, soft_wrap=True)
     kpis = record.results.get("kpis")
     if kpis:
         table = Table()

@@ -129,3 +129,16 @@ def test_history_repair_sets_a_broken_database_aside_and_starts_anew(tmp_path, m
     assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not a database")
     assert main(["run", str(BASELINE), *SMALL]) == 0 and len(History().list()) == 1
     assert main(["history", "--repair"]) == 0 and "sound" in capsys.readouterr().out
+
+
+def test_overrides_are_recorded_and_shown_and_the_written_scenario_says_the_replications_run(tmp_path, capsys):
+    """Issue 15, item 7: a run made with --set says so in the history; its scenario.yaml
+    names the replications that ran, not the scenario's default."""
+    out = tmp_path / "run"
+    assert main(["run", str(BASELINE), *SMALL, "--out", str(out)]) == 0
+    record = History().list()[0]
+    assert record.scenarios[0]["overrides"] == ["horizon_days=20", "market.size=20000", "market.initial_shoppers=2000"]
+    capsys.readouterr()
+    assert main(["history", str(record.id)]) == 0
+    assert "with --set horizon_days=20 --set market.size=20000" in capsys.readouterr().out
+    assert "replications: 2\n" in (out / "scenario.yaml").read_text()

@@ -118,8 +118,10 @@ class LibraryScreen(ModeScreen):
             text.append(f"{entry.horizon_days} days, {entry.replications} replications\n\n", style="dim")
             text.append((entry.description or "(no description)") + "\n")
         if entry.last_run:
+            overrides = (entry.last_run.scenarios[0].get("overrides") or []) if entry.last_run.scenarios else []
+            changed = f", with --set {', '.join(overrides)}" if overrides else ""
             text.append(f"\nLast run {entry.last_run.created[:16].replace('T', ' ')} UTC, "
-                        f"{entry.last_run.replications} replications:\n", style="bold")
+                        f"{entry.last_run.replications} replications{changed}:\n", style="bold")
             currency = entry.last_run.results.get("currency", DEFAULT_CURRENCY)
             for name, interval in list(entry.last_run.results.get("kpis", {}).items())[:8]:
                 text.append(f"  {name:<22} {fmt(interval.get('mean'), name, currency):>12}\n")

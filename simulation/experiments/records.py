@@ -32,11 +32,13 @@ def recorded(record: Callable[[], int], warn: Warn) -> int | None:
 
 
 def record_run(source: str, scenario: Scenario, result: Replications, *, out_dir: str | None = None,
-               warn: Warn = warn_on_stderr) -> int | None:
+               overrides: list[str] | tuple[str, ...] = (), warn: Warn = warn_on_stderr) -> int | None:
     """A finished run: `source` is where its scenario came from (its file), the scenario
-    is stored resolved (every override in it), with its KPIs (summary.json's content)."""
+    is stored resolved (every override in it) with the --set overrides named, and its KPIs
+    (summary.json's content)."""
     return recorded(lambda: History().record(
-        "run", scenario.name, [{"path": source, "yaml": resolved_yaml(scenario)}], summary(result),
+        "run", scenario.name, [{"path": source, "yaml": resolved_yaml(scenario), "overrides": list(overrides)}],
+        summary(result),
         seed=scenario.seed, replications=len(result.runs), out_dir=out_dir), warn)
 
 
