@@ -167,8 +167,19 @@ class EditorScreen(ModeScreen):
                 for detail in error.errors():
                     message = detail["msg"].removeprefix("Value error, ")
                     problems.setdefault(tuple(detail["loc"]), message)
+        if scenario is not None:
+            problems |= self.missing_files(scenario)
+            scenario = None if problems else scenario
         self.scenario = scenario
         self.problems = problems            # a new dict each time: data() makes it
+
+    def missing_files(self, scenario: Scenario) -> dict[tuple, str]:
+        """Files the scenario names that are not there, flagged where they are typed (a run
+        would otherwise fail minutes later): its ROI baseline and a twin's customers."""
+        folder = self.path.parent if self.path is not None else Path(".")
+        named = {("baseline",): scenario.baseline, ("market", "customers"): scenario.market.customers}
+        return {key: f"file not found: {folder / name}" for key, name in named.items()
+                if name and not (folder / name).is_file()}
 
     def watch_problems(self, problems: dict[tuple, str]) -> None:
         rows = self.rows

@@ -173,3 +173,15 @@ async def test_a_calendar_preset_loads_is_shown_as_written_and_saves_as_written(
         assert "preset: china" in (library / "china.yaml").read_text()
         assert [e.name for e in saved.calendar if e.name == "member day"] == ["member day"]
         assert saved.strategies.service_quality.agents == 2
+
+
+async def test_a_baseline_file_that_is_not_there_is_flagged_where_it_is_typed(make_app, library):
+    """Issue 15, item 6: the run would fail minutes later; the editor says so at once."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        await type_into(pilot, screen, "baseline", "nowhere.yaml")
+        row = screen.row("baseline")
+        assert "file not found" in str(row.query_one(".error").render()) and screen.scenario is None
+        await type_into(pilot, screen, "baseline", "base.yaml")
+        assert str(row.query_one(".error").render()) == "" and screen.scenario is not None
