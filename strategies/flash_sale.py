@@ -39,7 +39,7 @@ do not. One unit per order, and no limit per shopper (限购) beyond that.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
 from pydantic import Field
@@ -51,10 +51,12 @@ MINUTES_PER_DAY = HOURS_PER_DAY * 60
 
 class FlashSale(StrategyConfig):
     every_days: int = Field(7, ge=0, description="A sale every this many days from first_day (0: only the listed days).")
-    first_day: int = Field(1, ge=0, description="Day of the first periodic sale.")
-    days: list[int] = Field([], description="Days with a sale, besides the periodic ones.")
-    hour: float = Field(20.0, ge=0, lt=24, description="Hour of the day the sale opens.")
-    duration_hours: float = Field(1.0, gt=0, le=24, description="Hours the sale stays open at most (it ends by midnight).")
+    first_day: int = Field(1, ge=0, json_schema_extra={"unit": "day"}, description="Day of the first periodic sale.")
+    days: list[Annotated[int, Field(ge=0)]] = Field([], description="Days with a sale, besides the periodic ones.")
+    hour: float = Field(20.0, ge=0, lt=24, json_schema_extra={"unit": "hour of day"},
+                        description="Hour of the day the sale opens.")
+    duration_hours: float = Field(1.0, gt=0, le=24, json_schema_extra={"unit": "hours"},
+                                  description="Hours the sale stays open at most (it ends by midnight).")
     stock_units: int = Field(50, ge=0, description="Units released per sale; one per order, first come first served.")
     discount_share: float = Field(0.5, ge=0, le=1, description="Share of an order's value off when it gets a unit (a discount).")
     visit_share: float = Field(0.05, ge=0, le=1, description="Chance an alive shopper comes for the sale (an extra visit).")

@@ -55,7 +55,7 @@ the host's appeal does not wear out.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
 from pydantic import Field
@@ -70,10 +70,13 @@ CHANNEL = "livestream"
 class Livestream(StrategyConfig):
     every_days: int = Field(7, ge=0, description="A session every this many days from first_day (0: only the listed days).")
     first_day: int = Field(
-        1, ge=0, description="Day of the first periodic session (day 0's shoppers join after its morning: 1 by default).")
-    days: list[int] = Field([], description="Days with a session, besides the periodic ones.")
-    start_hour: float = Field(20.0, ge=0, lt=24, description="Hour of the day the session starts.")
-    duration_hours: float = Field(3.0, gt=0, le=24, description="Length of a session, hours (it ends by midnight).")
+        1, ge=0, json_schema_extra={"unit": "day"},
+        description="Day of the first periodic session (day 0's shoppers join after its morning: 1 by default).")
+    days: list[Annotated[int, Field(ge=0)]] = Field([], description="Days with a session, besides the periodic ones.")
+    start_hour: float = Field(20.0, ge=0, lt=24, json_schema_extra={"unit": "hour of day"},
+                              description="Hour of the day the session starts.")
+    duration_hours: float = Field(3.0, gt=0, le=24, json_schema_extra={"unit": "hours"},
+                                  description="Length of a session, hours (it ends by midnight).")
     slot_fee: float = Field(2000.0, ge=0, description="Fixed fee per session (坑位费), currency (acquisition marketing).")
     commission_rate: float = Field(
         0.20, ge=0, le=1, description="Commission (佣金) on the GMV of the session's orders, a share (acquisition marketing).")
