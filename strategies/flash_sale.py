@@ -34,7 +34,9 @@ time order within each round, the earlier rounds first: a shopper's second order
 day can be served after another's later first order (rare: few shoppers order twice in a
 day). Within the round in which the stock runs out, visits after that moment still see
 the lift (the engine decides the round's orders together); from the next round on they
-do not. One unit per order, and no limit per shopper (限购) beyond that.
+do not. One unit per order, and no limit per shopper (限购) beyond that. On a day when a
+calendar event changes the visit-rate lever, the engine redraws every pending visit after
+the strategies' morning, and the spike's extra visits of that day are lost.
 """
 
 from __future__ import annotations

@@ -50,7 +50,9 @@ engine's join times) and visit at the session's start at the earliest, so those 
 after it ends visit without the lift; the commission is on the GMV of orders placed and
 is not clawed back on returns (platforms usually settle it on completed orders, so this
 overstates the cost a little); a session's viewers are drawn independently each session;
-the host's appeal does not wear out.
+the host's appeal does not wear out. On a day when a calendar event changes the visit-rate
+lever, the engine redraws every pending visit after the strategies' morning, and the
+session's extra visits of that day are lost.
 """
 
 from __future__ import annotations
