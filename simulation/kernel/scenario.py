@@ -23,8 +23,29 @@ DAYS_PER_WEEK = 7.0
 DAYS_PER_YEAR = 365.0
 
 # What a run is (its length, its population, its randomness): no policy may change these midway.
-FIXED_FOR_THE_RUN = ("name", "description", "horizon_days", "start_date", "seed", "replications", "market",
+FIXED_FOR_THE_RUN = ("schema_version", "name", "description", "horizon_days", "start_date", "seed", "replications", "market",
                      "policies", "calendar", "baseline", "expect")
+
+# The version of the scenario file format and its defaults. A file without
+# `schema_version:` is version 1: written for the defaults before the Chinese platform's
+# numbers (unitless amounts read as the money of a US online shop). Loading one still
+# works: its unset keys take today's defaults, and the loader says once what changed
+# (simulation/storage/loading.py), listing the old values below so a user can pin them.
+SCHEMA_VERSION = 2
+VERSION_1_DEFAULTS = {   # key: its default in version 1 (today's is the schema's)
+    "economics.gross_margin": 0.30,
+    "behavior.spend.gamma": 15.44,
+    "strategies.logistics.shipping_cost_per_order": 6.0,
+    "strategies.logistics.return_shipping_cost": 7.0,
+    "strategies.service_quality.agent_cost_per_day": 480.0,
+    "strategies.service_quality.agent_cost_per_hour": 20.0,
+    "strategies.membership.paid.fee": 99.0,
+    "strategies.membership.paid.reference_fee": 99.0,
+    "strategies.membership.tiers.0.min_spend_365d": 100.0,
+    "strategies.membership.tiers.1.min_spend_365d": 400.0,
+    "strategies.precision_marketing.coupons.value": 5.0,
+    "strategies.precision_marketing.win_back.coupon_value": 10.0,
+}
 
 # One key per installed strategy plugin, and the operations (simulation/kernel/registry.py).
 Strategies = registry().strategies_section
@@ -192,6 +213,10 @@ class Economics(Config):
 
 
 class Scenario(Config):
+    schema_version: int = Field(
+        SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION,
+        description=f"Version of the file format and defaults a file was written for ({SCHEMA_VERSION}: amounts in CNY, "
+                    "the Chinese platform's defaults of docs/evidence.md); a file without it is version 1.")
     name: str = Field("scenario", description="Short name shown in tables.")
     description: str = Field("", description="What this scenario asks, in a strategist's words.")
     horizon_days: int = Field(365, ge=1, le=3650, description="Days simulated.")
