@@ -74,3 +74,10 @@ def test_the_cli_prints_the_notice_once_on_stderr_and_exits_2_on_an_unknown_vers
     assert main(["validate", "future.yaml"]) == 2
     err = capsys.readouterr().err
     assert "future.yaml:2:1: schema_version: unknown version 99" in err.replace("\n", " ")
+
+
+def test_a_version_1_file_with_errors_gets_the_errors_alone(capsys):
+    write("bad.yaml", "name: bad\nseed: -1\n")
+    assert main(["validate", "bad.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "seed" in err and "no schema_version" not in err

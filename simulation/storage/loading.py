@@ -144,7 +144,7 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = (),
     A version-1 file's notice goes to `notices` if given, else to `NOTICES`."""
     versions: list[tuple[str, Any, Origin | None]] = []
     data, origins = _resolve(path, overrides, versions)
-    _check_versions(versions, notices)
+    old_files = _check_versions(versions)
     not_finite = _non_finite_numbers(data, origins)
     try:
         scenario = Scenario.model_validate(data)
@@ -165,12 +165,14 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = (),
         scenario.baseline = _relative_to_origin(scenario.baseline, origins.get(("baseline",)), "baseline")
     if scenario.market.customers is not None:
         _check_customers(scenario, origins.get(("market", "customers")))
+    if old_files:   # only for a file that loads: a file with errors gets the errors alone
+        NOTICES.give("schema_version", version_1_notice(old_files), notices)
     return scenario
 
 
-def _check_versions(versions: list[tuple[str, Any, Origin | None]], notices: list[str] | None) -> None:
-    """Each file's `schema_version`: absent is 1 (a notice), a known version is silent, any
-    other value is an error at the key."""
+def _check_versions(versions: list[tuple[str, Any, Origin | None]]) -> list[str]:
+    """Each file's `schema_version`: absent is 1 (the files returned, for the notice), a
+    known version is silent, any other value is an error at the key."""
     problems, old = [], []
     for file, version, origin in versions:
         if origin is None:
@@ -182,8 +184,7 @@ def _check_versions(versions: list[tuple[str, Any, Origin | None]], notices: lis
             old.append(file)
     if problems:
         raise ScenarioError(problems)
-    if old:
-        NOTICES.give("schema_version", version_1_notice(old), notices)
+    return old
 
 
 def _check_customers(scenario: Scenario, origin: Origin | None) -> None:
