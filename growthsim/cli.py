@@ -28,7 +28,7 @@ from growthsim.console import format_interval, format_kpi, print_table, progress
 from simulation.kernel.limits import LimitError
 from simulation.kernel.policies import PolicyError
 from simulation.storage.history import HistoryError
-from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.storage.loading import NOTICES, ScenarioError, load_scenario, resolved_yaml
 from simulation.experiments.records import record_run
 from simulation.storage.outputs import OutputError, WriteError, check_output_folder, summary, write_run
 from simulation.experiments.replicate import Replications, run_replications
@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     def error(message: str) -> None:
         console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
 
+    # A version-1 scenario file's notice, once a run, on stderr (simulation/storage/loading.py).
+    NOTICES.start(lambda text: console.print(f"[bold yellow]notice:[/] {text}", highlight=False, markup=True,
+                                             soft_wrap=True))
     try:
         return _main(argv)
     except (ScenarioError, BadInput, LimitError, OutputError, HistoryError) as problem:
@@ -124,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         error(f"growthsim failed: {type(crash).__name__}: {crash}\n{crash_report(crash)}")
         return EXIT_ERROR
+    finally:
+        NOTICES.start(None)
 
 
 def _escape_unprintable_output() -> None:

@@ -52,7 +52,10 @@ Where the default numbers come from:
 - `promised_days` 5: the delivery promise shown at checkout for standard shipping.
 - `return_rate` 0.10: share of delivered orders sent back for a refund; general
   merchandise online returns are commonly put at 10-20 % of orders, apparel higher.
-- costs: `shipping_cost_per_order` 6 (a domestic parcel), `cost_per_capacity_slot`
+- costs: `shipping_cost_per_order` 8 (China's average express parcel: the State Post
+  Bureau's statistical bulletin for 2024 gives about 175 billion parcels and about CNY
+  1.4 trillion of express revenue, about CNY 8 a parcel; 2023: 132 billion parcels,
+  CNY 1.2 trillion, about 9; docs/evidence.md), `cost_per_capacity_slot`
   0.5 a day (warehouse space and staff per order of daily capacity, paid whether
   used or not), `cost_per_return` 5 (receiving, inspecting and restocking a return;
   the return label is the shopper's unless returns are free). Assumptions to
@@ -69,9 +72,9 @@ Where the default numbers come from:
   (Pitney Bowes' 2015 holiday survey: three in five); that is "ever", so per order
   it is an upper bound: `top_up_probability` 0.5 within a `top_up_band` of 0.25 of
   the threshold (a shopper 25 % short adds an item; further off, it does not) are
-  assumptions. `shipping_fee` 6: the shopper is charged what a parcel costs
-  (`shipping_cost_per_order`), an assumption: a platform that subsidises shipping
-  charges less.
+  assumptions. `shipping_fee` 6: JD's base freight on a self-operated order below its
+  free-shipping threshold (to be checked); less than the parcel costs: Chinese
+  platforms subsidise shipping.
 - Tracking: vendors of tracking software report 40–80 % fewer "where is my order?"
   contacts (self-reported case studies): `tracking_ticket_factor` 0.5 is a cautious
   reading. `tracking_cost_per_order` 0.10: a tracking-page and notification service
@@ -82,7 +85,8 @@ Where the default numbers come from:
   meta-analysis of return-policy leniency (Janakiraman, Syrdal & Freling 2016,
   Journal of Retailing) finds leniency raises purchases and, less strongly, returns:
   `free_returns_return_multiplier` 1.2 is an assumption in that direction.
-  `return_shipping_cost` 7: a prepaid return label, an assumption.
+  `return_shipping_cost` 8: a prepaid return label, priced as an outbound parcel
+  (`shipping_cost_per_order`).
 
 Simplified: a carrier is drawn per order by share, not chosen by order or promise;
 the free-shipping threshold applies to the order's value before discounts; a

@@ -56,8 +56,9 @@ a sale) also ships the order free, and the carrier's cost is the warehouse's, on
 order.
 
 Where the default numbers come from:
-- Tiers `silver` from 100 and `gold` from 400 a year: about three and eleven orders of
-  the baseline's mean 35 (Gamma-Gamma CDNOW fit), so that a minority reaches each tier.
+- Tiers `silver` from 300 and `gold` from 1200 a year: about three and twelve orders of
+  the baseline's mean order of about CNY 100 (behavior.spend), so that a minority
+  reaches each tier.
   Tier benefits (silver: dropout x 0.95; gold: visits x 1.05, dropout x 0.85, basket x
   1.02, points x 1.5, priority 1) are assumptions: field studies find that a tier
   component lifts sales beyond the points alone (Kopalle, Sun, Neslin, Sun & Swaminathan
@@ -65,11 +66,12 @@ Where the default numbers come from:
   loyalty programs", Marketing Science) and that status is valued more when few hold it
   (Dreze & Nunes 2009, "Feeling superior", Journal of Consumer Research); calibrate
   against the platform's own tier data.
-- Points: 1 point per unit, worth 0.01 each (1 % back), the common "a point per dollar,
-  a dollar per 100 points" design; redemption from 500 points with probability 0.5 per
+- Points: 1 point per yuan, worth 0.01 each (1 % back), as JD's 京豆 (100 beans a yuan)
+  are redeemed (to be checked); redemption from 500 points with probability 0.5 per
   order: assumptions (a share of points is never redeemed: breakage).
-- Paid membership: `fee` 99 a year (the strategist's question; Amazon Prime's US fee
-  2014-2018). `renewal_probability` 0.85: CIRP's surveys put Prime's first-year
+- Paid membership: `fee` 198 a year: JD PLUS's annual fee since 2021 (earlier 149, and
+  99 at launch; docs/evidence.md). Alibaba's 88VIP is 88 a year for members with a 淘气值
+  of at least 1000 (888 otherwise): a lower fee to try in a sweep. `renewal_probability` 0.85: CIRP's surveys put Prime's first-year
   renewal at 91 % and later years' at 96 % (2016), an upper bound for a smaller
   programme. `uptake_probability` 0.05 per order: an assumption (CIRP found about 73 %
   of Prime free-trial users converting, but that is after opting into a trial).
@@ -79,7 +81,7 @@ Where the default numbers come from:
   (Gourville & Soman 1998, Journal of Consumer Research); Prime members' reported spend
   of about twice non-members' (CIRP) is mostly self-selection, which the uptake rule
   above produces on its own, so the causal factors are kept modest.
-- `fee_elasticity` 1.5 around a `reference_fee` of 99: the calendar's default price
+- `fee_elasticity` 1.5 around a `reference_fee` of 198 (JD PLUS): the calendar's default price
   elasticity (online retail's is commonly put at 1-2); an assumption for a
   membership, whose price response the platform should test.
 - `renewal_satisfaction_slope` 1.0 (a shopper 0.1 happier than the reference renews 10
@@ -131,12 +133,14 @@ class Points(Config):
 
 class PaidMembership(Config):
     enabled: bool = Field(False, description="Offer a paid membership.")
-    fee: float = Field(99.0, ge=0, description="Fee per term, currency (income, recognised ratably over the term).")
+    fee: float = Field(198.0, ge=0, description="Fee per term, currency (income, recognised ratably over the term); "
+                                              "CNY 198: JD PLUS a year.")
     term_days: int = Field(365, ge=1, description="Length of one membership term, days.")
     uptake_probability: float = Field(
         0.05, ge=0, le=1, description="Chance a shopper who is not a member takes the membership when offered it after an order, at the reference fee."
     )
-    reference_fee: float = Field(99.0, gt=0, description="Fee, currency per term, at which uptake_probability was measured.")
+    reference_fee: float = Field(198.0, gt=0, description="Fee, currency per term, at which uptake_probability was measured "
+                                                        "(JD PLUS's CNY 198).")
     fee_elasticity: float = Field(
         1.5, ge=0, description="Uptake x (fee / reference_fee)^-elasticity: a dearer membership finds fewer takers."
     )
@@ -169,8 +173,8 @@ class PaidMembership(Config):
 
 class Membership(StrategyConfig):
     tiers: list[Tier] = Field(
-        [Tier(name="silver", min_spend_365d=100.0, dropout_factor=0.95),
-         Tier(name="gold", min_spend_365d=400.0, visit_factor=1.05, dropout_factor=0.85, basket_factor=1.02,
+        [Tier(name="silver", min_spend_365d=300.0, dropout_factor=0.95),
+         Tier(name="gold", min_spend_365d=1200.0, visit_factor=1.05, dropout_factor=0.85, basket_factor=1.02,
               points_multiplier=1.5, ticket_priority=1.0)],
         description=f"Loyalty tiers, lowest first (at most {MAX_TIERS}); [] for no tiers.",
     )

@@ -52,7 +52,7 @@ Where the default numbers come from:
 - RFM with quintile scores is the database-marketing classic (Hughes 1994, "Strategic
   Database Marketing"); the six-segment map above is one common simplification.
   `rfm_every_days` 7: a weekly refresh.
-- Coupons: `value` 5 (about 14 % of the baseline's mean order of 35) valid 14 days, a
+- Coupons: `value` 15 (about 15 % of the baseline's mean order of about CNY 100) valid 14 days, a
   campaign every 28 days, `conversion_lift` 1.1, `response_probability` 0.10 and
   `cost_per_message` 0.01 (an e-mail or push): assumptions to calibrate with the
   platform's own holdout tests; 10 % is near the upper end of promotional e-mail
@@ -70,7 +70,8 @@ Where the default numbers come from:
   already refined: Lambrecht & Tucker 2013, "When does retargeting work?", JMR).
   `impressions_per_abandoner` 20 at `cost_per_thousand` 5: display CPMs of a few
   currency units, an assumption.
-- Win-back: `after_days` 60 (before the default 90-day churn window), `coupon_value` 10,
+- Win-back: `after_days` 60 (before the default 90-day churn window), `coupon_value` 30
+  (about 30 % of the mean order),
   `response_probability` 0.10 and `revival_probability` 0.02: assumptions; win-back
   offers do bring lost customers back, and the offer's value matters (Tokman, Davis &
   Lemon 2007, Journal of Retailing; Kumar, Bhagwat & Zhang 2015, "Regaining 'lost'
@@ -149,7 +150,7 @@ class Coupons(Config):
     mode: Literal["none", "blanket", "targeted"] = Field(
         "none", description="No coupons; to every active shopper; or to the chosen RFM segments only."
     )
-    value: float = Field(5.0, ge=0, description="Off one order, currency (a discount).")
+    value: float = Field(15.0, ge=0, description="Off one order, currency (a discount).")
     valid_days: int = Field(14, ge=1, description="Days a coupon can be used, from the day after it is sent.")
     every_days: int = Field(28, ge=1, description="Days between coupon campaigns.")
     segments: list[Segment] = Field(
@@ -179,7 +180,7 @@ class Retargeting(Config):
 class WinBack(Config):
     enabled: bool = Field(False, description="Send win-back offers to shoppers with no recent order.")
     after_days: int = Field(60, ge=1, description="Days without an order after which the offer goes out.")
-    coupon_value: float = Field(10.0, ge=0, description="The offer's coupon, off one order, currency (a discount).")
+    coupon_value: float = Field(30.0, ge=0, description="The offer's coupon, off one order, currency (a discount).")
     valid_days: int = Field(14, ge=1, description="Days the offer's coupon can be used.")
     cost_per_offer: float = Field(0.05, ge=0, description="Cost of sending one offer, currency (retention marketing).")
     response_probability: float = Field(

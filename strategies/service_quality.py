@@ -45,12 +45,18 @@ Where the default numbers come from:
   contact per ten orders.
 - `agents` 2: sized so the baseline platform's desk is busy but stable
   (utilisation well under 1); change it with the scenario's scale.
-- `agent_cost_per_day` 480: an agent on duty around the clock is three 8-hour
-  shifts at about 20 an hour; `agent_cost_per_hour` 20 is the same rate for shift
-  agents.
+- `agent_cost_per_day` 1008: an agent on duty around the clock is three 8-hour
+  shifts at about CNY 42 an hour; `agent_cost_per_hour` 42 is the same rate for shift
+  agents. The rate: China's average wage of urban private-sector employees, about
+  CNY 68,000 a year in 2023 (National Bureau of Statistics; to be checked), over
+  about 2,000 working hours is about CNY 34 an hour, and employer social insurance and
+  housing fund (an assumption: about a quarter on top) bring it to about 42. A
+  customer-service agent's wage near that average is an assumption
+  (docs/evidence.md).
 - `ticket_delay_days` 1: a question about an order comes, on average, a day after it.
 - `chatbot_cost_per_conversation` 1.0: AI support agents are sold at about that per
-  conversation or resolution (e.g. Intercom's Fin at 0.99 per resolution, 2024).
+  conversation or resolution (e.g. Intercom's Fin at USD 0.99 per resolution, 2024;
+  CNY 1 is kept: a domestic model's chatbot costs less, an assumption to be checked).
   `chatbot_failure_rate` 0 (no failures) keeps the chatbot of the baseline; surveys
   of shoppers report many bot conversations end unresolved, so set it with the
   platform's own bot logs. `chatbot_failure_penalty` 0.05: an assumption (a failed
@@ -86,7 +92,7 @@ from simulation.kernel.api import ServiceDesk, Strategy, StrategyPlugin
 class ServiceQuality(ServiceDesk):
     """The service desk (simulation/kernel/operations.py) and what its extensions cost."""
 
-    agent_cost_per_hour: float = Field(20.0, ge=0, description="Cost of one shift agent for one hour on duty.")
+    agent_cost_per_hour: float = Field(42.0, ge=0, description="Cost of one shift agent for one hour on duty (CNY 42, docs/evidence.md).")
     chatbot_cost_per_conversation: float = Field(1.0, ge=0, description="Cost of one chatbot conversation.")
     notice_cost: float = Field(0.05, ge=0, description="Cost of one late-order notice.")
 

@@ -238,6 +238,6 @@ def test_serve_on_a_port_that_does_not_exist_is_exit_2(capsys):
 
 def test_the_memory_message_names_the_scenario_file(monkeypatch, capsys):
     monkeypatch.setenv("GROWTHSIM_MEMORY", "1GiB")
-    Path("big.yaml").write_text("market: {size: 100000000, initial_shoppers: 90000000}\n")
+    Path("big.yaml").write_text("schema_version: 2\nmarket: {size: 100000000, initial_shoppers: 90000000}\n")
     assert main(["run", "big.yaml"]) == 2
     assert capsys.readouterr().err.startswith("error: big.yaml: ")

@@ -175,11 +175,11 @@ def test_paid_membership_fees_are_income_recognised_over_the_term():
 
 def test_a_dearer_membership_finds_fewer_takers():
     base = small(paid={**NEUTRAL_PAID, "uptake_probability": 0.2, "fee_elasticity": 1.5})
-    dearer = with_changes(base, **{"strategies.membership.paid.fee": 149.0})
+    dearer = with_changes(base, **{"strategies.membership.paid.fee": 298.0})
     members = paired(base, dearer, lambda run: run.daily["paid_members"][-1], REPLICATIONS)
     assert members.clearly_negative(), members
     _, strategy = replication(dearer)
-    assert np.isclose(strategy.uptake_probability(), 0.2 * (149 / 99) ** -1.5)
+    assert np.isclose(strategy.uptake_probability(), 0.2 * (298 / 198) ** -1.5)
 
 
 def test_renewal_keeps_members_and_satisfaction_moves_it():

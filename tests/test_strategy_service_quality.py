@@ -82,17 +82,17 @@ def test_more_agents_shorter_waits_and_lower_churn():
     assert churn.clearly_negative(), churn
     assert paired(base, more, lambda r: r.kpis["nps"], 8).clearly_positive()
     cost = paired(base, more, total("cost_service_quality"), 8)
-    assert cost.mean == pytest.approx(150 * 480.0)   # the second agent's days
+    assert cost.mean == pytest.approx(150 * 1008.0)   # the second agent's days
 
 
 def test_a_shift_plan_matching_the_around_the_clock_count_changes_nothing():
     around_the_clock = with_changes(DESK, **{SQ + "agents": 2, SQ + "handle_minutes": 20})
-    by_shifts = changed(around_the_clock, agents=0, agent_cost_per_hour=20.0,
+    by_shifts = changed(around_the_clock, agents=0, agent_cost_per_hour=42.0,
                         shifts=[{"start_hour": 0, "end_hour": 8, "agents": 2}, {"start_hour": 8, "end_hour": 20, "agents": 2},
                                 {"start_hour": 20, "end_hour": 24, "agents": 2}])
     a, b = run(around_the_clock, 0), run(by_shifts, 0)
     assert a.kpis["service_wait_mean_min"] > 0
-    for column in a.daily:   # the same waits, and 48 agent-hours at 20 cost what 2 agents at 480 do
+    for column in a.daily:   # the same waits, and 48 agent-hours at 42 cost what 2 agents at 1008 do
         assert np.array_equal(a.daily[column], b.daily[column], equal_nan=True), column
 
 
@@ -132,7 +132,7 @@ def test_chatbot_failures_send_shoppers_to_agents_and_cost_satisfaction():
 def test_the_chatbot_is_paid_per_conversation():
     bot = changed(DESK, chatbot_deflection=0.5, chatbot_cost_per_conversation=0.8)
     r = run(bot, 0)
-    desk_cost = r.daily["cost_service_quality"] - 480.0   # the around-the-clock agent
+    desk_cost = r.daily["cost_service_quality"] - 1008.0   # the around-the-clock agent
     assert np.allclose(desk_cost, 0.8 * r.daily["tickets_deflected"])
     assert r.daily["tickets_deflected"].sum() > 0
 
@@ -148,7 +148,7 @@ def test_proactive_notices_fewer_tickets_and_less_disappointment():
     assert paired(LATE, told, last("satisfaction_mean")).clearly_positive()
     r = run(told, 0)
     assert r.daily["late_notices"].sum() > 0 and run(LATE, 0).daily["late_notices"].sum() == 0
-    assert np.allclose(r.daily["cost_service_quality"] - 480.0, 0.05 * r.daily["late_notices"])
+    assert np.allclose(r.daily["cost_service_quality"] - 1008.0, 0.05 * r.daily["late_notices"])
 
 
 def test_unresolved_tickets_come_back_and_cost_satisfaction():

@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from simulation.storage.history import History, Record
 from simulation.storage.loading import ScenarioError, load_scenario, scenario_dict
 from simulation.storage.outputs import write_atomically
-from simulation.kernel.scenario import Scenario
+from simulation.kernel.scenario import SCHEMA_VERSION, Scenario
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -200,6 +200,7 @@ def save_as_child(parent: Path, target: Path, scenario: Scenario) -> str:
     if target.resolve().parent != parent.resolve().parent:
         raise SaveError("a new scenario is saved beside the one it extends")
     doc = CommentedMap()
+    doc["schema_version"] = SCHEMA_VERSION   # written for today's defaults: no version-1 notice
     doc["extends"] = parent.name
     doc.yaml_set_start_comment(f"Made in growthsim's editor from {parent.name}: only what differs from it.")
     _apply(doc, differences(dump(scenario), dump(raw_scenario(parent))), prune=False)

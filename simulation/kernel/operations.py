@@ -81,10 +81,11 @@ class Warehouse(StrategyConfig):
     transit_days_sd: float = Field(1.0, ge=0, description="Standard deviation of carrier transit time, days.")
     promised_days: float = Field(5.0, gt=0, description="Delivery promise from order to door, days.")
     return_rate: float = Field(0.10, ge=0, le=1, description="Probability that a delivered order is returned for a refund.")
-    shipping_cost_per_order: float = Field(6.0, ge=0, description="Carrier cost per shipped order.")
+    shipping_cost_per_order: float = Field(8.0, ge=0, description="Carrier cost per shipped order (China's average express parcel: about CNY 8, State Post Bureau 2024).")
     shipping_fee: float = Field(
         6.0, ge=0, description="Shipping fee a shopper pays on an order that does not ship free (revenue: shipping_fees); "
-                               "an order that ships free (membership, threshold, a calendar event) pays none."
+                               "an order that ships free (membership, threshold, a calendar event) pays none. "
+                               "CNY 6: JD's base fee on a small self-operated order (to be checked)."
     )
     free_shipping_conversion_uplift: float = Field(
         0.15, ge=0, description="Checkout -> order multiplier is 1 + this x the chance the order ships free, once per "
@@ -106,7 +107,8 @@ class Warehouse(StrategyConfig):
     )
     tracking_cost_per_order: float = Field(0.10, ge=0, description="Cost of tracking one shipped order.")
     free_returns: bool = Field(False, description="Returns are free for the shopper; the platform pays the label.")
-    return_shipping_cost: float = Field(7.0, ge=0, description="Return label the platform pays per return, with free returns.")
+    return_shipping_cost: float = Field(8.0, ge=0, description="Return label the platform pays per return, with free returns "
+                                                                "(a parcel back: CNY 8, as shipping_cost_per_order).")
 
     @field_validator("carriers")
     @classmethod
@@ -155,7 +157,8 @@ class ServiceDesk(StrategyConfig):
                            "resolution; off, the desk is agents around the clock and the chatbot."
     )
     agents: int = Field(2, ge=0, description="Agents on duty around the clock.")
-    agent_cost_per_day: float = Field(480.0, ge=0, description="Cost of one agent on duty around the clock for a day.")
+    agent_cost_per_day: float = Field(1008.0, ge=0, description="Cost of one agent on duty around the clock for a day "
+                                                             "(24 hours at CNY 42, strategies/service_quality.py).")
     handle_minutes: float = Field(8.0, gt=0, description="Mean agent time to handle one ticket, minutes.")
     handle_distribution: Literal["exponential", "lognormal", "fixed"] = Field(
         "exponential", description="Shape of handling times; exponential makes the desk an M/M/c queue."

@@ -23,8 +23,29 @@ DAYS_PER_WEEK = 7.0
 DAYS_PER_YEAR = 365.0
 
 # What a run is (its length, its population, its randomness): no policy may change these midway.
-FIXED_FOR_THE_RUN = ("name", "description", "horizon_days", "start_date", "seed", "replications", "market",
+FIXED_FOR_THE_RUN = ("schema_version", "name", "description", "horizon_days", "start_date", "seed", "replications", "market",
                      "policies", "calendar", "baseline", "expect")
+
+# The version of the scenario file format and its defaults. A file without
+# `schema_version:` is version 1: written for the defaults before the Chinese platform's
+# numbers (unitless amounts read as the money of a US online shop). Loading one still
+# works: its unset keys take today's defaults, and the loader says once what changed
+# (simulation/storage/loading.py), listing the old values below so a user can pin them.
+SCHEMA_VERSION = 2
+VERSION_1_DEFAULTS = {   # key: its default in version 1 (today's is the schema's)
+    "economics.gross_margin": 0.30,
+    "behavior.spend.gamma": 15.44,
+    "strategies.logistics.shipping_cost_per_order": 6.0,
+    "strategies.logistics.return_shipping_cost": 7.0,
+    "strategies.service_quality.agent_cost_per_day": 480.0,
+    "strategies.service_quality.agent_cost_per_hour": 20.0,
+    "strategies.membership.paid.fee": 99.0,
+    "strategies.membership.paid.reference_fee": 99.0,
+    "strategies.membership.tiers.0.min_spend_365d": 100.0,
+    "strategies.membership.tiers.1.min_spend_365d": 400.0,
+    "strategies.precision_marketing.coupons.value": 5.0,
+    "strategies.precision_marketing.win_back.coupon_value": 10.0,
+}
 
 # One key per installed strategy plugin, and the operations (simulation/kernel/registry.py).
 Strategies = registry().strategies_section
@@ -107,12 +128,19 @@ class Dropout(Config):
 
 class Spend(Config):
     """Order values, Gamma-Gamma: each shopper's nu ~ Gamma(q, rate gamma), each of
-    its orders ~ Gamma(p, rate nu). Defaults: Fader, Hardie & Lee (2005, "RFM and
-    CLV") CDNOW fit, p = 6.25, q = 3.74, gamma = 15.44 (mean order about 35)."""
+    its orders ~ Gamma(p, rate nu); the mean order is p x gamma / (q - 1). Defaults:
+    the shapes of Fader, Hardie & Lee's (2005, "RFM and CLV") CDNOW fit, p = 6.25 and
+    q = 3.74 (how order values spread), with the scale gamma = 43.84 (CDNOW's 15.44 in
+    dollars) set for a mean order of about CNY 100 on a Chinese general-merchandise
+    platform: China's online retail sales of physical goods, about CNY 13 trillion in
+    2023 (National Bureau of Statistics), over its roughly 132 billion express parcels
+    (State Post Bureau) is about CNY 100 a parcel, and an order is about a parcel
+    (docs/evidence.md: a derived figure, not a published order value)."""
 
     p: float = Field(6.25, gt=0, description="Gamma-Gamma p: shape of one shopper's order values.")
     q: float = Field(3.74, gt=1, description="Gamma-Gamma q: shape of mean spend across shoppers (> 1 for a finite mean).")
-    gamma: float = Field(15.44, gt=0, description="Gamma-Gamma gamma: scale of mean spend across shoppers.")
+    gamma: float = Field(43.84, gt=0, description="Gamma-Gamma gamma: scale of mean spend across shoppers, currency; "
+                                                  "mean order p x gamma / (q - 1), about CNY 100 (docs/evidence.md).")
 
 
 class Funnel(Config):
@@ -174,12 +202,21 @@ class Feedback(Config):
 
 
 class Economics(Config):
+    """Default: the gross margin of a Chinese general-merchandise retailer that buys and
+    resells (first-party), about 15 %: JD.com's annual reports (Form 20-F) put its gross
+    margin near 15 % of net revenues in 2023-2024 (docs/evidence.md)."""
+
     gross_margin: float = Field(
-        0.30, ge=0, le=1, description="Gross margin on net revenue (US online retail commonly 20-45 %)."
+        0.15, ge=0, le=1, description="Gross margin on net revenue (JD.com, a first-party Chinese retailer: about 15 %, "
+                                      "annual reports 2023-2024)."
     )
 
 
 class Scenario(Config):
+    schema_version: int = Field(
+        SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION,
+        description=f"Version of the file format and defaults a file was written for ({SCHEMA_VERSION}: amounts in CNY, "
+                    "the Chinese platform's defaults of docs/evidence.md); a file without it is version 1.")
     name: str = Field("scenario", description="Short name shown in tables.")
     description: str = Field("", description="What this scenario asks, in a strategist's words.")
     horizon_days: int = Field(365, ge=1, le=3650, description="Days simulated.")

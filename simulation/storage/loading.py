@@ -12,6 +12,13 @@ another exception or a hang (docs/reliability.md): files that are not regular fi
 larger than `MAX_FILE_BYTES`, not UTF-8, nested deeper than `MAX_DEPTH` or expanding
 (through YAML aliases) to more than `MAX_VALUES` values are refused, and so are
 numbers that are not finite (`.inf`, `.nan`), which no scenario key accepts.
+
+`schema_version:` says which defaults a file was written for (simulation/kernel/scenario.py).
+A file without it is version 1: it loads, with today's defaults for the keys it leaves
+unset, and a notice saying what changed (the currency, each changed default, old -> new)
+so that its numbers keep their meaning. A run gives that notice once: to the `notices`
+list a caller passes, else to `NOTICES`, whose listener the CLI sets to print on stderr.
+A version this growthsim does not know is an error at the key.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from simulation.kernel.existing_customers import CustomersFileError, customers_in_file
-from simulation.kernel.scenario import Scenario
+from simulation.kernel.scenario import SCHEMA_VERSION, VERSION_1_DEFAULTS, Scenario
 
 KeyPath = tuple  # a key's path from the top, e.g. ("behavior", "dropout", "a")
 
@@ -88,9 +95,56 @@ class ScenarioError(Exception):
         super().__init__("\n".join(lines))
 
 
-def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Scenario:
-    """The validated scenario of a file (with what it extends) and `--set` overrides."""
-    data, origins = _resolve(path, overrides)
+class Notices:
+    """Notices a run gives once each (a compare or a check loads many files): `start` sets
+    who shows them (the CLI: a line on stderr) and forgets those already given."""
+
+    def __init__(self) -> None:
+        self.given: set[str] = set()
+        self.show = None
+
+    def start(self, show) -> None:
+        self.given, self.show = set(), show
+
+    def give(self, kind: str, text: str, into: list[str] | None = None) -> None:
+        if into is not None:
+            into.append(text)
+        elif kind not in self.given:
+            self.given.add(kind)
+            if self.show is not None:
+                self.show(text)
+
+
+NOTICES = Notices()
+
+
+def version_1_notice(files: list[str]) -> str:
+    """What changed since version 1, for a file written without `schema_version:`."""
+    today = Scenario()
+    changed = []
+    for key, old in VERSION_1_DEFAULTS.items():
+        new: Any = today
+        try:
+            for part in key.split("."):
+                new = new[int(part)] if part.isdigit() else getattr(new, part)
+        except (AttributeError, IndexError):   # its plugin is not installed
+            continue
+        hint = " (a mean order of about 35 -> about 100)" if key == "behavior.spend.gamma" else ""
+        changed.append(f"{key} {old:g} -> {new:g}{hint}")
+    return (f"{', '.join(files)}: no schema_version, so written for version 1 of the defaults. Since version "
+            f"{SCHEMA_VERSION} amounts are in CNY (currency: CNY; the defaults are a Chinese platform's, "
+            f"docs/evidence.md) and these defaults changed: {'; '.join(changed)}. Keys the file leaves unset now "
+            "take the new values; to keep an old one, write it in the file. Add `schema_version: "
+            f"{SCHEMA_VERSION}` to the file to silence this notice.")
+
+
+def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = (),
+                  notices: list[str] | None = None) -> Scenario:
+    """The validated scenario of a file (with what it extends) and `--set` overrides.
+    A version-1 file's notice goes to `notices` if given, else to `NOTICES`."""
+    versions: list[tuple[str, Any, Origin | None]] = []
+    data, origins = _resolve(path, overrides, versions)
+    old_files = _check_versions(versions)
     not_finite = _non_finite_numbers(data, origins)
     try:
         scenario = Scenario.model_validate(data)
@@ -111,7 +165,26 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Sce
         scenario.baseline = _relative_to_origin(scenario.baseline, origins.get(("baseline",)), "baseline")
     if scenario.market.customers is not None:
         _check_customers(scenario, origins.get(("market", "customers")))
+    if old_files:   # only for a file that loads: a file with errors gets the errors alone
+        NOTICES.give("schema_version", version_1_notice(old_files), notices)
     return scenario
+
+
+def _check_versions(versions: list[tuple[str, Any, Origin | None]]) -> list[str]:
+    """Each file's `schema_version`: absent is 1 (the files returned, for the notice), a
+    known version is silent, any other value is an error at the key."""
+    problems, old = [], []
+    for file, version, origin in versions:
+        if origin is None:
+            old.append(file)
+        elif isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
+            problems.append(Problem.at(origin, "schema_version", f"unknown version {_show(version)}: this growthsim "
+                                       f"reads versions 1 to {SCHEMA_VERSION} (was the file written by a newer one?)"))
+        elif version == 1:
+            old.append(file)
+    if problems:
+        raise ScenarioError(problems)
+    return old
 
 
 def _check_customers(scenario: Scenario, origin: Origin | None) -> None:
@@ -153,17 +226,22 @@ def resolved_yaml(scenario: Scenario) -> str:
 # --- reading files ---------------------------------------------------------------
 
 
-def _resolve(path: str | os.PathLike, overrides: Iterable[str]) -> tuple[dict, dict[KeyPath, Origin]]:
-    data, origins = _load_chain(Path(path), str(path), [])
+def _resolve(path: str | os.PathLike, overrides: Iterable[str],
+             versions: list | None = None) -> tuple[dict, dict[KeyPath, Origin]]:
+    data, origins = _load_chain(Path(path), str(path), [], versions)
     _apply_overrides(data, origins, overrides)
     # Drop origins of keys that a later file or --set replaced with something else,
     # so that an error's longest known prefix is always the value actually validated.
     return data, {key: origin for key, origin in origins.items() if _exists(data, key)}
 
 
-def _load_chain(path: Path, shown: str, chain: list[tuple[Path, str]]) -> tuple[dict, dict[KeyPath, Origin]]:
-    """A file merged over what it `extends`, and the origin of every key."""
+def _load_chain(path: Path, shown: str, chain: list[tuple[Path, str]],
+                versions: list | None = None) -> tuple[dict, dict[KeyPath, Origin]]:
+    """A file merged over what it `extends`, and the origin of every key; each file's
+    `schema_version` (its value and origin, None where it has none) goes to `versions`."""
     data, origins = _load_file(path, shown)
+    if versions is not None:
+        versions.append((shown, data.get("schema_version"), origins.get(("schema_version",))))
     if "extends" not in data:
         return data, origins
     parent = data.pop("extends")
@@ -186,7 +264,7 @@ def _load_chain(path: Path, shown: str, chain: list[tuple[Path, str]]) -> tuple[
         raise ScenarioError([Problem.at(at, "extends", f"file not found: {parent_shown}")])
     if parent_path.is_dir():
         raise ScenarioError([Problem.at(at, "extends", f"is a folder, not a scenario file: {parent_shown}")])
-    base, base_origins = _load_chain(parent_path, parent_shown, chain)
+    base, base_origins = _load_chain(parent_path, parent_shown, chain, versions)
     return _merge(base, data), base_origins | origins
 
 
