@@ -58,12 +58,14 @@ class CouponsStrategy(Strategy):
     cost_category: ClassVar[str] = "retention"
     held = ShopperColumn("red_packet_value")        # 0: holds none
     expires = ShopperColumn("red_packet_expires")   # the day at whose start it is no longer valid
+    valid_from = ShopperColumn("red_packet_from")   # the day from whose start it is valid
 
     def __init__(self, config: Coupons, platform, rng: np.random.Generator) -> None:
         super().__init__(config, platform, rng)
         s = platform.shoppers
         s.register_column("red_packet_value", np.float64, 0.0)
         s.register_column("red_packet_expires", np.int32, 0)
+        s.register_column("red_packet_from", np.int32, 0)
         self.day = 0
         self.out = False             # any coupon given yet
         self.counts = self._zero()
@@ -80,6 +82,7 @@ class CouponsStrategy(Strategy):
         replaced = int(np.count_nonzero(self.held[who] > 0))
         self.counts["coupons_expired"] += replaced        # a replaced coupon lapses unused
         self.held[who] = c.value
+        self.valid_from[who] = day + 1
         self.expires[who] = day + 1 + c.valid_days
         self.counts["coupons_issued"] += who.size
         self.book(who.size * c.cost_per_coupon)
@@ -125,7 +128,8 @@ class CouponsStrategy(Strategy):
         c = self.config
         buyers = orders.shopper
         if self.out:
-            use = (self.held[buyers] > 0) & (orders.time < self.expires[buyers]) & (orders.value >= c.min_spend)
+            use = (self.held[buyers] > 0) & (orders.time >= self.valid_from[buyers]) & (orders.time < self.expires[buyers]) \
+                & (orders.value >= c.min_spend)
             if use.any():
                 given = np.minimum(self.held[buyers[use]], orders.value[use] - orders.discount[use])
                 orders.discount[use] += given
