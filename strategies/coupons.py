@@ -32,7 +32,7 @@ used whole on one order, capped at what is left to pay; the lift acts on visits 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
 from pydantic import Field
@@ -44,7 +44,7 @@ class Coupons(StrategyConfig):
     value: float = Field(5.0, gt=0, description="Off one order, currency (a discount).")
     min_spend: float = Field(30.0, ge=0, description="The order (before discounts) must be worth at least this.")
     valid_days: int = Field(7, ge=1, le=365, description="Whole days a coupon is valid, from the day after it is given.")
-    issue_days: list[int] = Field([], description="Days at whose end every active shopper gets a coupon.")
+    issue_days: list[Annotated[int, Field(ge=0)]] = Field([], description="Days at whose end every active shopper gets a coupon.")
     on_join: bool = Field(False, description="Give a coupon to each shopper when it joins.")
     after_order: bool = Field(False, description="Give a coupon to a buyer after each order.")
     visit_lift: float = Field(1.2, gt=0, le=5, description="Visit-rate multiplier while a shopper holds a coupon.")

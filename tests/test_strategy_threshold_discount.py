@@ -62,3 +62,27 @@ def test_in_a_run_the_discount_goes_only_to_baskets_over_the_threshold():
     assert np.count_nonzero(t["value"] == 60.0) >= d["topped_up_orders"].sum()     # bunched exactly at 60
     assert np.isclose(d["discounts"].sum(), d["threshold_discounts"].sum())
     assert np.isclose(run.kpis["threshold_order_share"], d["threshold_orders"].sum() / d["orders"].sum())
+
+
+def test_with_free_shipping_a_sale_and_the_other_tactics_the_books_balance():
+    """满减, a pre-sale and red packets together, with free shipping over 60 and a sale day:
+    a basket topped up to the threshold ships free, every discount is within the basket,
+    and the money identities hold every day."""
+    from simulation.kernel.registry import registry
+    from tests.test_money import money_identities
+    sc = scenario(horizon_days=45, market=MARKET,
+                  strategies={"threshold_discount": {"enabled": True, "top_up_probability": 1.0},
+                              "presale": {"enabled": True, "deposit_start_day": 5, "deposit_days": 10,
+                                          "final_payment_day": 20, "deposit_probability": 0.3},
+                              "coupons": {"enabled": True, "issue_days": [3, 18], "after_order": True},
+                              "logistics": {"enabled": True, "free_shipping_threshold": 60.0, "top_up_probability": 0.0}},
+                  calendar=[{"name": "sale", "kind": "festival_sale", "start_day": 21, "days": 2, "discount": 0.1}])
+    rep = Replication(sc, 0, True)
+    run = rep.run()
+    d = run.daily
+    t = {f: np.concatenate([getattr(o, f) for o in rep.transactions]) for f in ("value", "discount", "ships_free")}
+    money_identities(d, registry().cost_columns)
+    assert d["topped_up_orders"].sum() > 0 and d["presale_final_payments"].sum() > 0 and d["coupons_used"].sum() > 0
+    assert np.all(t["ships_free"][t["value"] >= 60.0])
+    assert np.all(t["discount"] <= t["value"] + 1e-9) and np.all(t["discount"] >= 0)
+    assert np.isclose(d["membership_fees"].sum(), d["forfeited_deposits"].sum())
