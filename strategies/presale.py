@@ -24,20 +24,24 @@ cost of goods: the strategy API has one income line a strategy may book, `book_f
 on their own in the daily column `forfeited_deposits` (money); revenue includes them.
 
 Where the default numbers come from:
-- Windows: the deposit window opens about three weeks before the sale and the
-  balance is paid in its first days (Tmall's Double 11 pre-sale: deposits from late
-  October, balance from 1 November); `deposit_start_day` 280, `deposit_days` 14,
-  `final_payment_day` 304, `final_payment_days` 3 put it in a year that starts on
-  1 January. An assumption on the calendar, not a cited date.
+- Windows: the deposit window opens a few weeks before the sale and the balance is
+  paid in its first days (below); `deposit_start_day` 280, `deposit_days` 14,
+  `final_payment_day` 304, `final_payment_days` 3 put it in October and the first days
+  of November in a year that starts on 1 January. The lengths are assumptions.
 - `deposit_share` 0.2 and `deposit_multiplier` 1.5: deposits of a fifth of the price and
-  "100 deposit, 150 off" are common pre-sale terms as reported in the trade press;
-  assumptions here.
+  "100 deposit, 150 off" are common pre-sale terms; assumptions here. Tmall's 2019
+  Double 11 pre-sale rule summary (as reposted on shopping-guide sites) gives a richer example, "付定金立减": price 1000, deposit 100,
+  200 off, so 100 + 700 balance = 800 (in this model a deposit_multiplier of 3).
+  That summary also shows the windows: deposits from 21 October, the balance from
+  1 November; the 618 pre-sale took deposits 25-31 May and the balance on 1 June.
 - `deposit_probability` 0.05: an assumption (a twentieth of the abandoned carts in
   the window turn into a deposit); calibrate with the platform's own pre-sale.
-- `forfeit_probability` 0.1: an assumption. Deposits are non-refundable once paid, except
-  where the seller is at fault (a summary of the pre-sale rules Tmall states for its
-  merchants and of the common reading of China's deposit rules: a buyer who does not
-  pay the balance loses the deposit); how many forfeit is the platform's own data.
+- `forfeit_probability` 0.1: an assumption; how many forfeit is the platform's own data.
+  The rule: a deposit is not refunded when the buyer does not pay the balance on time,
+  or asks for a refund that the rules judge not the seller's fault (因消费者自身原因未如期
+  支付尾款, 判定为非卖家责任的, 定金均不退还), unless buyer and seller agree; this is a
+  rule summary, as Tmall's pre-sale rules (《天猫预售业务管理规范》, with 《天猫规则》) are
+  commonly restated for shoppers before Double 11 and 618, not the rules' own text.
 
 Simplified: one pre-sale per run, one deposit per shopper; the pre-sale does not take
 orders away from the window (no cannibalisation, no deferred purchases); the balance
