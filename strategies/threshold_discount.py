@@ -16,9 +16,11 @@ raise `gmv`. The tier is judged on the order's value before discounts, after the
 top-up; the discount never exceeds what is left to pay.
 
 Where the default numbers come from:
-- Tiers: 满300减50 is the classic Double 11 cross-store deal (a sixth off at the
-  threshold); the baseline's mean order is about 35, so the default tier keeps that
-  ratio near twice the mean order: `threshold` 60, `off` 10. An assumption.
+- Tiers: Double 11's cross-store deal (跨店满减) has been "每满300减40" or "减50" in
+  recent years (as reported in the press, not checked against Tmall's own pages): a
+  sixth or so off at the threshold, set well above the typical basket. The baseline's
+  mean order is about 35, so the default tier keeps that ratio near twice the mean
+  order: `threshold` 60, `off` 10. An assumption.
 - `top_up_band` 0.25 and `top_up_probability` 0.5: as logistics' free-shipping top-ups
   (UPS / comScore "Pulse of the Online Shopper" 2014: adding items to qualify for free
   shipping is the most common action, by 58 % of shoppers "ever"); assumptions for a
