@@ -19,8 +19,8 @@ Where the default numbers come from:
 - Tiers: Double 11's cross-store deal (跨店满减) has been "每满300减40" or "减50" in
   recent years (as reported in the press, not checked against Tmall's own pages): a
   sixth or so off at the threshold, set well above the typical basket. The baseline's
-  mean order is about 35, so the default tier keeps that ratio near twice the mean
-  order: `threshold` 60, `off` 10. An assumption.
+  mean order is about ¥100 (docs/evidence.md), so the default tier keeps that ratio near
+  1.7 times the mean order: `threshold` 170, `off` 28. An assumption.
 - `top_up_band` 0.25 and `top_up_probability` 0.5: as logistics' free-shipping top-ups
   (UPS / comScore "Pulse of the Online Shopper" 2014: adding items to qualify for free
   shipping is the most common action, by 58 % of shoppers "ever"); assumptions for a
@@ -45,8 +45,8 @@ from simulation.kernel.api import Config, Kpi, OrderBatch, Strategy, StrategyCon
 
 
 class Tier(Config):
-    threshold: float = Field(60.0, gt=0, description="Orders worth at least this (before discounts) get `off`.")
-    off: float = Field(10.0, gt=0, description="Off an order that reaches the threshold, currency (a discount).")
+    threshold: float = Field(170.0, gt=0, description="Orders worth at least this (before discounts) get `off`.")
+    off: float = Field(28.0, gt=0, description="Off an order that reaches the threshold, currency (a discount).")
 
 
 class ThresholdDiscount(StrategyConfig):

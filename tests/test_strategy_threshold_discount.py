@@ -22,7 +22,7 @@ def test_a_deal_without_lift_or_top_ups_only_discounts():
     on = simulate(small(conversion_lift=1.0, top_up_probability=0.0), 0)
     for name in ("orders", "gmv", "visits"):
         assert np.array_equal(off.daily[name], on.daily[name]), name
-    assert on.daily["discounts"].sum() == 10.0 * on.daily["threshold_orders"].sum() > 0
+    assert on.daily["discounts"].sum() == 28.0 * on.daily["threshold_orders"].sum() > 0
 
 
 def test_the_deal_lifts_orders_and_bunches_baskets_beyond_noise():
@@ -56,10 +56,10 @@ def test_discount_only_on_baskets_at_or_above_the_threshold_by_hand():
 def test_in_a_run_the_discount_goes_only_to_baskets_over_the_threshold():
     run = simulate(small(), 0, transactions=True)
     t, d = run.transactions, run.daily
-    assert np.all(t["discount"][t["value"] < 60.0] == 0)
-    assert np.all(t["discount"][t["value"] >= 60.0] == 10.0)
+    assert np.all(t["discount"][t["value"] < 170.0] == 0)            # the default tier: 满170减28
+    assert np.all(t["discount"][t["value"] >= 170.0] == 28.0)
     assert d["topped_up_orders"].sum() > 50
-    assert np.count_nonzero(t["value"] == 60.0) >= d["topped_up_orders"].sum()     # bunched exactly at 60
+    assert np.count_nonzero(t["value"] == 170.0) >= d["topped_up_orders"].sum()   # bunched exactly at 170
     assert np.isclose(d["discounts"].sum(), d["threshold_discounts"].sum())
     assert np.isclose(run.kpis["threshold_order_share"], d["threshold_orders"].sum() / d["orders"].sum())
 
