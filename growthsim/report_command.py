@@ -14,6 +14,7 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("report", help="write report.html for a run, compare or calibrate folder, or a history id")
     parser.add_argument("target", metavar="RUN_OR_DIR", help="a folder written by run/compare/calibrate --out, or a history id")
     parser.add_argument("--out", type=Path, help="the HTML file (default: report.html in the folder)")
+    parser.add_argument("--force", action="store_true", help="replace an --out file that growthsim did not write")
 
 
 def command_report(args: argparse.Namespace) -> int:
@@ -26,7 +27,7 @@ def command_report(args: argparse.Namespace) -> int:
             raise BadInput(f"report: history record {record.id} was run without --out; nothing to report from")
         folder = Path(record.out_dir)
     try:
-        written = write_report(folder, args.out)
+        written = write_report(folder, args.out, force=args.force)
     except ReportError as error:
         raise BadInput(str(error)) from None
     print(f"wrote {written}")

@@ -83,3 +83,17 @@ def test_damaged_sweep_files_on_resume_are_named(damage, tmp_path, capsys):
     assert main(["sweep", "baseline", *SWEEP, "--out", str(out), "--resume"]) == 2
     err = capsys.readouterr().err
     assert str(damaged) in err and "damaged" in err and "Traceback" not in err
+
+
+def test_report_out_refuses_a_users_file_and_replaces_its_own(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["run", "baseline", "--set", "horizon_days=10", "--set", "market.size=5000",
+                 "--set", "market.initial_shoppers=500", "--replications", "2", "--jobs", "1", "--out", str(run)]) == 0
+    mine = tmp_path / "summary.html"
+    mine.write_text("<p>my own page</p>")
+    assert main(["report", str(run), "--out", str(mine)]) == 2
+    assert "did not write it" in capsys.readouterr().err and mine.read_text() == "<p>my own page</p>"
+    assert main(["report", str(run), "--out", str(mine), "--force"]) == 0
+    assert main(["report", str(run), "--out", str(mine)]) == 0                 # now it is a report growthsim wrote
+    assert main(["report", str(run), "--out", str(tmp_path)]) == 2 and "is a folder" in capsys.readouterr().err
+    assert main(["report", str(run)]) == 0 and main(["report", str(run)]) == 0   # the folder's own report.html

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from simulation.experiments.calibration_report import calibration_sections, is_calibration  # noqa: E402
-from simulation.experiments.report_page import PAGE, sections_html, svg  # noqa: E402
+from simulation.experiments.report_page import GENERATOR, PAGE, sections_html, svg  # noqa: E402
 from simulation.kernel.currency import DEFAULT_CURRENCY, format_money  # noqa: E402
 from simulation.kernel.registry import registry  # noqa: E402
 from simulation.storage.outputs import read_csv as read_csv_rows  # noqa: E402
@@ -217,7 +217,7 @@ def compare_sections(folder: Path) -> tuple[str, str, str]:
     return "growthsim compare: " + " vs ".join(names), meta, sections_html(sections)
 
 
-def write_report(folder: Path, out: Path | None = None) -> Path:
+def write_report(folder: Path, out: Path | None = None, *, force: bool = False) -> Path:
     folder = Path(folder)
     if is_calibration(folder):
         title, meta, sections = calibration_sections(folder)
@@ -229,8 +229,9 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
     else:
         raise ReportError(f"{folder}: no summary.json and timeseries.csv (run --out), compare.json (compare --out) "
                           "or calibration.json (calibrate --out) here")
-    from simulation.storage.outputs import write_atomically
-    out = out or folder / "report.html"
+    from simulation.storage.outputs import write_named_file
     page = PAGE.format(title=html.escape(title), meta=html.escape(meta), body=body)
-    write_atomically(out, lambda handle: handle.write(page))
-    return out
+    # A file the user named is replaced only if growthsim wrote it (or --force); a device
+    # or FIFO is written into. The folder's own report.html is always ours to replace.
+    write_named_file(out or folder / "report.html", page, option="--out", ours=GENERATOR, force=force or out is None)
+    return out or folder / "report.html"
