@@ -8,7 +8,7 @@ import pytest
 
 import simulation.experiments.sweep as sweep_module
 from growthsim.cli import main
-from simulation.storage.outputs import read_csv
+from simulation.storage.outputs import jsonable, read_csv
 from simulation.experiments.sweep import DaskExecutor, InlineExecutor, ProcessExecutor, Sweep, grid_points, latin_hypercube_points
 
 BASELINE = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
@@ -31,7 +31,7 @@ def test_a_latin_hypercube_puts_one_point_in_each_stratum_of_each_lever():
 
 def same_numbers(a, b) -> bool:
     """Bit for bit, NaN equal to NaN."""
-    as_json = lambda points: json.dumps(sweep_module._jsonable([p.kpis for p in points]))  # noqa: E731
+    as_json = lambda points: json.dumps(jsonable([p.kpis for p in points]))  # noqa: E731
     return as_json(a) == as_json(b)
 
 

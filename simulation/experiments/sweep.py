@@ -33,7 +33,7 @@ from simulation.kernel.engine import simulate
 from simulation.experiments.resources import LimitError, check_run, work_problems
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
 from simulation.kernel.registry import registry
-from simulation.storage.outputs import write_atomically, write_rows
+from simulation.storage.outputs import jsonable, write_atomically, write_rows
 from simulation.experiments.replicate import Interval, ignore_interrupts, interrupts_held_back, stop_pool
 from simulation.kernel.scenario import Scenario
 
@@ -181,7 +181,7 @@ class Sweep:
         document = {"index": point.index, "overrides": point.overrides, "error": point.error,
                     "replications": point.kpis}
         name = point.file if point.error is None else point.file.replace(".json", ".error.json")
-        write_atomically(self.out / "points" / name, lambda h: h.write(json.dumps(_jsonable(document), indent=1) + "\n"))
+        write_atomically(self.out / "points" / name, lambda h: h.write(json.dumps(jsonable(document), indent=1) + "\n"))
 
     def rows(self) -> list[dict]:
         """One row per point: its levers, then each KPI's mean and 95 % interval."""
@@ -246,16 +246,6 @@ class Sweep:
     def finished(self) -> int:
         return sum(1 for point in self.points if point.kpis and point.error is None
                    and all(k is not None for k in point.kpis))
-
-
-def _jsonable(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 # --- executors: the same submit() on local processes or a Dask cluster ----------------

@@ -10,7 +10,6 @@ Windows); set GROWTHSIM_HISTORY to a file path to put it elsewhere.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Iterator
 
 import platformdirs
+
+from simulation.storage.outputs import jsonable
 
 
 SCHEMA = """
@@ -70,17 +71,6 @@ class Record:
     versions: dict[str, str]
     results: dict
     out_dir: str | None
-
-
-def _jsonable(value):
-    """NaN and infinity become null: the history is JSON that any tool can read."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 _LARGEST = 2**63 - 1   # SQLite's largest integer
@@ -183,7 +173,7 @@ class History:
                replications: int | None = None, out_dir: str | None = None) -> int:
         """Write one finished piece of work in a single transaction; returns its id."""
         row = (kind, datetime.now(timezone.utc).isoformat(timespec="seconds"), name, json.dumps(scenarios),
-               _stored_seed(seed), replications, json.dumps(versions()), json.dumps(_jsonable(results)),
+               _stored_seed(seed), replications, json.dumps(versions()), json.dumps(jsonable(results)),
                _stored_path(out_dir))
         with self._open() as connection, connection:   # commits, or rolls back on any error
             cursor = connection.execute(

@@ -93,6 +93,20 @@ def check_named_file(path: Path, *, option: str, ours: str, force: bool = False)
     return False
 
 
+def jsonable(value):
+    """`value` as strict JSON takes it: NaN and infinity become null (an undefined figure),
+    numpy scalars plain numbers; through dicts, lists and tuples."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
 def write_named_file(path: Path, text: str, *, option: str, ours: str, force: bool = False) -> None:
     """Write `text` to a file the user named, as check_named_file allows: into a stream, or a
     regular file replaced in one step."""

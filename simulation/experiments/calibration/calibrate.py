@@ -12,7 +12,7 @@ import datetime
 import json
 import threading
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -28,7 +28,7 @@ from simulation.experiments.calibration.twin import CUSTOMERS_FILE, customer_sco
 from simulation.experiments.replicate import Interval, run_replications
 from simulation.kernel.scenario import DAYS_PER_YEAR, Scenario
 from simulation.storage.loading import resolved_yaml
-from simulation.storage.outputs import replacing_folder, write_atomically
+from simulation.storage.outputs import jsonable, replacing_folder, write_atomically
 
 if TYPE_CHECKING:
     from simulation.storage.order_export import OrderLog
@@ -67,7 +67,6 @@ class Calibration:
     operations_factor: float
     scores: pl.DataFrame
     simulated: dict | None = None        # the twin over the holdout
-    progress_notes: list[str] = field(default_factory=list)
 
 
 Step = Callable[[str], None]
@@ -195,7 +194,7 @@ def calibration_json(calibration: Calibration) -> dict:
 
 def calibration_json_text(calibration: Calibration) -> str:
     """calibration.json as written and printed: strict JSON (an undefined figure is null)."""
-    return json.dumps(_finite(calibration_json(calibration)), indent=2, ensure_ascii=False)
+    return json.dumps(jsonable(calibration_json(calibration)), indent=2, ensure_ascii=False)
 
 
 def _fit_json(fit: Fit) -> dict:
@@ -214,15 +213,3 @@ def write_calibration(calibration: Calibration, out: Path) -> list[Path]:
         write_atomically(folder / "scenario.yaml", lambda f: f.write(header + resolved_yaml(calibration.twin)))
     return [Path(out) / name for name in names]
 
-
-def _finite(value):
-    """JSON has no NaN: an undefined figure is null."""
-    if isinstance(value, float):
-        return value if np.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if isinstance(value, np.generic):
-        return _finite(value.item())
-    return value

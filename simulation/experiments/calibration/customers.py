@@ -42,10 +42,6 @@ class Summary:
         return (self.last_date - self.calibration_end).days + 1
 
     @property
-    def calibration_days(self) -> int:
-        return (self.calibration_end - self.first_date).days
-
-    @property
     def recency(self) -> np.ndarray:
         """Days from each customer's last transaction to E."""
         return self.T - self.t_x
