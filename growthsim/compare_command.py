@@ -1,5 +1,6 @@
 """`growthsim compare A.yaml B.yaml ...`: every KPI of each scenario, its difference
-to the first with a 95 % interval from paired replications, and ROI against the first."""
+to the first with a 95 % interval from paired replications (and in % against a positive
+first), and the ROI of each strategy a scenario changed against the first."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from rich.table import Table
 from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_int, whole_number
 from growthsim.bundled import scenario_file
 from growthsim.console import format_kpi, print_table, progress_bar
-from simulation.experiments.compare import Comparison, compare
+from simulation.experiments.compare import compare, percent_text, roi_text
 from simulation.experiments.records import record_comparison
 from simulation.storage.loading import load_scenario, resolved_yaml
-from simulation.storage.outputs import check_output_folder, replacing_folder, write_atomically, write_rows, write_run
+from simulation.kernel.currency import format_money
+from simulation.storage.outputs import (check_output_folder, jsonable, replacing_folder, write_atomically, write_rows,
+                                         write_run)
 
 SIGNIFICANT = "*"
 
@@ -46,62 +49,80 @@ def command_compare(args: argparse.Namespace) -> int:
     with progress_bar("compare", total) as advance:
         comparison = compare(scenarios, replications=replications, seed=args.seed, jobs=args.jobs,
                              progress=lambda rep, day: advance())
-    document = {"scenarios": [str(p) for p in args.scenarios], "names": comparison.names,
-                "replications": replications, "seed": comparison.results[0].scenario.seed,
-                "rows": comparison.rows()}
+    sources = [str(p) for p in args.scenarios]
+    document = comparison.document(sources)
     if args.out is not None:   # the whole folder at once: a kill leaves the old comparison or the new one
         with replacing_folder(args.out) as folder:
             for index, (result, scenario) in enumerate(zip(comparison.results, scenarios)):
                 name = re.sub(r"[^\w.-]+", "_", scenario.name)[:60]   # a folder name, whatever the scenario's name
                 write_run(result, folder / f"{index}-{name}", scenario_yaml=resolved_yaml(scenario))
-            write_atomically(folder / "compare.json", lambda h: h.write(json.dumps(document, indent=2) + "\n"))
+            write_atomically(folder / "compare.json", lambda h: h.write(json.dumps(jsonable(document), indent=2) + "\n"))
             write_rows(folder / "compare.csv", document["rows"])
-    record_comparison([str(p) for p in args.scenarios], scenarios, comparison,
-                      out_dir=str(args.out.resolve()) if args.out else None)
-    if args.json:
-        print(json.dumps(document, indent=2))
+    record_comparison(sources, scenarios, comparison, out_dir=str(args.out.resolve()) if args.out else None)
+    if args.json:   # the curves stay in compare.json and the history: a terminal wants the figures
+        print(json.dumps({k: v for k, v in jsonable(document).items() if k != "series"}, indent=2))
     else:
-        print_table(comparison_table(comparison))
-        Console().print(f"{SIGNIFICANT} the 95 % interval of the paired difference excludes 0")
+        print_table(comparison_table(document))
+        print_table(roi_table(document))
+        Console().print(f"{SIGNIFICANT} the 95 % interval of the paired difference excludes 0; % only against a "
+                        "positive baseline; ROI = (incremental gross profit - strategy cost) / strategy cost")
     return EXIT_OK
 
 
-def comparison_table(comparison: Comparison) -> Table:
-    names = comparison.names
-    table = Table(title=f"{len(comparison.results[0].runs)} paired replications, seed {comparison.results[0].scenario.seed}")
+def comparison_table(document: dict) -> Table:
+    """Each KPI: the reference's mean, then for every other scenario its mean, its difference
+    to the reference with the paired 95 % interval, and that difference in % (compare.json's rows)."""
+    names, currency = document["names"], document["currency"]
+    table = Table(title=f"{document['replications']} paired replications, seed {document['seed']}")
     table.add_column("KPI")
     table.add_column(names[0], justify="right")
     for name in names[1:]:
         table.add_column(name, justify="right")
-        table.add_column(f"{name} - {names[0]}", justify="right")
+        table.add_column(f"{name} - {names[0]} [95 %]", justify="right")
+        table.add_column("%", justify="right")
     by_kpi: dict[str, list[dict]] = {}
-    for row in comparison.rows():
+    for row in document["rows"]:
         by_kpi.setdefault(row["kpi"], []).append(row)
-    currency = comparison.results[0].scenario.currency
     for kpi, rows in by_kpi.items():
-        cells = [kpi, _value(rows[0], currency) if kpi != "roi_vs_first" else "-"]
+        cells = [kpi, _value(rows[0], currency)]
         for row in rows[1:]:
-            cells.append(_value(row, currency))
-            cells.append(_difference(row, currency) if kpi != "roi_vs_first" else _interval_text(row, "", currency))
+            cells += [_value(row, currency), _difference(row, currency), percent_text(row)]
         table.add_row(*cells)
     return table
+
+
+def roi_table(document: dict) -> Table:
+    """ROI of each strategy a scenario changed against the reference (compare.json's roi)."""
+    currency = document["currency"]
+    table = Table(title=f"ROI against {document['names'][0]}: per strategy changed, from its ledger cost line")
+    for header in ("scenario", "strategy", "strategy cost [95 %]", "incremental gross profit [95 %]", "ROI [95 %]"):
+        table.add_column(header, justify="left" if header in ("scenario", "strategy") else "right")
+    for entry in document["roi"]:
+        table.add_row(entry["scenario"], entry["strategy"] or "all changed together",
+                      _money_interval(entry, "cost_", currency), _money_interval(entry, "gross_profit_", currency),
+                      roi_text(entry))
+    if not document["roi"]:
+        table.add_row(*(["no strategy differs from the reference"] + [""] * 4))
+    return table
+
+
+def _money_interval(entry: dict, prefix: str, currency: str) -> str:
+    mean, low, high = (entry[prefix + k] for k in ("mean", "ci_low", "ci_high"))
+    if mean is None:
+        return "-"
+    text = format_money(mean, currency, signed=True)
+    return text if low is None else f"{text} [{format_money(low, currency, signed=True)}, " \
+        f"{format_money(high, currency, signed=True)}]"
 
 
 def _value(row: dict, currency: str) -> str:
     return format_kpi(row["mean"], row["kpi"], currency)
 
 
-def _interval_text(row: dict, prefix: str, currency: str) -> str:
-    mean, low, high = (row[prefix + k] for k in ("mean", "ci_low", "ci_high"))
+def _difference(row: dict, currency: str) -> str:
+    mean, low, high = (row["diff_" + k] for k in ("mean", "ci_low", "ci_high"))
     if mean is None:
         return "-"
-    signed = prefix == "diff_"
-    show = lambda x: format_kpi(x, row["kpi"], currency, signed=signed)   # noqa: E731
-    if low is None:
-        return show(mean)
-    return f"{show(mean)} [{show(low)}, {show(high)}]"
-
-
-def _difference(row: dict, currency: str) -> str:
-    text = _interval_text(row, "diff_", currency)
+    show = lambda x: format_kpi(x, row["kpi"], currency, signed=True)   # noqa: E731
+    text = show(mean) if low is None else f"{show(mean)} [{show(low)}, {show(high)}]"
     return f"{text} {SIGNIFICANT}" if row["significant"] else text

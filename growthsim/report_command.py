@@ -7,13 +7,15 @@ from pathlib import Path
 
 from growthsim.arguments import EXIT_OK, BadInput
 from simulation.storage.history import History
-from simulation.experiments.report import ReportError, write_report
+from simulation.experiments.report import ReportError, write_comparison_report, write_report
 
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("report", help="write report.html for a run, compare or calibrate folder, or a history id")
-    parser.add_argument("target", metavar="RUN_OR_DIR", help="a folder written by run/compare/calibrate --out, or a history id")
-    parser.add_argument("--out", type=Path, help="the HTML file (default: report.html in the folder)")
+    parser.add_argument("target", metavar="RUN_OR_DIR", help="a folder written by run/compare/calibrate --out, or a history id "
+                        "(a comparison's, from the command or the app, needs no folder)")
+    parser.add_argument("--out", type=Path, help="the HTML file (default: report.html in the folder; for a comparison "
+                        "recorded without --out, compare-ID-report.html here)")
     parser.add_argument("--force", action="store_true", help="replace an --out file that growthsim did not write")
 
 
@@ -23,6 +25,8 @@ def command_report(args: argparse.Namespace) -> int:
         record = History().get(int(args.target))
         if record is None:
             raise BadInput(f"report: {args.target} is neither a folder nor a history id")
+        if record.kind == "compare" and "names" in record.results:   # the history keeps compare.json's content
+            return _report_comparison(record, args)
         if not record.out_dir:
             raise BadInput(f"report: history record {record.id} was run without --out; nothing to report from")
         folder = Path(record.out_dir)
@@ -30,5 +34,16 @@ def command_report(args: argparse.Namespace) -> int:
         written = write_report(folder, args.out, force=args.force)
     except ReportError as error:
         raise BadInput(str(error)) from None
+    print(f"wrote {written}")
+    return EXIT_OK
+
+
+def _report_comparison(record, args: argparse.Namespace) -> int:
+    """A comparison's report from the history's copy of its compare.json: into its --out
+    folder when it had one (that report.html is ours to replace, as `report FOLDER` does),
+    else compare-ID-report.html here; a file named by --out only if growthsim wrote it."""
+    in_folder = args.out is None and record.out_dir is not None and Path(record.out_dir).is_dir()
+    out = args.out or (Path(record.out_dir) / "report.html" if in_folder else Path(f"compare-{record.id}-report.html"))
+    written = write_comparison_report(record.results, out, force=args.force or in_folder)
     print(f"wrote {written}")
     return EXIT_OK

@@ -44,11 +44,11 @@ def record_run(source: str, scenario: Scenario, result: Replications, *, out_dir
 
 def record_comparison(sources: list[str], scenarios: list[Scenario], comparison: Comparison, *,
                       out_dir: str | None = None, warn: Warn = warn_on_stderr) -> int | None:
-    """A finished comparison of `scenarios` (as loaded, from `sources`), with its rows
-    (compare.csv's content) and the seed and replications they shared."""
+    """A finished comparison of `scenarios` (as loaded, from `sources`), with compare.json's
+    content (its rows, ROI and curves: `growthsim report ID` rebuilds its report from them)."""
     reference = comparison.results[0]
     return recorded(lambda: History().record(
         "compare", " vs ".join(comparison.names),
         [{"path": source, "yaml": resolved_yaml(s)} for source, s in zip(sources, scenarios)],
-        {"rows": comparison.rows()}, seed=reference.scenario.seed, replications=len(reference.runs),
+        comparison.document(sources), seed=reference.scenario.seed, replications=len(reference.runs),
         out_dir=out_dir), warn)

@@ -19,10 +19,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from simulation.experiments.calibration_report import calibration_sections, is_calibration  # noqa: E402
+from simulation.experiments.compare import SERIES, bands, percent_text, rolling, roi_text  # noqa: E402
 from simulation.experiments.report_page import GENERATOR, PAGE, sections_html, svg  # noqa: E402
 from simulation.kernel.currency import DEFAULT_CURRENCY, format_money  # noqa: E402
 from simulation.kernel.registry import registry  # noqa: E402
-from simulation.storage.outputs import read_csv as read_csv_rows  # noqa: E402
+from simulation.storage.outputs import read_csv as read_csv_rows, write_named_file  # noqa: E402
 
 FUNNEL = ("visits", "browse", "cart", "checkout", "orders")
 
@@ -56,28 +57,25 @@ def by_replication(table: dict[str, np.ndarray], column: str) -> np.ndarray:
 
 
 def band_chart(title: str, series: dict[str, np.ndarray], ylabel: str) -> str:
-    """Mean over replications with the 2.5-97.5 % band, one line per series."""
+    """Mean over replications with the 2.5-97.5 % band, one line per series (replications x days)."""
+    return bands_chart(title, {label: bands(values) for label, values in series.items()}, ylabel)
+
+
+def bands_chart(title: str, series: dict[str, dict], ylabel: str) -> str:
+    """One line per series from its bands (compare.bands: mean, low, high per day)."""
     figure, axes = plt.subplots(figsize=(7.5, 3.2))
-    for label, values in series.items():
-        days = np.arange(values.shape[1])
-        axes.plot(days, np.nanmean(values, axis=0), label=label, linewidth=1.6)
-        if values.shape[0] > 1:
-            low, high = np.nanpercentile(values, [2.5, 97.5], axis=0)
+    for label, band in series.items():
+        as_array = lambda values: np.array([np.nan if v is None else v for v in values], dtype=float)   # noqa: E731
+        mean, low, high = as_array(band["mean"]), as_array(band["low"]), as_array(band["high"])
+        days = np.arange(mean.size)
+        axes.plot(days, mean, label=label, linewidth=1.6)
+        if np.isfinite(low).any():
             axes.fill_between(days, low, high, alpha=0.2)
     axes.set(title=title, xlabel="day", ylabel=ylabel)
     axes.grid(alpha=0.3)
     if len(series) > 1:
         axes.legend(frameon=False)
     return svg(figure)
-
-
-def rolling(values: np.ndarray, days: int = 7) -> np.ndarray:
-    """Trailing mean over the last `days` days (fewer at the start), per replication."""
-    sums = np.cumsum(np.nan_to_num(values), axis=1)
-    lagged = np.zeros_like(sums)
-    lagged[:, days:] = sums[:, :-days]
-    counts = np.minimum(np.arange(1, values.shape[1] + 1), days)
-    return (sums - lagged) / counts
 
 
 def money_chart(timeseries: dict[str, np.ndarray], currency: str = DEFAULT_CURRENCY) -> str:
@@ -135,23 +133,17 @@ def growth_accounting_chart(growth: dict[str, np.ndarray]) -> str:
 
 
 def difference_chart(rows: list[dict], names: list[str]) -> str:
-    """Each KPI's paired difference to the first scenario, as % of the first's value."""
-    by_kpi: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:                      # rows come scenario by scenario within each KPI
-        by_kpi[row["kpi"]].append(row)
-    points = []                           # (label, mean, low, high, significant) in % of the first's value
-    for kpi, group in by_kpi.items():
-        reference = group[0]["mean"]
-        if not reference:
-            continue
-        scale = 100 / abs(reference)
-        for index, row in enumerate(group[1:], start=1):
-            if row["diff_mean"] is None:
-                continue
-            low = row["diff_ci_low"] if row["diff_ci_low"] is not None else row["diff_mean"]
-            high = row["diff_ci_high"] if row["diff_ci_high"] is not None else row["diff_mean"]
-            label = kpi if len(names) == 2 else f"{kpi} ({index}: {names[index]})"
-            points.append((label, row["diff_mean"] * scale, low * scale, high * scale, row["significant"]))
+    """Each KPI's paired difference to the first scenario, in % of the first's mean: only the
+    KPIs whose first mean is positive (a percentage of a loss or of nothing reads backwards;
+    the figures table has them all)."""
+    reference = {row["kpi"]: row["mean"] for row in rows if row["scenario"] == names[0] and row["diff_mean"] is None}
+    points = []                           # (label, mean, low, high, significant) in % of the first's mean
+    for index, row in enumerate(r for r in rows if r.get("diff_pct") is not None):
+        scale = 100 / reference[row["kpi"]]
+        low = row["diff_ci_low"] if row["diff_ci_low"] is not None else row["diff_mean"]
+        high = row["diff_ci_high"] if row["diff_ci_high"] is not None else row["diff_mean"]
+        label = row["kpi"] if len(names) == 2 else f"{row['kpi']} ({row['scenario']})"
+        points.append((label, row["diff_pct"], low * scale, high * scale, row["significant"]))
     figure, axes = plt.subplots(figsize=(7.5, 0.28 * len(points) + 1.2))
     for y, (label, mean, low, high, significant) in enumerate(points):
         axes.errorbar(mean, y, xerr=[[mean - low], [high - mean]], fmt="o", capsize=3,
@@ -159,9 +151,61 @@ def difference_chart(rows: list[dict], names: list[str]) -> str:
     axes.axvline(0, color="black", linewidth=0.8)
     axes.set_yticks(range(len(points)), [p[0] for p in points], fontsize=8)
     axes.invert_yaxis()
-    axes.set(title=f"Difference to 0: {names[0]}, % of its value, 95 % paired interval (red: excludes 0)",
+    axes.set(title=f"Difference to 0: {names[0]}, % of its positive mean, 95 % paired interval (red: excludes 0)",
              xlabel="%")
     return svg(figure)
+
+
+def figures_table(document: dict) -> str:
+    """Every KPI: the reference's mean, each scenario's, the paired difference with its 95 %
+    interval, and the difference in % (n/a with the reason against a baseline ≤ 0)."""
+    names, currency = document["names"], document.get("currency", DEFAULT_CURRENCY)
+    head = f"<th>KPI</th><th>{html.escape(names[0])}</th>" + "".join(
+        f"<th>{html.escape(name)}</th><th>difference [95 %]</th><th>%</th>" for name in names[1:])
+    by_kpi: dict[str, list[dict]] = defaultdict(list)
+    for row in document["rows"]:
+        if row["kpi"] != "roi_vs_first":   # an older compare.json's ROI row: see the ROI table now
+            by_kpi[row["kpi"]].append(row)
+    body = []
+    for kpi, group in by_kpi.items():
+        cells = [kpi, _number(group[0]["mean"], kpi, currency)]
+        for row in group[1:]:
+            difference = _number(row["diff_mean"], kpi, currency, signed=True)
+            if row["diff_ci_low"] is not None:
+                difference += (f" [{_number(row['diff_ci_low'], kpi, currency, signed=True)}, "
+                               f"{_number(row['diff_ci_high'], kpi, currency, signed=True)}]")
+            cells += [_number(row["mean"], kpi, currency), difference + (" *" if row["significant"] else ""),
+                      percent_text(row)]
+        body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    note = ("<p class=\"meta\">* the 95 % interval of the paired difference excludes 0. "
+            "% is the difference over the baseline's mean, only where that mean is positive.</p>")
+    return f"<table class=\"figures\"><tr>{head}</tr>{''.join(body)}</table>{note}"
+
+
+def roi_table(document: dict) -> str:
+    """ROI of each strategy a scenario changed against the reference (compare.json's roi)."""
+    currency = document.get("currency", DEFAULT_CURRENCY)
+
+    def money(entry: dict, prefix: str) -> str:
+        if entry[prefix + "mean"] is None:
+            return "–"
+        text = format_money(entry[prefix + "mean"], currency, signed=True)
+        if entry[prefix + "ci_low"] is not None:
+            text += (f" [{format_money(entry[prefix + 'ci_low'], currency, signed=True)}, "
+                     f"{format_money(entry[prefix + 'ci_high'], currency, signed=True)}]")
+        return text
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (
+            entry["scenario"], entry["strategy"] or "all changed together", money(entry, "cost_"),
+            money(entry, "gross_profit_"), roi_text(entry))) + "</tr>"
+        for entry in document.get("roi", []))
+    if not rows:
+        rows = "<tr><td>no strategy differs from the reference</td></tr>"
+    note = ("<p class=\"meta\">ROI = (incremental gross profit − strategy cost) / strategy cost, per paired "
+            "replication: the strategy's cost is its line in the ledger (scenario − baseline); the incremental "
+            "gross profit is the difference in contribution before that cost.</p>")
+    return ("<table class=\"roi\"><tr><th>scenario</th><th>strategy</th><th>strategy cost [95 %]</th>"
+            f"<th>incremental gross profit [95 %]</th><th>ROI [95 %]</th></tr>{rows}</table>{note}")
 
 
 def kpi_table(summary: dict) -> str:
@@ -174,12 +218,13 @@ def kpi_table(summary: dict) -> str:
     return f"<table><tr><th>KPI</th><th>mean</th><th>95 % CI</th></tr>{rows}</table>"
 
 
-def _number(x, kpi: str = "", currency: str = DEFAULT_CURRENCY) -> str:
+def _number(x, kpi: str = "", currency: str = DEFAULT_CURRENCY, *, signed: bool = False) -> str:
     if x is None:
         return "–"
     if registry().kpi_unit(kpi) == "money":
-        return format_money(x, currency)
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+        return format_money(x, currency, signed=signed)
+    sign = "+" if signed and x > 0 else ""
+    return sign + (f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}")
 
 
 def run_sections(folder: Path) -> tuple[str, str, str]:
@@ -202,19 +247,45 @@ def run_sections(folder: Path) -> tuple[str, str, str]:
 
 def compare_sections(folder: Path) -> tuple[str, str, str]:
     document = json.loads((folder / "compare.json").read_text())
-    names, rows = document["names"], document["rows"]
-    sections = [("KPI differences", difference_chart([r for r in rows if r["kpi"] != "roi_vs_first"], names))]
+    if "series" not in document:   # a compare.json from before the curves were kept in it
+        document["series"] = _series_from_runs(folder, document["names"])
+    return comparison_sections(document)
+
+
+def _series_from_runs(folder: Path, names: list[str]) -> list[dict]:
     runs = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "timeseries.csv").exists())
-    if runs:
-        tables = [read_csv(p / "timeseries.csv") for p in runs]
-        labels = [json.loads((p / "summary.json").read_text())["scenario"] for p in runs]
-        for column, title in (("cumulative_shoppers", "Shoppers acquired"), ("active_shoppers", "Active shoppers"),
-                              ("revenue", "Revenue per day (7-day average)")):
-            series = {f"{i}: {label}": (rolling(by_replication(t, column)) if column == "revenue" else by_replication(t, column))
-                      for i, (label, t) in enumerate(zip(labels, tables))}
-            sections.append((title, band_chart(title, series, "")))
-    meta = f"{document['replications']} paired replications, seed {document['seed']}"
+    series = []
+    for name, run in zip(names, runs):
+        table = read_csv(run / "timeseries.csv")
+        for column in SERIES:
+            values = by_replication(table, column)
+            series.append({"scenario": name, "column": column,
+                           **bands(rolling(values) if column == "revenue" else values)})
+    return series
+
+
+def comparison_sections(document: dict) -> tuple[str, str, str]:
+    """The report of a comparison, from compare.json's content (a folder's, or the history's)."""
+    names, rows = document["names"], document["rows"]
+    sections = [("Figures", figures_table(document))]
+    if "roi" in document:   # a comparison recorded before ROI per strategy has none
+        sections.append(("Return on investment", roi_table(document)))
+    sections.append(("KPI differences", difference_chart([r for r in rows if r["kpi"] != "roi_vs_first"], names)))
+    for column, title in SERIES.items():
+        lines = {f"{i}: {s['scenario']}": s
+                 for i, s in enumerate(s for s in document.get("series", []) if s["column"] == column)}
+        if lines:
+            sections.append((title, bands_chart(title, lines, "")))
+    meta = (f"{document['replications']} paired replications, seed {document['seed']}, "
+            f"money in {document.get('currency', DEFAULT_CURRENCY)}")
     return "growthsim compare: " + " vs ".join(names), meta, sections_html(sections)
+
+
+def write_comparison_report(document: dict, out: Path, *, force: bool = False) -> Path:
+    """A comparison's report from compare.json's content (as the history keeps it) into `out`."""
+    title, meta, body = comparison_sections(document)
+    _write_page(title, meta, body, out, force=force)
+    return out
 
 
 def write_report(folder: Path, out: Path | None = None, *, force: bool = False) -> Path:
@@ -229,9 +300,13 @@ def write_report(folder: Path, out: Path | None = None, *, force: bool = False) 
     else:
         raise ReportError(f"{folder}: no summary.json and timeseries.csv (run --out), compare.json (compare --out) "
                           "or calibration.json (calibrate --out) here")
-    from simulation.storage.outputs import write_named_file
-    page = PAGE.format(title=html.escape(title), meta=html.escape(meta), body=body)
-    # A file the user named is replaced only if growthsim wrote it (or --force); a device
-    # or FIFO is written into. The folder's own report.html is always ours to replace.
-    write_named_file(out or folder / "report.html", page, option="--out", ours=GENERATOR, force=force or out is None)
+    # The folder's own report.html is always ours to replace.
+    _write_page(title, meta, body, out or folder / "report.html", force=force or out is None)
     return out or folder / "report.html"
+
+
+def _write_page(title: str, meta: str, body: str, out: Path, *, force: bool) -> None:
+    """A file the user named is replaced only if growthsim wrote it (or --force); a device or
+    FIFO is written into."""
+    page = PAGE.format(title=html.escape(title), meta=html.escape(meta), body=body)
+    write_named_file(out, page, option="--out", ours=GENERATOR, force=force)
