@@ -1,12 +1,15 @@
 """Compare: two or more scenarios (files, or past runs from the history) run with the
-same seeds; the KPI table with each difference to the first, its paired 95 % interval
-and a mark where it excludes zero; overlaid charts; sweep results over the swept lever."""
+same seeds; the KPI table with each difference to the first, its paired 95 % interval,
+a mark where it excludes zero and the difference in % against a positive first; the ROI
+of each strategy changed; a past comparison from the history, and its HTML report;
+overlaid charts; sweep results over the swept lever."""
 
 from __future__ import annotations
 
 import json
 import math
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +29,10 @@ from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
-from simulation.experiments.compare import Comparison, compare
+from simulation.experiments.compare import Comparison, compare, percent_text, roi_text
 from simulation.experiments.replicate import Cancelled
 from simulation.experiments.records import record_comparison
+from simulation.experiments.report import write_comparison_report
 from simulation.storage.history import History, HistoryError
 from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.storage.outputs import read_csv
@@ -36,7 +40,7 @@ from simulation.kernel.currency import DEFAULT_CURRENCY, format_money
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
-from tui.kpis import SERIES_INFO, fmt, fmt_interval, kpi_info, label, series_tick_label
+from tui.kpis import SERIES_INFO, fmt, kpi_info, label, series_tick_label
 from tui.live_run import CompareSnapshot, LiveComparison
 from tui.scenario_files import find_scenarios
 from tui.widgets import ErrorDialog, LinePlot, failure_dialog, retention_colour
@@ -56,9 +60,11 @@ class CompareProgress(Message):
 
 
 class CompareFinished(Message):
-    def __init__(self, comparison: Comparison, labels: list[str]) -> None:
+    def __init__(self, comparison: Comparison, labels: list[str], document: dict | None = None,
+                 record_id: int | None = None) -> None:
         super().__init__()
         self.comparison, self.labels = comparison, labels
+        self.document, self.record_id = document, record_id   # compare.json's content; its history id
 
 
 class CompareStopped(Message):
@@ -89,6 +95,38 @@ def read_sweep_csv(path: Path) -> list[dict]:
     return rows
 
 
+def _difference_text(row: dict, currency: str) -> str:
+    """A row's paired difference and its 95 % interval, signed, as the table reads it."""
+    kind = kpi_info(row["kpi"])[1]
+
+    def show(v: float | None) -> str:
+        if v is None or not math.isfinite(v):
+            return "-"
+        if kind == "money":
+            return format_money(v, currency, compact=True, signed=True)
+        return f"{100 * v:+.1f} pt" if kind == "share" else ("+" if v > 0 else "") + fmt(v)
+    text = show(row["diff_mean"])
+    if row["diff_mean"] is not None and row["diff_ci_low"] is not None:
+        text += f" [{show(row['diff_ci_low'])}, {show(row['diff_ci_high'])}]"
+    return text
+
+
+def roi_table(document: dict) -> Table:
+    """ROI of each strategy a scenario changed against the reference, from its ledger cost line."""
+    currency = document.get("currency", DEFAULT_CURRENCY)
+    table = Table(title="ROI = (incremental gross profit - strategy cost) / strategy cost, per paired replication",
+                  title_justify="left", box=None)
+    for header in ("scenario", "strategy", "strategy cost", "incr. gross profit", "ROI [95 %]"):
+        table.add_column(header, justify="left" if header in ("scenario", "strategy") else "right")
+    money = lambda v: format_money(v, currency, compact=True, signed=True)   # noqa: E731
+    for entry in document.get("roi", []):
+        table.add_row(entry["scenario"], entry["strategy"] or "all changed together", money(entry["cost_mean"]),
+                      money(entry["gross_profit_mean"]), roi_text(entry))
+    if not document.get("roi"):
+        table.add_row("", "no strategy differs from the reference", "", "", "")
+    return table
+
+
 def _as_number(text) -> float | str:
     try:
         return float(text)
@@ -114,6 +152,8 @@ class CompareScreen(ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.labels: list[str] = []
+        self.document: dict | None = None      # the comparison shown, as compare.json has it
+        self.record_id: int | None = None      # ...and its id in the history (None: not recorded)
         self.focus_kpis: list[str] = []
         self.stop: threading.Event | None = None
         self._order: list[str] = []
@@ -135,8 +175,14 @@ class CompareScreen(ModeScreen):
                     yield Button("Clear", id="clear", compact=True, tooltip="Unpick everything")
             with TabPane("KPI table", id="tab-table"):
                 yield Static(f"Difference to the reference with its 95 % paired interval; {SIGNIFICANT} where the "
-                             "interval excludes 0 (a real difference, not noise).", classes="note")
+                             "interval excludes 0 (a real difference, not noise); % only against a positive "
+                             "reference.", classes="note")
+                with Horizontal(id="past-row"):
+                    yield Select([], prompt="a past comparison from the history", id="past", compact=True)
+                    yield Button("Report", id="report", compact=True,
+                                 tooltip="Write the HTML report of the comparison shown (figures, ROI, charts)")
                 yield DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="roi", classes="note")
             with TabPane("Charts", id="tab-charts"):
                 with Horizontal(id="series-row"):
                     yield Select([(title, name) for name, title in SERIES_INFO.items()], value="active_shoppers",
@@ -178,8 +224,13 @@ class CompareScreen(ModeScreen):
                                          f"{record.replications} reps[/]", value, value in picked))
         choices.add_options(options)
         self._order = [v for v in picked if v in {o.value for o in options}]
-        sweeps = [(f"#{r.id} {r.name} {r.created[:16]}", r.id) for r in self._history(50) if r.kind == "sweep"]
+        records = self._history(50)
+        sweeps = [(f"#{r.id} {r.name} {r.created[:16]}", r.id) for r in records if r.kind == "sweep"]
         self.query_one("#sweeps", Select).set_options(sweeps)
+        # Comparisons recorded with their figures (older records kept only rows: nothing to show).
+        past = [(f"#{r.id} {r.name} {r.created[:16]}", r.id) for r in records
+                if r.kind == "compare" and "names" in r.results]
+        self.query_one("#past", Select).set_options(past)
 
     def pick(self, paths: list[Path], focus: list[str] | None = None) -> None:
         """Pick these files, in this order (the first is the reference)."""
@@ -272,9 +323,10 @@ class CompareScreen(ModeScreen):
             self.post_message(CompareStopped())
             return
         # A history that cannot be written never loses the comparison: a warning, not an error.
-        record_comparison(sources, scenarios, comparison,
-                          warn=lambda message: self.app.call_from_thread(self.notify, message, severity="warning"))
-        self.post_message(CompareFinished(comparison, labels))
+        record_id = record_comparison(
+            sources, scenarios, comparison,
+            warn=lambda message: self.app.call_from_thread(self.notify, message, severity="warning"))
+        self.post_message(CompareFinished(comparison, labels, comparison.document(sources), record_id))
 
     def action_cancel(self) -> None:
         if self.running and self.stop is not None:
@@ -305,6 +357,7 @@ class CompareScreen(ModeScreen):
     def on_compare_finished(self, message: CompareFinished) -> None:
         self.running = False
         self.labels = message.labels
+        self.document, self.record_id = message.document, message.record_id
         self.comparison = message.comparison
 
     def watch_comparison(self, comparison: Comparison | None) -> None:
@@ -315,7 +368,8 @@ class CompareScreen(ModeScreen):
         self.query_one("#status", Static).update(
             f"[b]{escape(' vs '.join(comparison.names))}[/]: {n} paired replications, "
             f"seed {comparison.results[0].scenario.seed}")
-        self.fill_table()
+        if self.document is not None:
+            self.fill_table(self.document)
         self.draw_overlay()
         self.query_one(TabbedContent).active = "tab-table"
         self.query_one("#kpi-table", DataTable).focus()
@@ -328,48 +382,68 @@ class CompareScreen(ModeScreen):
 
     # --- showing ---------------------------------------------------------------------------
 
-    def fill_table(self) -> None:
-        comparison = self.comparison
+    def fill_table(self, document: dict) -> None:
+        """The KPI table and the ROI of each changed strategy, from compare.json's content."""
         table = self.query_one("#kpi-table", DataTable)
         table.clear(columns=True)
-        names = comparison.names
+        names, currency = document["names"], document.get("currency", DEFAULT_CURRENCY)
         table.add_column("KPI", key="kpi")
         table.add_column(names[0], key="ref")
         for index, name in enumerate(names[1:], start=1):
             table.add_column(name, key=f"value-{index}")
             table.add_column(f"{name} - {names[0]}", key=f"diff-{index}")
-        currency = comparison.results[0].scenario.currency
-        for kpi in registry().kpi_names:
-            if kpi == "roi":
-                continue
+            table.add_column("%", key=f"pct-{index}")
+        by_kpi: dict[str, list[dict]] = {}
+        for row in document["rows"]:
+            by_kpi.setdefault(row["kpi"], []).append(row)
+        for kpi, rows in by_kpi.items():
             mark = "▶ " if kpi in self.focus_kpis else ""
-            cells: list = [Text(mark + label(kpi), style="bold" if mark else "")]
-            cells.append(fmt(comparison.interval(0, kpi).mean, kpi, currency))
-            for index in range(1, len(names)):
-                cells.append(fmt(comparison.interval(index, kpi).mean, kpi, currency))
-                difference = comparison.difference(index, kpi)
-                i = difference.interval
-                kind = kpi_info(kpi)[1]
-
-                def show(v: float, kind=kind) -> str:
-                    if not math.isfinite(v):
-                        return "-"
-                    if kind == "money":
-                        return format_money(v, currency, compact=True, signed=True)
-                    return f"{100 * v:+.1f} pt" if kind == "share" else ("+" if v > 0 else "") + fmt(v)
-                text = show(i.mean) if math.isfinite(i.mean) else "-"
-                if i.replications >= 2 and math.isfinite(i.ci_low):
-                    text += f" [{show(i.ci_low)}, {show(i.ci_high)}]"
-                if difference.significant:
-                    cells.append(Text(f"{text} {SIGNIFICANT}", style="bold"))
-                else:
-                    cells.append(Text(text, style="dim"))
+            cells: list = [Text(mark + label(kpi), style="bold" if mark else ""), fmt(rows[0]["mean"], kpi, currency)]
+            for row in rows[1:]:
+                text = _difference_text(row, currency)
+                cells += [fmt(row["mean"], kpi, currency),
+                          Text(f"{text} {SIGNIFICANT}", style="bold") if row["significant"] else Text(text, style="dim"),
+                          Text(percent_text(row), style="dim" if row["diff_pct"] is None else "")]
             table.add_row(*cells, key=kpi)
-        roi = ["ROI vs reference", "-"]
-        for index in range(1, len(names)):
-            i = comparison.roi(index)
-            roi += [fmt(i.mean), fmt_interval(i.ci_low, i.ci_high) or "-"]
-        table.add_row(*roi, key="roi")
+        self.query_one("#roi", Static).update(roi_table(document))
+
+    def show_document(self, document: dict, record_id: int | None) -> None:
+        """A comparison from the history: its figures (its curves are in its report)."""
+        self.document, self.record_id = document, record_id
+        self.fill_table(document)
+        self.query_one("#status", Static).update(
+            f"[b]{escape(' vs '.join(document['names']))}[/] (history #{record_id}): {document['replications']} "
+            f"paired replications, seed {document['seed']}")
+
+    @on(Select.Changed, "#past")
+    def past_comparison(self, event: Select.Changed) -> None:
+        if event.value is Select.BLANK or event.value is None:
+            return
+        try:
+            record = History().get(int(event.value))
+        except HistoryError as error:
+            self.notify(str(error), severity="error")
+            return
+        if record is not None:
+            self.show_document(record.results, record.id)
+
+    def action_report(self) -> None:
+        if self.document is None:
+            self.notify("Compare first, or pick a past comparison.", severity="warning")
+            return
+        name = f"compare-{self.record_id}" if self.record_id is not None else \
+            f"compare-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+        self.write_report(self.document, self.gs.out_dir / f"{name}-report.html")
+
+    @work(thread=True, exit_on_error=False, group="report")
+    def write_report(self, document: dict, out: Path) -> None:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_comparison_report(document, out)
+        except Exception as error:   # a full disk, a file growthsim did not write: said, never a crash
+            self.app.call_from_thread(self.app.push_screen, ErrorDialog("No report written", str(error)))
+            return
+        self.app.call_from_thread(self.notify, f"Wrote {out}")
 
     @on(Select.Changed, "#series")
     def draw_overlay(self) -> None:

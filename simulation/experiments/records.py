@@ -50,5 +50,6 @@ def record_comparison(sources: list[str], scenarios: list[Scenario], comparison:
     return recorded(lambda: History().record(
         "compare", " vs ".join(comparison.names),
         [{"path": source, "yaml": resolved_yaml(s)} for source, s in zip(sources, scenarios)],
-        comparison.document(sources), seed=reference.scenario.seed, replications=len(reference.runs),
+        {k: v for k, v in comparison.document(sources).items() if k != "scenarios"},   # the paths: in `scenarios`
+        seed=reference.scenario.seed, replications=len(reference.runs),
         out_dir=out_dir), warn)

@@ -31,7 +31,7 @@ async def test_compare_with_the_parent_from_the_library(make_app, library):
         assert screen.comparison.names == ["base", "more_agents"]
         expected = compare([load_scenario(library / "base.yaml"), load_scenario(library / "more_agents.yaml")], jobs=1)
         table = screen.query_one("#kpi-table", DataTable)
-        assert [str(c.label) for c in table.ordered_columns] == ["KPI", "base", "more_agents", "more_agents - base"]
+        assert [str(c.label) for c in table.ordered_columns] == ["KPI", "base", "more_agents", "more_agents - base", "%"]
         wait_row = table.get_row("service_wait_mean_min")
         assert expected.difference(1, "service_wait_mean_min").significant
         assert str(wait_row[3]).endswith("*")           # far shorter waits: marked
