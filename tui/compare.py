@@ -175,8 +175,8 @@ class CompareScreen(ModeScreen):
                     yield Button("Clear", id="clear", compact=True, tooltip="Unpick everything")
             with TabPane("KPI table", id="tab-table"):
                 yield Static(f"Difference to the reference with its 95 % paired interval; {SIGNIFICANT} where the "
-                             "interval excludes 0 (a real difference, not noise); % only against a positive "
-                             "reference.", classes="note")
+                             "interval excludes 0 (a real difference, not noise); % of the reference, n/a where it "
+                             "is 0 or less (≤ 0).", classes="note")
                 with Horizontal(id="past-row"):
                     yield Select([], prompt="a past comparison from the history", id="past", compact=True)
                     yield Button("Report", id="report", compact=True,
@@ -403,7 +403,7 @@ class CompareScreen(ModeScreen):
                 text = _difference_text(row, currency)
                 cells += [fmt(row["mean"], kpi, currency),
                           Text(f"{text} {SIGNIFICANT}", style="bold") if row["significant"] else Text(text, style="dim"),
-                          Text(percent_text(row), style="dim" if row["diff_pct"] is None else "")]
+                          Text(percent_text(row, narrow=True), style="dim" if row["diff_pct"] is None else "")]
             table.add_row(*cells, key=kpi)
         self.query_one("#roi", Static).update(roi_table(document))
 

@@ -105,10 +105,14 @@ def relative_difference(difference: float, reference: float) -> tuple[float | No
     return 100.0 * difference / reference, None
 
 
-def percent_text(row: dict) -> str:
-    """A row's relative difference as a person reads it: `+3.2 %`, or `n/a (baseline ≤ 0)`."""
+def percent_text(row: dict, *, narrow: bool = False) -> str:
+    """A row's relative difference as a person reads it: `+3.2 %`, or `n/a (baseline ≤ 0)`
+    (`narrow`, for the app's table whose note says which baseline: `n/a (≤ 0)`)."""
     if row.get("diff_pct") is None:   # .get: a compare.json from before percentages has none
-        return f"n/a ({row['diff_pct_reason']})" if row.get("diff_pct_reason") else "-"
+        reason = row.get("diff_pct_reason")
+        if reason and narrow:
+            reason = reason.removeprefix("baseline ").strip()
+        return f"n/a ({reason})" if reason else "-"
     return f"{row['diff_pct']:+.1f} %"
 
 

@@ -150,3 +150,31 @@ async def test_the_app_and_the_command_compare_alike(make_app, library, capsys):
     assert by_app.kind == by_command.kind == "compare" and by_app.id != by_command.id
     assert by_app.results == by_command.results
     assert [s["yaml"] for s in by_app.scenarios] == [s["yaml"] for s in by_command.scenarios]
+
+
+async def test_a_past_comparison_from_the_history_is_shown_and_reported(make_app, library, tmp_path):
+    """A comparison the app (or the command) recorded: its figures come back from the history,
+    and the Report button writes its HTML report, with the figures table, into the app's out folder."""
+    from growthsim.cli import main
+    assert main(["compare", str(library / "base.yaml"), str(library / "more_agents.yaml"), "--replications", "2",
+                 "--jobs", "1"]) == 0
+    record = History().list(1)[0]
+    app = make_app(out_dir=tmp_path / "out")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one(TabbedContent).active = "tab-table"
+        screen.query_one("#past").value = record.id
+        await pilot.pause()
+        table = screen.query_one("#kpi-table", DataTable)
+        wait_row = next(r for r in record.results["rows"] if r["kpi"] == "service_wait_mean_min" and r["diff_mean"])
+        assert str(table.get_row("service_wait_mean_min")[3]).startswith(f"{wait_row['diff_mean']:.3f} [")   # shorter
+        roi = Console(width=120, record=True, file=io.StringIO())
+        roi.print(screen.query_one("#roi", Static).content)
+        text = roi.export_text()
+        assert "service_quality" in text and "ROI" in text and " %" in text   # its ROI, from the ledger
+        await pilot.click("#report")
+        await wait(app, pilot)
+    page = (tmp_path / "out" / f"compare-{record.id}-report.html").read_text()
+    assert '<table class="figures">' in page and '<table class="roi">' in page
