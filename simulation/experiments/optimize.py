@@ -1,0 +1,346 @@
+"""Optimisation: the best levers of a scenario under constraints, with honest noise
+(docs/optimize.md). One run path for the command line and a screen alike:
+`Optimization(request).run()` yields events as trials finish.
+
+The search. Optuna asks for a batch of `jobs` trials (TPE for one objective, NSGA-II
+for several; constraints through its constraints_func), each trial's replications
+0..R-1 run on the sweep's executors (local processes or Dask) with the scenario's seed,
+so every trial sees the same random numbers and trials differ by their levers, not by
+luck (common random numbers). A trial whose levers repeat an evaluated one is told the
+same KPIs without running again: with the same seeds it would give the same numbers.
+The study lives in DIR/study.db (SQLite), so `--resume` continues it; trials.csv is
+rewritten (atomically) after each batch.
+
+The confirmation. The search's best trial is the luckiest as much as the best (its
+mean is biased upward by the selection), so the best few feasible trials and the
+scenario as given are run again, `confirm` replications each, on fresh seeds
+(replications numbered from CONFIRM_FIRST_REPLICATION: streams independent of the
+search's), paired with one another. The winner is the best on those confirmed means
+among those meeting every constraint on its confirmed mean; its 95 % interval and its
+paired difference against the scenario as given come from these runs alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from simulation.experiments.day_reports import Cancelled
+from simulation.experiments.optimize_spec import CONFIRM_FIRST_REPLICATION, OptimizeRequest, SpecError
+from simulation.experiments.replicate import Interval
+from simulation.experiments.resources import check_run, work_problems
+from simulation.experiments.sweep import DaskExecutor, Executor, InlineExecutor, ProcessExecutor, _kpis_of
+from simulation.kernel.limits import LimitError
+from simulation.kernel.registry import registry
+from simulation.kernel.scenario import Scenario
+from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
+from simulation.storage.outputs import jsonable, write_atomically
+
+MANIFEST, TRIALS, STUDY, BEST = "optimize.json", "trials.csv", "study.db", "best.yaml"
+STUDY_NAME = "growthsim"
+
+
+class OptimizeError(Exception):
+    """An optimisation that cannot start or conclude (its folder, a constant objective...)."""
+
+
+# --- events: what a caller watches -----------------------------------------------------
+
+@dataclass(frozen=True)
+class SearchStarted:
+    trials_done: int            # kept from an earlier run (--resume)
+    trials: int
+    runs_per_trial: int
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    phase: str                  # "search" or "confirm"
+
+
+@dataclass(frozen=True)
+class TrialFinished:
+    number: int
+    state: str                  # "complete" or "failed"
+    levers: dict
+    kpis: dict[str, float]      # means over the search's replications
+    feasible: bool | None       # every constraint met on the search's means
+    reused: bool = False        # the same levers as an earlier trial: not run again
+    error: str | None = None
+    finished: int = 0           # trials finished so far, of
+    trials: int = 0
+
+
+@dataclass(frozen=True)
+class ConfirmationStarted:
+    finalists: list[dict]       # levers of each trial re-evaluated
+    runs: int
+
+
+@dataclass(frozen=True)
+class ConfirmationDone:
+    result: dict                # optimize.json's contents
+
+
+Event = SearchStarted | RunFinished | TrialFinished | ConfirmationStarted | ConfirmationDone
+
+
+# --- the optimisation ------------------------------------------------------------------
+
+@dataclass
+class _Pending:
+    trial: object               # optuna.trial.Trial
+    levers: dict
+    kpis: list = field(default_factory=list)    # per replication, as they arrive
+    means: dict | None = None   # given at once for levers already evaluated
+    error: str | None = None
+
+
+class Optimization:
+    def __init__(self, request: OptimizeRequest) -> None:
+        self.request, self.out = request, Path(request.out)
+        base = load_scenario(request.scenario, request.overrides)
+        self.seed = base.seed if request.seed is None else request.seed
+        self.base = base.model_copy(update={"seed": self.seed})
+        self.replications = request.replications or base.replications
+        if self.replications >= CONFIRM_FIRST_REPLICATION:
+            raise SpecError(f"--replications must be below {CONFIRM_FIRST_REPLICATION:,}")
+        self._check_levers()
+        self.jobs = self._check_limits()
+        self.id = self._fingerprint()
+
+    # --- checks before anything runs ----------------------------------------------------
+
+    def _check_levers(self) -> None:
+        """Each lever's ends (or choices) must load as `--set` would; a range must sit on a number."""
+        numbers = self.base.model_dump(mode="python")
+        self.corner_scenarios: list[Scenario] = []
+        for lever in self.request.levers:
+            where = f"--lever {lever.text()!r}"
+            current = _at(numbers, lever.key)
+            if lever.kind != "choice" and current is not _MISSING and (
+                    isinstance(current, bool) or not isinstance(current, (int, float))):
+                raise SpecError(f"{where}: {lever.key} is not a number (it is {current!r}); give choices KEY=a,b,c")
+            if lever.kind in ("float", "log") and isinstance(current, int) and not isinstance(current, bool):
+                raise SpecError(f"{where}: {lever.key} takes whole numbers; add :int (KEY=LOW:HIGH:int)")
+            for value in lever.corners():
+                try:
+                    self.corner_scenarios.append(self._scenario({lever.key: value}))
+                except ScenarioError as error:
+                    raise SpecError(f"{where}: {lever.key}={value}: " + "; ".join(map(str, error.problems))) from None
+
+    def _check_limits(self) -> int:
+        """Every lever's ends within the limits (resources.py); returns the processes to use."""
+        wanted = max(1, self.request.jobs or os.cpu_count() or 1)
+        local = self.request.executor != "dask" or self.request.scheduler is None
+        fitting = wanted
+        for scenario in [self.base, *self.corner_scenarios]:
+            if local:
+                fitting = min(fitting, check_run(scenario, 0, fitting))
+            elif work := work_problems(scenario):
+                raise LimitError("\n".join(work))
+        return fitting
+
+    def _fingerprint(self) -> str:
+        """What a study in DIR must share to be resumed: scenario, seed, replications, levers,
+        objectives and constraints (trials and confirmation may change)."""
+        r = self.request
+        text = json.dumps([resolved_yaml(self.base), self.replications, [lever.text() for lever in r.levers],
+                           [o.text() for o in r.objectives], [c.text() for c in r.constraints]])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def _scenario(self, levers: dict) -> Scenario:
+        by_key = {lever.key: lever for lever in self.request.levers}
+        overrides = [by_key[key].override(value) for key, value in levers.items()]
+        scenario = load_scenario(self.request.scenario, [*self.request.overrides, *overrides])
+        return scenario.model_copy(update={"seed": self.seed})
+
+    def settings(self) -> dict:
+        r = self.request
+        return {"optimization": self.id, "scenario": str(r.scenario), "name": self.base.name, "set": r.overrides,
+                "levers": [lever.text() for lever in r.levers], "objectives": [o.text() for o in r.objectives],
+                "constraints": [c.text() for c in r.constraints], "trials": r.trials, "replications": self.replications,
+                "confirm": r.confirm, "finalists": r.finalists, "pick": r.picked.kpi, "seed": self.seed,
+                "sampler": "TPE" if len(r.objectives) == 1 else "NSGA-II", "currency": self.base.currency}
+
+    # --- the folder -------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """DIR is ours to fill: new, empty, this optimisation's (with --resume), or --force."""
+        out, manifest = self.out, self.out / MANIFEST
+        if out.exists() and not out.is_dir():
+            raise OptimizeError(f"--out {out}: exists and is not a folder; give a folder for the optimisation")
+        if out.is_dir() and not manifest.exists() and any(out.iterdir()) and not self.request.force:
+            shown = ", ".join(sorted(p.name for p in out.iterdir())[:5])
+            raise OptimizeError(f"--out {out}: holds files that are not an optimisation ({shown}); choose another "
+                                "--out, or --force to add the optimisation beside them")
+        if manifest.exists():
+            found = read_manifest(out)
+            if found.get("settings", {}).get("optimization") != self.id:
+                raise OptimizeError(f"{out} holds another optimisation ({found.get('settings', {}).get('name')!r}); "
+                                    "choose another --out (the scenario, seed, replications, levers, objectives and "
+                                    "constraints must be the same to --resume)")
+            if not self.request.resume:
+                raise OptimizeError(f"{out} holds this optimisation already: add --resume to continue it, or choose "
+                                    "another --out")
+        elif self.request.resume and (out / STUDY).exists():
+            raise OptimizeError(f"{out}: {STUDY} without {MANIFEST}; remove the folder to start again")
+        self._write_manifest({"status": "searching", "settings": self.settings()})
+
+    def _write_manifest(self, document: dict) -> None:
+        write_atomically(self.out / MANIFEST, lambda h: h.write(json.dumps(jsonable(document), indent=2) + "\n"))
+
+    # --- running ----------------------------------------------------------------------
+
+    def run(self, stop: threading.Event | None = None, executor: Executor | None = None) -> Iterator[Event]:
+        """Search, then confirm; yields events as they happen. Setting `stop` abandons the
+        run between tasks (Cancelled); the study keeps every finished trial for --resume."""
+        self.prepare()
+        from simulation.experiments.optimize_study import open_study
+        self.study = open_study(self)
+        executor = executor or self._executor()
+        try:
+            yield from self._search(executor, stop)
+            yield from self._confirm(executor, stop)
+        finally:
+            executor.close()
+
+    def _executor(self) -> Executor:
+        if self.request.executor == "dask":
+            return DaskExecutor(self.request.scheduler, self.request.jobs)
+        return InlineExecutor() if self.jobs == 1 else ProcessExecutor(self.jobs)
+
+    def _search(self, executor: Executor, stop: threading.Event | None) -> Iterator[Event]:
+        from simulation.experiments.optimize_study import counted, evaluated, finish_trial
+        study, total = self.study, self.request.trials
+        done = counted(study)
+        yield SearchStarted(done, total, self.replications)
+        seen = evaluated(study)   # levers -> KPI means, of complete trials
+        while done < total:
+            batch = [self._ask() for _ in range(min(self.jobs, total - done))]
+            futures = {}
+            for pending in batch:
+                key = levers_key(pending.levers)
+                if key in seen:
+                    pending.means = seen[key]
+                    continue
+                try:
+                    scenario = self._scenario(pending.levers)
+                    if problems := work_problems(scenario):   # refused like a sweep's point, not run
+                        raise LimitError("\n".join(problems))
+                except (ScenarioError, LimitError) as error:
+                    pending.error = str(error)
+                    continue
+                pending.kpis = [None] * self.replications
+                for replication in range(self.replications):
+                    futures[executor.submit(_kpis_of, scenario, replication)] = (pending, replication)
+            for pending in batch:   # reused or refused: told at once
+                if pending.error or pending.means is not None:
+                    done += 1
+                    yield finish_trial(self, pending, done, reused=not pending.error)
+            left = {id(p): self.replications for p in batch if p.kpis}
+            for future in executor.as_completed(list(futures)):
+                pending, replication = futures[future]
+                if stop is not None and stop.is_set():
+                    raise Cancelled()
+                try:
+                    pending.kpis[replication] = future.result()
+                except Exception as error:   # the trial fails; the study goes on
+                    pending.error = pending.error or f"{type(error).__name__}: {error}"
+                yield RunFinished("search")
+                left[id(pending)] -= 1
+                if left[id(pending)] == 0:
+                    done += 1
+                    event = finish_trial(self, pending, done)
+                    if event.state == "complete":
+                        seen[levers_key(pending.levers)] = event.kpis
+                    yield event
+
+    def _ask(self) -> _Pending:
+        from simulation.experiments.optimize_study import distributions
+        trial = self.study.ask(distributions(self.request.levers))
+        return _Pending(trial, dict(trial.params))
+
+    def _confirm(self, executor: Executor, stop: threading.Event | None) -> Iterator[Event]:
+        from simulation.experiments.optimize_confirm import conclude, finalists
+        chosen = finalists(self)
+        count = self.request.confirm
+        plans = [{}, *[trial.params for trial in chosen]]   # the scenario as given first
+        yield ConfirmationStarted([dict(p) for p in plans[1:]], len(plans) * count)
+        scenarios = [self._scenario(levers) for levers in plans]
+        futures = {}
+        for index, scenario in enumerate(scenarios):
+            for k in range(count):
+                futures[executor.submit(_kpis_of, scenario, CONFIRM_FIRST_REPLICATION + k)] = (index, k)
+        results = [[None] * count for _ in plans]
+        for future in executor.as_completed(list(futures)):
+            if stop is not None and stop.is_set():
+                raise Cancelled()
+            index, k = futures[future]
+            results[index][k] = future.result()
+            yield RunFinished("confirm")
+        document = conclude(self, chosen, results)
+        best = document.get("best")
+        if best is not None:
+            self._write_best(best["levers"])
+        self._write_manifest(document)
+        yield ConfirmationDone(document)
+
+    def _write_best(self, levers: dict) -> None:
+        scenario = self._scenario(levers)
+        lines = ["# Written by growthsim optimize: the scenario with the best levers found",
+                 f"# ({', '.join(f'{k}={v}' for k, v in levers.items())}); see optimize.json for its interval.",
+                 f"# From {self.request.scenario}" + (f" with --set {' '.join(self.request.overrides)}"
+                                                       if self.request.overrides else "") + "."]
+        text = "\n".join(lines) + "\n" + resolved_yaml(scenario)
+        write_atomically(self.out / BEST, lambda h: h.write(text))
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _at(data, key: str):
+    for part in key.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return _MISSING
+        data = data[part]
+    return data
+
+
+def levers_key(levers: dict) -> str:
+    return json.dumps(levers, sort_keys=True)
+
+
+def read_manifest(folder: Path) -> dict:
+    path = Path(folder) / MANIFEST
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise OptimizeError(f"{path}: damaged ({error}); remove the folder to start again") from None
+    if not isinstance(found, dict):
+        raise OptimizeError(f"{path}: damaged (not a JSON object)")
+    return found
+
+
+def mean_kpis(replications: list[dict]) -> dict[str, float]:
+    """Each KPI's mean over replications (NaN where it is undefined in every one)."""
+    means = {}
+    for name in registry().kpi_names:
+        values = np.array([r.get(name, math.nan) for r in replications], dtype=float)
+        values = values[np.isfinite(values)]
+        means[name] = float(values.mean()) if values.size else math.nan
+    return means
+
+
+def interval_fields(interval: Interval) -> dict:
+    return {"mean": interval.mean, "ci_low": interval.ci_low, "ci_high": interval.ci_high}
