@@ -14,8 +14,9 @@ from rich.table import Table
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, non_negative_int, positive_int
 from growthsim.bundled import scenario_file
 from growthsim.console import format_kpi, print_table, progress_bar
-from simulation.experiments.optimize import (ConfirmationDone, ConfirmationStarted, Optimization, OptimizeError,
-                                             RunFinished, SearchStarted, TrialFinished)
+from simulation.experiments.optimize import Optimization
+from simulation.experiments.optimize_events import (ConfirmationDone, ConfirmationStarted, OptimizeError, RunFinished,
+                                                    SearchStarted, TrialFinished)
 from simulation.experiments.optimize_spec import (Constraint, Lever, Objective, OptimizeRequest, SpecError,
                                                   request_problem)
 from simulation.experiments.sweep import SweepError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from growthsim.arguments import EXIT_OK, BadInput
 from simulation.storage.history import History
-from simulation.experiments.optimize import OptimizeError
+from simulation.experiments.optimize_events import OptimizeError
 from simulation.experiments.optimize_report import is_optimization, write_optimize_report
 from simulation.experiments.report import ReportError, write_report
 

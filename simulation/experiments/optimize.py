@@ -3,13 +3,13 @@
 `Optimization(request).run()` yields events as trials finish.
 
 The search. Optuna asks for a batch of `jobs` trials (TPE for one objective, NSGA-II
-for several; constraints through its constraints_func), each trial's replications
+for several; constraints through Trial.set_constraint), each trial's replications
 0..R-1 run on the sweep's executors (local processes or Dask) with the scenario's seed,
 so every trial sees the same random numbers and trials differ by their levers, not by
 luck (common random numbers). A trial whose levers repeat an evaluated one is told the
 same KPIs without running again: with the same seeds it would give the same numbers.
 The study lives in DIR/study.db (SQLite), so `--resume` continues it; trials.csv is
-rewritten (atomically) after each batch.
+rewritten (atomically) as each trial finishes.
 
 The confirmation. The search's best trial is the luckiest as much as the best (its
 mean is biased upward by the selection), so the best few feasible trials and the
@@ -24,87 +24,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
-
 from simulation.experiments.day_reports import Cancelled
+from simulation.experiments.optimize_confirm import conclude, finalists
+from simulation.experiments.optimize_events import (BEST, MANIFEST, STUDY, ConfirmationDone, ConfirmationStarted,
+                                                    Event, OptimizeError, Pending, RunFinished, SearchStarted,
+                                                    levers_key, read_manifest)
 from simulation.experiments.optimize_spec import CONFIRM_FIRST_REPLICATION, OptimizeRequest, SpecError
-from simulation.experiments.replicate import Interval
+from simulation.experiments.optimize_study import counted, distributions, evaluated, finish_trial, open_study
 from simulation.experiments.resources import check_run, work_problems
 from simulation.experiments.sweep import DaskExecutor, Executor, InlineExecutor, ProcessExecutor, _kpis_of
 from simulation.kernel.limits import LimitError
-from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
 from simulation.storage.outputs import jsonable, write_atomically
 
-MANIFEST, TRIALS, STUDY, BEST = "optimize.json", "trials.csv", "study.db", "best.yaml"
-STUDY_NAME = "growthsim"
-
-
-class OptimizeError(Exception):
-    """An optimisation that cannot start or conclude (its folder, a constant objective...)."""
-
-
-# --- events: what a caller watches -----------------------------------------------------
-
-@dataclass(frozen=True)
-class SearchStarted:
-    trials_done: int            # kept from an earlier run (--resume)
-    trials: int
-    runs_per_trial: int
-
-
-@dataclass(frozen=True)
-class RunFinished:
-    phase: str                  # "search" or "confirm"
-
-
-@dataclass(frozen=True)
-class TrialFinished:
-    number: int
-    state: str                  # "complete" or "failed"
-    levers: dict
-    kpis: dict[str, float]      # means over the search's replications
-    feasible: bool | None       # every constraint met on the search's means
-    reused: bool = False        # the same levers as an earlier trial: not run again
-    error: str | None = None
-    finished: int = 0           # trials finished so far, of
-    trials: int = 0
-
-
-@dataclass(frozen=True)
-class ConfirmationStarted:
-    finalists: list[dict]       # levers of each trial re-evaluated
-    runs: int
-
-
-@dataclass(frozen=True)
-class ConfirmationDone:
-    result: dict                # optimize.json's contents
-
-
-Event = SearchStarted | RunFinished | TrialFinished | ConfirmationStarted | ConfirmationDone
-
-
-# --- the optimisation ------------------------------------------------------------------
-
-@dataclass
-class _Pending:
-    trial: object               # optuna.trial.Trial
-    levers: dict
-    kpis: list = field(default_factory=list)    # per replication, as they arrive
-    means: dict | None = None   # given at once for levers already evaluated
-    error: str | None = None
-
 
 class Optimization:
+    """One optimisation, from a request: checked when made (levers, limits), run by `run()`."""
+
     def __init__(self, request: OptimizeRequest) -> None:
         self.request, self.out = request, Path(request.out)
         base = load_scenario(request.scenario, request.overrides)
@@ -204,7 +146,6 @@ class Optimization:
         """Search, then confirm; yields events as they happen. Setting `stop` abandons the
         run between tasks (Cancelled); the study keeps every finished trial for --resume."""
         self.prepare()
-        from simulation.experiments.optimize_study import open_study
         self.study = open_study(self)
         executor = executor or self._executor()
         try:
@@ -219,7 +160,6 @@ class Optimization:
         return InlineExecutor() if self.jobs == 1 else ProcessExecutor(self.jobs)
 
     def _search(self, executor: Executor, stop: threading.Event | None) -> Iterator[Event]:
-        from simulation.experiments.optimize_study import counted, evaluated, finish_trial
         study, total = self.study, self.request.trials
         done = counted(study)
         yield SearchStarted(done, total, self.replications)
@@ -264,13 +204,11 @@ class Optimization:
                         seen[levers_key(pending.levers)] = event.kpis
                     yield event
 
-    def _ask(self) -> _Pending:
-        from simulation.experiments.optimize_study import distributions
+    def _ask(self) -> Pending:
         trial = self.study.ask(distributions(self.request.levers))
-        return _Pending(trial, dict(trial.params))
+        return Pending(trial, dict(trial.params))
 
     def _confirm(self, executor: Executor, stop: threading.Event | None) -> Iterator[Event]:
-        from simulation.experiments.optimize_confirm import conclude, finalists
         chosen = finalists(self)
         count = self.request.confirm
         plans = [{}, *[trial.params for trial in chosen]]   # the scenario as given first
@@ -315,32 +253,3 @@ def _at(data, key: str):
             return _MISSING
         data = data[part]
     return data
-
-
-def levers_key(levers: dict) -> str:
-    return json.dumps(levers, sort_keys=True)
-
-
-def read_manifest(folder: Path) -> dict:
-    path = Path(folder) / MANIFEST
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise OptimizeError(f"{path}: damaged ({error}); remove the folder to start again") from None
-    if not isinstance(found, dict):
-        raise OptimizeError(f"{path}: damaged (not a JSON object)")
-    return found
-
-
-def mean_kpis(replications: list[dict]) -> dict[str, float]:
-    """Each KPI's mean over replications (NaN where it is undefined in every one)."""
-    means = {}
-    for name in registry().kpi_names:
-        values = np.array([r.get(name, math.nan) for r in replications], dtype=float)
-        values = values[np.isfinite(values)]
-        means[name] = float(values.mean()) if values.size else math.nan
-    return means
-
-
-def interval_fields(interval: Interval) -> dict:
-    return {"mean": interval.mean, "ci_low": interval.ci_low, "ci_high": interval.ci_high}

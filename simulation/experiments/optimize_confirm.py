@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from optuna.trial import FrozenTrial, TrialState
 
+from simulation.experiments.optimize_events import OptimizeError, levers_key
 from simulation.experiments.optimize_spec import CONFIRM_FIRST_REPLICATION, Constraint, Objective
 from simulation.experiments.optimize_study import INTERRUPTED, kpis_of
 from simulation.experiments.replicate import Interval
@@ -37,7 +38,6 @@ def finalists(optimization: "Optimization") -> list[FrozenTrial]:
     """The best few trials of the search, different levers each: the best feasible ones on
     the first objective, or on --pick among the Pareto front of several. If no trial met
     the constraints, the nearest to meeting them."""
-    from simulation.experiments.optimize import OptimizeError, levers_key
     request, study = optimization.request, optimization.study
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:

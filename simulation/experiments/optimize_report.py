@@ -15,7 +15,7 @@ matplotlib.use("Agg")   # no display: reports are made on CI runners too
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from simulation.experiments.optimize import MANIFEST, STUDY, OptimizeError, read_manifest  # noqa: E402
+from simulation.experiments.optimize_events import MANIFEST, STUDY, STUDY_NAME, OptimizeError, read_manifest  # noqa: E402
 from simulation.experiments.report_page import GENERATOR, PAGE, number, sections_html, svg  # noqa: E402
 
 # PED-ANOVA compares the levers' spread in the best trials with all trials': with fewer
@@ -76,7 +76,7 @@ def _load_study(folder: Path):
     if not path.exists():
         raise OptimizeError(f"{folder}: {STUDY} is missing; the optimisation's trials are in it")
     try:
-        return optuna.load_study(study_name="growthsim", storage=f"sqlite:///{path.resolve()}")
+        return optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}")
     except Exception as error:   # a damaged or foreign database
         raise OptimizeError(f"{path}: not an optimisation's study ({type(error).__name__}: {error})") from None
 

@@ -10,12 +10,13 @@ import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
+from simulation.experiments.optimize_events import STUDY, STUDY_NAME, TRIALS, Pending, TrialFinished, levers_key, mean_kpis
 from simulation.experiments.optimize_spec import Lever
 from simulation.kernel.registry import registry
 from simulation.storage.outputs import jsonable, write_rows
 
 if TYPE_CHECKING:
-    from simulation.experiments.optimize import Optimization, TrialFinished, _Pending
+    from simulation.experiments.optimize import Optimization
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)   # our own progress, not a log line per trial
 
@@ -42,7 +43,7 @@ def startup_trials(trials: int) -> int:
 
 def open_study(optimization: "Optimization") -> optuna.Study:
     request = optimization.request
-    storage = f"sqlite:///{(optimization.out / 'study.db').resolve()}"
+    storage = f"sqlite:///{(optimization.out / STUDY).resolve()}"
     existing = _trial_count(storage)
     # Seeded, and moved on by the trials already there: a resumed study does not replay
     # the random draws that made its first trials.
@@ -52,7 +53,7 @@ def open_study(optimization: "Optimization") -> optuna.Study:
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup_trials(request.trials))
     else:
         sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, min(50, request.trials // 4)))
-    study = optuna.create_study(storage=storage, sampler=sampler, study_name="growthsim", load_if_exists=True,
+    study = optuna.create_study(storage=storage, sampler=sampler, study_name=STUDY_NAME, load_if_exists=True,
                                 directions=["maximize" if o.direction == "max" else "minimize"
                                             for o in request.objectives])
     _retry_interrupted(study)
@@ -61,7 +62,7 @@ def open_study(optimization: "Optimization") -> optuna.Study:
 
 def _trial_count(storage: str) -> int:
     try:
-        return len(optuna.load_study(study_name="growthsim", storage=storage).trials)
+        return len(optuna.load_study(study_name=STUDY_NAME, storage=storage).trials)
     except KeyError:   # no study yet
         return 0
 
@@ -82,7 +83,6 @@ def counted(study: optuna.Study) -> int:
 
 def evaluated(study: optuna.Study) -> dict[str, dict]:
     """Levers of complete trials -> their KPI means (JSON null read back as NaN)."""
-    from simulation.experiments.optimize import levers_key
     return {levers_key(t.params): kpis_of(t) for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
 
 
@@ -90,9 +90,8 @@ def kpis_of(trial) -> dict[str, float]:
     return {k: math.nan if v is None else float(v) for k, v in trial.user_attrs.get("kpis", {}).items()}
 
 
-def finish_trial(optimization: "Optimization", pending: "_Pending", finished: int, reused: bool = False
-                 ) -> "TrialFinished":
-    from simulation.experiments.optimize import TrialFinished, mean_kpis
+def finish_trial(optimization: "Optimization", pending: Pending, finished: int, reused: bool = False
+                 ) -> TrialFinished:
     request, study, trial = optimization.request, optimization.study, pending.trial
     means = pending.means if pending.means is not None else ({} if pending.error else mean_kpis(pending.kpis))
     error = pending.error
@@ -138,4 +137,4 @@ def trial_rows(study: optuna.Study, levers: list[Lever], first: list[str]) -> li
 def write_trials(optimization: "Optimization") -> None:
     request = optimization.request
     first = list(dict.fromkeys([*(o.kpi for o in request.objectives), *(c.kpi for c in request.constraints)]))
-    write_rows(optimization.out / "trials.csv", trial_rows(optimization.study, request.levers, first))
+    write_rows(optimization.out / TRIALS, trial_rows(optimization.study, request.levers, first))
