@@ -16,7 +16,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from simulation.experiments.optimize_events import OptimizeError, levers_key
 from simulation.experiments.optimize_spec import CONFIRM_FIRST_REPLICATION, Constraint, Objective
-from simulation.experiments.optimize_study import INTERRUPTED, kpis_of
+from simulation.experiments.optimize_study import INTERRUPTED, kpis_of, result_of, violations_of
 from simulation.experiments.replicate import Interval
 from simulation.kernel.registry import registry
 
@@ -27,7 +27,7 @@ HOLDS, WITHIN_NOISE, VIOLATED, UNDEFINED = "holds", "holds only within noise", "
 
 
 def _violations(trial: FrozenTrial) -> list[float]:
-    return trial.user_attrs.get("constraints", [])
+    return violations_of(trial)
 
 
 def _feasible(trial: FrozenTrial) -> bool:
@@ -118,7 +118,7 @@ def conclude(optimization: "Optimization", chosen: list[FrozenTrial], results: l
     best = ranked[0] if ranked else None
     trials = study.get_trials(deepcopy=False)
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
-    ran = [t for t in trials if t.user_attrs.get("kpis") is not None and not t.user_attrs.get("reused")]
+    ran = [t for t in trials if result_of(t).get("kpis") is not None and not result_of(t).get("reused")]
     document = {
         "status": "done",
         "settings": optimization.settings(),

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from simulation.experiments.optimize_events import MANIFEST, STUDY, STUDY_NAME, OptimizeError, read_manifest  # noqa: E402
+from simulation.experiments.optimize_study import violations_of  # noqa: E402
 from simulation.experiments.report_page import GENERATOR, PAGE, number, sections_html, svg  # noqa: E402
 
 # PED-ANOVA compares the levers' spread in the best trials with all trials': with fewer
@@ -59,7 +60,7 @@ def optimize_sections(folder: Path) -> tuple[str, str, list[tuple[str, str]]]:
                                       "no plan is confirmed yet.</p>"))
     kpi, direction = objectives[pick]
     values = np.array([t.values[pick] for t in trials])
-    feasible = np.array([all(v <= 0 for v in t.user_attrs.get("constraints", [])) for t in trials])
+    feasible = np.array([all(v <= 0 for v in violations_of(t)) for t in trials])
     sections.append(("Optimisation history", history_chart([t.number for t in trials], values, feasible, kpi,
                                                            direction, document.get("best"))))
     sections.append(("Parameter importance", importance(study, pick, len(trials), settings)))

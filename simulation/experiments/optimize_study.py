@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 optuna.logging.set_verbosity(optuna.logging.WARNING)   # our own progress, not a log line per trial
 
 INTERRUPTED = "interrupted"   # user attribute of a trial that was running when the process died
+RESULT = "result"             # user attribute: {kpis, constraints, reused, error}, one write per trial
 
 
 def distributions(levers: list[Lever]) -> dict:
@@ -86,8 +87,18 @@ def evaluated(study: optuna.Study) -> dict[str, dict]:
     return {levers_key(t.params): kpis_of(t) for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
 
 
+def result_of(trial) -> dict:
+    return trial.user_attrs.get(RESULT, {})
+
+
 def kpis_of(trial) -> dict[str, float]:
-    return {k: math.nan if v is None else float(v) for k, v in trial.user_attrs.get("kpis", {}).items()}
+    """A trial's KPI means over the search's replications (JSON null read back as NaN)."""
+    return {k: math.nan if v is None else float(v) for k, v in (result_of(trial).get("kpis") or {}).items()}
+
+
+def violations_of(trial) -> list[float]:
+    """Each constraint's violation (at most 0: met) on the search's means."""
+    return result_of(trial).get("constraints", [])
 
 
 def finish_trial(optimization: "Optimization", pending: Pending, finished: int, reused: bool = False
@@ -99,17 +110,14 @@ def finish_trial(optimization: "Optimization", pending: Pending, finished: int, 
     if not error and undefined:
         error = f"{', '.join(undefined)} undefined (NaN) in every replication"
     violations = [c.violation(means.get(c.kpi, math.nan)) for c in request.constraints]
-    trial.set_user_attr("constraints", violations)
     for index, violation in enumerate(violations):
         trial.set_constraint(f"constraint{index}", violation)
-    if reused:
-        trial.set_user_attr("reused", True)
+    trial.set_user_attr(RESULT, {"kpis": None if error else jsonable(means), "constraints": violations,
+                                 "reused": reused, "error": error[-500:] if error else None})
     if error:
-        trial.set_user_attr("error", error[-500:])
         study.tell(trial, state=TrialState.FAIL)
         feasible = None
     else:
-        trial.set_user_attr("kpis", jsonable(means))
         study.tell(trial, [means[o.kpi] for o in request.objectives])
         feasible = all(v <= 0 for v in violations)
     write_trials(optimization)
@@ -123,13 +131,13 @@ def trial_rows(study: optuna.Study, levers: list[Lever], first: list[str]) -> li
     rows = []
     for t in study.get_trials(deepcopy=False):
         kpis = kpis_of(t)
-        violations = t.user_attrs.get("constraints")
+        result = result_of(t)
         state = INTERRUPTED if t.user_attrs.get(INTERRUPTED) else t.state.name.lower()
         row = {"trial": t.number, "state": state,
-               "feasible": (all(v <= 0 for v in violations) if violations is not None and kpis else None),
-               "reused": bool(t.user_attrs.get("reused", False)),
+               "feasible": all(v <= 0 for v in violations_of(t)) if kpis else None,
+               "reused": bool(result.get("reused", False)),
                **{lever.key: t.params.get(lever.key) for lever in levers},
-               **{name: kpis.get(name) for name in names}, "error": t.user_attrs.get("error")}
+               **{name: kpis.get(name) for name in names}, "error": result.get("error")}
         rows.append(jsonable(row))
     return rows
 
