@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import math
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -143,8 +144,11 @@ def importance(study, pick: int, complete: int, settings: dict) -> str:
         # PED-ANOVA (Optuna's default evaluator, no scikit-learn) ranks levers by what gives
         # low target values: a maximised objective is negated.
         sign = -1.0 if settings.get("objectives", [""])[pick].endswith(":max") else 1.0
-        found = optuna.importance.get_param_importances(
-            study, evaluator=optuna.importance.PedAnovaImportanceEvaluator(), target=lambda t: sign * t.values[pick])
+        with warnings.catch_warnings():   # its reminder of that convention, which the sign follows
+            warnings.simplefilter("ignore", UserWarning)
+            found = optuna.importance.get_param_importances(
+                study, evaluator=optuna.importance.PedAnovaImportanceEvaluator(),
+                target=lambda t: sign * t.values[pick])
     except (RuntimeError, ValueError) as error:
         return f"<p>Not drawn: Optuna could not estimate importance ({html.escape(str(error))}).</p>"
     names = list(found)[::-1]
