@@ -185,7 +185,7 @@ def tiny(tmp_path, *options: str) -> list[str]:
     (["--lever", "strategies.service_quality.nothing=1:4", "--objective", "contribution:max"],
      "strategies.service_quality.nothing"),
     (["--lever", "strategies.service_quality.chatbot_deflection=0:2", "--objective", "contribution:max"],
-     "--lever 'strategies.service_quality.chatbot_deflection=0:2': strategies.service_quality.chatbot_deflection=2"),
+     "--lever 'strategies.service_quality.chatbot_deflection=0:2': strategies.service_quality.chatbot_deflection=2.0"),
     (["--lever", f"{AGENTS}=4", "--objective", "contribution:max"], "not a single value"),
     (["--lever", f"{AGENTS}=1:3:int", "--objective", "profit:max"], "unknown KPI 'profit'"),
     (["--lever", f"{AGENTS}=1:3:int", "--objective", "contribution:up"], "expected KPI:max or KPI:min"),
@@ -241,3 +241,22 @@ def test_the_text_forms_parse():
     assert limit.violation(2e5) < 0 < limit.violation(5e4) and limit.violation(math.nan) > 0
     with pytest.raises(SpecError, match="choices must be two or more different values"):
         Lever.parse("a=x,x")
+
+
+def test_a_constraint_met_only_by_its_mean_is_said_to_hold_only_within_noise():
+    from simulation.experiments.optimize_confirm import verdict
+    from simulation.experiments.replicate import Interval
+    cap = Constraint.parse("service_wait_p90_min<=5")
+    floor = Constraint.parse("nps>=40")
+    assert verdict(cap, Interval(4.0, 3.5, 4.5, 10)) == "holds"
+    assert verdict(cap, Interval(4.8, 4.2, 5.4, 10)) == "holds only within noise"
+    assert verdict(cap, Interval(5.2, 4.6, 5.8, 10)) == "violated"
+    assert verdict(floor, Interval(41.0, 39.0, 43.0, 10)) == "holds only within noise"
+    assert verdict(floor, Interval(math.nan, math.nan, math.nan, 0)) == "undefined"
+
+
+def test_run_keys_are_not_levers_and_whole_numbers_take_a_log_scale(tmp_path, capsys):
+    assert main(tiny(tmp_path, "--lever", "seed=1:5:int", "--objective", "contribution:max")) == 2
+    assert "seed is the runs' seed" in " ".join(capsys.readouterr().err.split())
+    lever = Lever.parse("market.size=1000:2000000:int:log")
+    assert lever.kind == "int_log" and lever.override(1234.0) == "market.size=1234"

@@ -71,8 +71,10 @@ class Optimization:
             if lever.kind != "choice" and current is not _MISSING and (
                     isinstance(current, bool) or not isinstance(current, (int, float))):
                 raise SpecError(f"{where}: {lever.key} is not a number (it is {current!r}); give choices KEY=a,b,c")
-            if lever.kind in ("float", "log") and isinstance(current, int) and not isinstance(current, bool):
-                raise SpecError(f"{where}: {lever.key} takes whole numbers; add :int (KEY=LOW:HIGH:int)")
+            if lever.key in NOT_LEVERS:
+                raise SpecError(f"{where}: {lever.key} {NOT_LEVERS[lever.key]}")
+            if not lever.whole and lever.kind != "choice" and isinstance(current, int) and not isinstance(current, bool):
+                raise SpecError(f"{where}: {lever.key} takes whole numbers; add :int (KEY=LOW:HIGH:int, or :int:log)")
             for value in lever.corners():
                 try:
                     self.corner_scenarios.append(self._scenario({lever.key: value}))
@@ -245,6 +247,12 @@ class Optimization:
 # --- helpers ---------------------------------------------------------------------------
 
 _MISSING = object()
+# Keys of the run rather than of the plan: a lever on them would undo common random numbers
+# or the search's own settings.
+NOT_LEVERS = {"seed": "is the runs' seed, the same for every trial (set it with --seed)",
+              "replications": "is set by --replications and --confirm",
+              "horizon_days": "changes what every KPI measures; set it with --set",
+              "schema_version": "is the file's format", "name": "is not a number", "description": "is not a number"}
 
 
 def _at(data, key: str):

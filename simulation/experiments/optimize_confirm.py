@@ -42,11 +42,12 @@ def finalists(optimization: "Optimization") -> list[FrozenTrial]:
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:
         raise OptimizeError(f"no trial of the search finished; see the error column of {optimization.out}/trials.csv")
+    distinct = {levers_key(t.params) for t in complete}   # repeated levers tell nothing of constancy
     for index, objective in enumerate(request.objectives):
         values = {t.values[index] for t in complete}
-        if len(complete) >= 2 and len(values) == 1:
+        if len(distinct) >= 2 and len(values) == 1:
             raise OptimizeError(f"--objective {objective.text()}: {objective.kpi} is {values.pop():g} in all "
-                                f"{len(complete)} trials; the levers do not move it (check the lever keys, or the "
+                                f"{len(complete)} trials ({len(distinct)} different plans); the levers do not move it (check the lever keys, or the "
                                 f"strategy they belong to is enabled), so there is nothing to optimise")
     pool = [t for t in complete if _feasible(t)] or sorted(
         complete, key=lambda t: sum(max(0.0, v) for v in _violations(t)))[:max(1, request.finalists)]

@@ -28,12 +28,12 @@ class SpecError(Exception):
 
 
 class Lever(BaseModel):
-    """A scenario key the optimiser may set: a range (float, whole numbers, or on a log
-    scale) or a list of choices."""
+    """A scenario key the optimiser may set: a range (numbers or whole numbers, either on a
+    log scale too) or a list of choices."""
 
     model_config = ConfigDict(frozen=True)
     key: str = Field(min_length=1)
-    kind: Literal["float", "int", "log", "choice"] = "float"
+    kind: Literal["float", "int", "log", "int_log", "choice"] = "float"
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
@@ -48,9 +48,9 @@ class Lever(BaseModel):
             raise ValueError("a range needs finite numbers LOW:HIGH")
         if self.low >= self.high:
             raise ValueError(f"LOW ({self.low:g}) must be below HIGH ({self.high:g})")
-        if self.kind == "int" and not (self.low.is_integer() and self.high.is_integer()):
+        if self.whole and not (self.low.is_integer() and self.high.is_integer()):
             raise ValueError(f"an :int range takes whole numbers, got {self.low:g}:{self.high:g}")
-        if self.kind == "log" and self.low <= 0:
+        if self.kind in ("log", "int_log") and self.low <= 0:
             raise ValueError(f"a :log range must lie above 0, got LOW {self.low:g}")
         return self
 
@@ -64,22 +64,29 @@ class Lever(BaseModel):
         try:
             if ":" in value:
                 parts = [part.strip() for part in value.split(":")]
-                if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("int", "log")):
-                    raise SpecError(f"{where}: expected LOW:HIGH, LOW:HIGH:int or LOW:HIGH:log")
+                scale = set(parts[2:])
+                if len(parts) not in (2, 3, 4) or not scale <= {"int", "log"} or len(scale) != len(parts) - 2:
+                    raise SpecError(f"{where}: expected LOW:HIGH, LOW:HIGH:int, LOW:HIGH:log or LOW:HIGH:int:log")
                 try:
                     low, high = float(parts[0]), float(parts[1])
                 except ValueError:
                     raise SpecError(f"{where}: LOW and HIGH must be numbers, got {parts[0]!r} and {parts[1]!r}") from None
-                return cls(key=key, kind=parts[2] if len(parts) == 3 else "float", low=low, high=high)
+                kind = {frozenset(): "float", frozenset({"int"}): "int", frozenset({"log"}): "log",
+                        frozenset({"int", "log"}): "int_log"}[frozenset(scale)]
+                return cls(key=key, kind=kind, low=low, high=high)
             if "," in value:
                 return cls(key=key, kind="choice", choices=tuple(choice.strip() for choice in value.split(",")))
         except ValidationError as error:
             raise SpecError(f"{where}: {_reason(error)}") from None
         raise SpecError(f"{where}: give a range LOW:HIGH or choices a,b,c, not a single value (that is --set)")
 
+    @property
+    def whole(self) -> bool:
+        return self.kind in ("int", "int_log")
+
     def override(self, value) -> str:
         """The `--set` text that puts `value` at this lever's key."""
-        if self.kind == "int":
+        if self.whole:
             return f"{self.key}={int(value)}"
         if self.kind in ("float", "log"):
             return f"{self.key}={float(value)!r}"
@@ -89,13 +96,13 @@ class Lever(BaseModel):
         """The values that must load for the lever to be valid: its ends, or every choice."""
         if self.kind == "choice":
             return list(self.choices)
-        return [int(self.low), int(self.high)] if self.kind == "int" else [self.low, self.high]
+        return [int(self.low), int(self.high)] if self.whole else [self.low, self.high]
 
     def text(self) -> str:
         if self.kind == "choice":
             return f"{self.key}={','.join(self.choices)}"
-        ends = f"{int(self.low)}:{int(self.high)}" if self.kind == "int" else f"{self.low:g}:{self.high:g}"
-        return f"{self.key}={ends}" + (f":{self.kind}" if self.kind != "float" else "")
+        ends = ":".join(str(int(x)) if x.is_integer() else repr(x) for x in (self.low, self.high))
+        return f"{self.key}={ends}" + {"float": "", "int": ":int", "log": ":log", "int_log": ":int:log"}[self.kind]
 
 
 class Objective(BaseModel):

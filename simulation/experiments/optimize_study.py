@@ -29,8 +29,8 @@ def distributions(levers: list[Lever]) -> dict:
     for lever in levers:
         if lever.kind == "choice":
             found[lever.key] = CategoricalDistribution(list(lever.choices))
-        elif lever.kind == "int":
-            found[lever.key] = IntDistribution(int(lever.low), int(lever.high))
+        elif lever.whole:
+            found[lever.key] = IntDistribution(int(lever.low), int(lever.high), log=lever.kind == "int_log")
         else:
             found[lever.key] = FloatDistribution(lever.low, lever.high, log=lever.kind == "log")
     return found
@@ -55,7 +55,7 @@ def open_study(optimization: "Optimization") -> optuna.Study:
     existing = _trial_count(storage)
     # Seeded, and moved on by the trials already there: a resumed study does not replay
     # the random draws that made its first trials.
-    seed = optimization.seed + existing
+    seed = (optimization.seed + existing) % 2**32   # numpy's legacy generator, inside Optuna, takes 32 bits
     # Constraints reach the sampler through Trial.set_constraint (finish_trial).
     if len(request.objectives) == 1:
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup_trials(request.trials),
