@@ -221,6 +221,10 @@ def test_a_folder_of_other_files_is_refused_unless_forced(tmp_path, capsys):
     options = ("--lever", f"{AGENTS}=1:3:int", "--objective", "contribution:max")
     assert main(tiny(tmp_path, *options)) == 2
     assert "holds files that are not an optimisation (notes.txt)" in " ".join(capsys.readouterr().err.split())
+    (tmp_path / "opt" / "best.yaml").write_text("mine too")
+    assert main(tiny(tmp_path, *options, "--force")) == 2   # --force adds beside, never replaces
+    assert "already holds best.yaml" in " ".join(capsys.readouterr().err.split())
+    (tmp_path / "opt" / "best.yaml").unlink()
     assert main(tiny(tmp_path, *options, "--force")) == 0
     assert (tmp_path / "opt" / "notes.txt").read_text() == "mine"
     assert main(tiny(tmp_path, *options)) == 2   # the same again needs --resume

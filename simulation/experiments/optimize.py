@@ -31,7 +31,7 @@ from typing import Iterator
 
 from simulation.experiments.day_reports import Cancelled
 from simulation.experiments.optimize_confirm import conclude, finalists
-from simulation.experiments.optimize_events import (BEST, MANIFEST, STUDY, ConfirmationDone, ConfirmationStarted,
+from simulation.experiments.optimize_events import (BEST, MANIFEST, STUDY, TRIALS, ConfirmationDone, ConfirmationStarted,
                                                     Event, OptimizeError, Pending, RunFinished, SearchStarted,
                                                     levers_key, read_manifest)
 from simulation.experiments.optimize_spec import CONFIRM_FIRST_REPLICATION, OptimizeRequest, SpecError
@@ -126,6 +126,11 @@ class Optimization:
             shown = ", ".join(sorted(p.name for p in out.iterdir())[:5])
             raise OptimizeError(f"--out {out}: holds files that are not an optimisation ({shown}); choose another "
                                 "--out, or --force to add the optimisation beside them")
+        if out.is_dir() and not manifest.exists():   # --force adds beside the files there, replaces none
+            taken = [name for name in (TRIALS, STUDY, BEST, "report.html") if (out / name).exists()]
+            if taken:
+                raise OptimizeError(f"--out {out}: already holds {', '.join(taken)}, which growthsim did not write "
+                                    "for this optimisation; choose another --out")
         if manifest.exists():
             found = read_manifest(out)
             if found.get("settings", {}).get("optimization") != self.id:
