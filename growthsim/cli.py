@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from growthsim import calibrate_command, check_command, compare_command, history_command, report_command, strategies_command, sweep_command
+from growthsim import calibrate_command, check_command, compare_command, history_command, optimize_command, report_command, strategies_command, sweep_command
 from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK,  # noqa: F401
                                  BadInput, crash_report, non_negative_int, positive_int)
 from growthsim.bundled import scenario_file
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_command.add_parser(commands)
     history_command.add_parser(commands)
     sweep_command.add_parser(commands)
+    optimize_command.add_parser(commands)
     report_command.add_parser(commands)
     strategies_command.add_parser(commands)
     calibrate_command.add_parser(commands)
@@ -242,7 +243,8 @@ def command_schema(args: argparse.Namespace) -> int:
 COMMANDS = {"run": command_run, "validate": command_validate, "schema": command_schema,
             "check": check_command.command_check,
             "compare": compare_command.command_compare, "history": history_command.command_history,
-            "sweep": sweep_command.command_sweep, "report": report_command.command_report,
+            "sweep": sweep_command.command_sweep, "optimize": optimize_command.command_optimize,
+            "report": report_command.command_report,
             "strategies": strategies_command.command_strategies, "calibrate": calibrate_command.command_calibrate}
 
 

@@ -1,4 +1,4 @@
-"""`growthsim report RUN_OR_DIR`: a self-contained HTML report of a run, a comparison or a calibration."""
+"""`growthsim report RUN_OR_DIR`: a self-contained HTML report of a run, a comparison, a calibration or an optimisation."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from pathlib import Path
 
 from growthsim.arguments import EXIT_OK, BadInput
 from simulation.storage.history import History
+from simulation.experiments.optimize_events import OptimizeError
+from simulation.experiments.optimize_report import is_optimization, write_optimize_report
 from simulation.experiments.report import ReportError, write_comparison_report, write_report
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("report", help="write report.html for a run, compare or calibrate folder, or a history id")
-    parser.add_argument("target", metavar="RUN_OR_DIR", help="a folder written by run/compare/calibrate --out, or a history id "
-                        "(a comparison's, from the command or the app, needs no folder)")
+    parser = commands.add_parser("report", help="write report.html for a run, compare, calibrate or optimize folder, "
+                                 "or a history id")
+    parser.add_argument("target", metavar="RUN_OR_DIR", help="a folder written by run/compare/calibrate/optimize --out, "
+                        "or a history id (a comparison's, from the command or the app, needs no folder)")
     parser.add_argument("--out", type=Path, help="the HTML file (default: report.html in the folder; for a comparison "
                         "recorded without --out, compare-ID-report.html here)")
     parser.add_argument("--force", action="store_true", help="replace an --out file that growthsim did not write")
@@ -31,8 +34,11 @@ def command_report(args: argparse.Namespace) -> int:
             raise BadInput(f"report: history record {record.id} was run without --out; nothing to report from")
         folder = Path(record.out_dir)
     try:
-        written = write_report(folder, args.out, force=args.force)
-    except ReportError as error:
+        if is_optimization(folder):   # optimize --out: its own module draws it
+            written = write_optimize_report(folder, args.out, force=args.force)
+        else:
+            written = write_report(folder, args.out, force=args.force)
+    except (ReportError, OptimizeError) as error:
         raise BadInput(str(error)) from None
     print(f"wrote {written}")
     return EXIT_OK
