@@ -43,6 +43,11 @@ Mechanism, in a strategist's words:
   visits bring orders, counted as `reactivated`. Each message costs
   `cost_per_message` (retention marketing).
 
+Attribution (the `retention_share_social` KPI): a shopper's visits come evenly through the
+channels it uses, so an order by a shopper using the social mini-program and one other
+channel came through social with chance 1/2. The social mini-program is the plugin's social
+channel for `acquisition_share_social`.
+
 Where the default numbers come from:
 - Paid channels: budgets default to 0 (nothing bought until a scenario says so).
   `cac` (app 12, web 10, social 8, marketplace 6, store 15) and

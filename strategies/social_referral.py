@@ -28,6 +28,10 @@ Mechanism, in a strategist's words:
   too. Bass's imitation `q` is multiplied by `max(0, 1 - detractor_warning x detractor
   share of customers)`.
 
+What the word-of-mouth KPIs read (docs/metrics.md): a sharer is marked `has_shared`; a
+referred shopper, and a shopper a share reaches before its first order (from the next day),
+`heard_from_friend`. Neither changes anyone's behaviour.
+
 The social graph spans the whole market (`market.size` people), so who is already a
 shopper matters: a friend who already shops is a wasted share. `well_mixed` has no
 structure (a share reaches a random person); `small_world` is Watts & Strogatz's ring
