@@ -43,6 +43,11 @@ Mechanism, in a strategist's words:
   visits bring orders, counted as `reactivated`. Each message costs
   `cost_per_message` (retention marketing).
 
+Attribution (the `retention_share_social` KPI): a shopper's visits come evenly through the
+channels it uses, so an order by a shopper using the social mini-program and one other
+channel came through social with chance 1/2. The social mini-program is the plugin's social
+channel for `acquisition_share_social`.
+
 Where the default numbers come from:
 - Paid channels: budgets default to 0 (nothing bought until a scenario says so).
   `cac` (app 12, web 10, social 8, marketplace 6, store 15) and
@@ -114,6 +119,7 @@ from simulation.kernel.api import Config, OrderBatch, Strategy, StrategyConfig, 
 # also the acquisition channels this plugin declares (PLUGIN below).
 SHOPPING_CHANNELS = ("app", "web", "social", "marketplace", "store")
 STORE_BIT = np.uint8(1 << SHOPPING_CHANNELS.index("store"))
+SOCIAL_BIT = np.uint8(1 << SHOPPING_CHANNELS.index("social"))
 POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 LOWEST_BIT = np.array([(i & -i).bit_length() - 1 if i else 0 for i in range(256)], dtype=np.int8)
 
@@ -385,6 +391,12 @@ class CrossChannelStrategy(Strategy):
         self._refresh(new, day)
 
     # --- the shopper step ---------------------------------------------------------
+    def social_visit_chance(self, who: np.ndarray, at: np.ndarray):
+        # Attribution: a shopper's visits come evenly through the channels it uses, so one who
+        # uses the social mini-program and k - 1 others comes through social 1 time in k.
+        used = self.channels_used[who]
+        return np.where(used & SOCIAL_BIT, 1.0 / np.maximum(POPCOUNT[used], 1), 0.0)
+
     def visit_factor(self, who: np.ndarray):
         return self.visit_multiplier[who] if self.acts_on_visits else 1.0
 
@@ -439,5 +451,6 @@ PLUGIN = StrategyPlugin(
         "omnichannel_shoppers": "Shoppers who have used two or more channels.",
     },
     channels=("app", "web", "social", "marketplace", "store"),
+    social_channels=("social",),
     levers=("channels", "omnichannel.integration", "bopis.share", "crm.messages_per_week"),
 )

@@ -28,6 +28,10 @@ Mechanism, in a strategist's words:
   too. Bass's imitation `q` is multiplied by `max(0, 1 - detractor_warning x detractor
   share of customers)`.
 
+What the word-of-mouth KPIs read (docs/metrics.md): a sharer is marked `has_shared`; a
+referred shopper, and a shopper a share reaches before its first order (from the next day),
+`heard_from_friend`. Neither changes anyone's behaviour.
+
 The social graph spans the whole market (`market.size` people), so who is already a
 shopper matters: a friend who already shops is a wasted share. `well_mixed` has no
 structure (a share reaches a random person); `small_world` is Watts & Strogatz's ring
@@ -236,6 +240,7 @@ class SocialReferralStrategy(Strategy):
             self.free_order = rng.permutation(market)   # the order in which other joiners take free nodes
             self.free_next = 0
         self.reserved = 0   # well mixed: prospects promised to a referral tomorrow
+        self.reached_shoppers: list[np.ndarray] = []   # today's shares that reached someone already a shopper
 
     # Shopper columns are re-read each time: they grow by reallocation as shoppers join.
     @property
@@ -293,6 +298,7 @@ class SocialReferralStrategy(Strategy):
         referred = new[s.channel[new] == self.referral_channel][: self.joining_referrers.size]
         count = referred.size
         self.referred_by[referred] = self.joining_referrers[:count]
+        s.heard_from_friend[referred] = True   # a friend's recommendation brought them
         if not self.on_graph:
             self.joining_referrers = self.joining_referrers[count:]
             return
@@ -334,6 +340,13 @@ class SocialReferralStrategy(Strategy):
         self._share(orders.shopper[sharing])
 
     def end_day(self, day: int) -> None:
+        # A share that reached a shopper who has not ordered yet is a friend's recommendation
+        # before its first order; counted from tomorrow, so it surely came before that order.
+        if self.reached_shoppers:
+            s = self.platform.shoppers
+            reached = np.concatenate(self.reached_shoppers)
+            s.heard_from_friend[reached[s.orders[reached] == 0]] = True
+            self.reached_shoppers = []
         # Referred friends the market had no room for today do not come.
         if self.on_graph and self.joining_nodes.size:
             self.shopper_at[self.joining_nodes] = FREE
@@ -344,11 +357,17 @@ class SocialReferralStrategy(Strategy):
     def _share(self, sharers: np.ndarray) -> None:
         if not sharers.size:
             return
+        self.platform.shoppers.has_shared[sharers] = True
         rng, conversion = self.rng, self.conversion()
         if not self.on_graph:
             # A random person of the market: a prospect not yet promised to a referral?
-            prospects = self.market - self.platform.shoppers.n - self.reserved
-            reached = rng.random(sharers.size) * self.market < prospects
+            n = self.platform.shoppers.n
+            prospects = self.market - n - self.reserved
+            person = rng.random(sharers.size) * self.market
+            reached = person < prospects
+            # The others are shoppers (the first n) or promised prospects, equally likely.
+            shopper = (person[~reached] - prospects).astype(np.int64)
+            self.reached_shoppers.append(shopper[shopper < n])
             converts = sharers[reached & (rng.random(sharers.size) < conversion)]
             converts = converts[: max(0, prospects)]
             self.reserved += converts.size
@@ -361,6 +380,7 @@ class SocialReferralStrategy(Strategy):
         has_friends = degree > 0
         sharers, nodes, degree = sharers[has_friends], nodes[has_friends], degree[has_friends]
         friend = self.neighbours[self.indptr[nodes] + (rng.random(nodes.size) * degree).astype(np.int64)].astype(np.int64)
+        self.reached_shoppers.append(self.shopper_at[friend][self.shopper_at[friend] >= 0])
         converts = (self.shopper_at[friend] == FREE) & (rng.random(friend.size) < conversion)
         friend, referrer = friend[converts], sharers[converts]
         friend, first = np.unique(friend, return_index=True)   # two friends invite the same person: one joins
@@ -393,5 +413,6 @@ PLUGIN = StrategyPlugin(
     order=20,
     channels=("referral",),
     viral_channels=("referral",),
+    social_channels=("referral",),   # a shared link in a social app (WeChat, Weibo)
     levers=("share_probability", "referrer_reward", "referee_reward", "graph", "group_buy_discount"),
 )

@@ -39,6 +39,10 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "k_factor": ("Viral k-factor", "ratio", "Shoppers won by word of mouth or referral per shopper."),
     "return_rate": ("Return rate", "share", "Returned orders over delivered orders."),
     "roi": ("ROI vs baseline", "ratio", "Incremental contribution over incremental cost, against the scenario's baseline."),
+    "wom_influenced_share": ("Word-of-mouth first buys", "share", "First purchases by shoppers a friend had recommended us to."),
+    "acquisition_share_social": ("Social acquisition", "share", "Share of shoppers acquired through a social channel."),
+    "retention_share_social": ("Social repeat orders", "share", "Share of returning shoppers' orders whose visit came via social."),
+    "repeat_ratio_sharers": ("Sharers' repeat ratio", "ratio", "Repeat orders per customer, sharers over non-sharers (an association)."),
 }
 
 # The headline KPIs, shown first.

@@ -71,6 +71,7 @@ class Replication:
         installed = registry()
         self.channels = installed.channels
         self.viral_channels = installed.viral_channels
+        self.social_channels = installed.social_channels
         self.strategies: list[Strategy] = [
             plugin.strategy(getattr(sc.strategies, plugin.name), self, rng[f"strategy:{plugin.name}"])
             for plugin in installed.plugins if getattr(sc.strategies, plugin.name).enabled
@@ -249,7 +250,8 @@ class Replication:
         waits = np.concatenate(self.desk.waits_all) if self.desk.waits_all else np.empty(0)
         growth = growth_accounting(s, sc.horizon_days)
         kpis = run_kpis(s, self.daily, self.step.revenue_by_age, waits, growth, sc.horizon_days,
-                        sc.economics.gross_margin, self.viral_channels) | registry().plugin_kpis(self.daily)
+                        sc.economics.gross_margin, self.viral_channels,
+                        self.social_channels) | registry().plugin_kpis(self.daily)
         result = RunResult(self.replication, self.daily, kpis, cohort_table(s, sc.horizon_days), growth,
                            self.policies.log)
         if self.record_transactions:

@@ -17,7 +17,8 @@ from simulation.kernel.population import PERIOD_DAYS, Shoppers
 KERNEL_DAILY_COLUMNS = (
     "new_shoppers", "cumulative_shoppers",
     "alive_shoppers", "active_shoppers", "churned", "reactivated",
-    "visits", "browse", "cart", "checkout", "orders", "orders_by_initial_shoppers", "gmv", "discounts", "refunds",
+    "visits", "browse", "cart", "checkout", "orders", "orders_by_initial_shoppers",
+    "repeat_orders", "repeat_orders_social", "gmv", "discounts", "refunds",
     "shipping_fees", "membership_fees", "revenue", "cogs",
     "acquisition_cost", "marketing_cost", "operations_cost", "contribution",
     "free_shipping_orders", "shipping_fees_waived",
@@ -35,6 +36,7 @@ KPI_NAMES = (
     "retention_d30", "retention_d90", "repeat_purchase_rate", "churn_rate_monthly",
     "clv_365", "nps", "service_wait_mean_min", "service_wait_p90_min", "on_time_rate", "quick_ratio",
     "marketing_cost", "operations_cost", "contribution", "contribution_margin", "cac", "ltv_cac", "k_factor", "return_rate", "roi",
+    "wom_influenced_share", "acquisition_share_social", "retention_share_social", "repeat_ratio_sharers",
 )
 
 # How each kernel KPI is read (docs/metrics.md): money is in the scenario's currency.
@@ -46,6 +48,8 @@ KPI_UNITS = {
     "service_wait_p90_min": "minutes", "on_time_rate": "share", "quick_ratio": "ratio", "marketing_cost": "money",
     "operations_cost": "money", "contribution": "money", "contribution_margin": "ratio", "cac": "money",
     "ltv_cac": "ratio", "k_factor": "ratio", "return_rate": "share", "roi": "ratio",
+    "wom_influenced_share": "share", "acquisition_share_social": "share", "retention_share_social": "share",
+    "repeat_ratio_sharers": "ratio",
 }
 
 NAN = float("nan")
@@ -73,6 +77,28 @@ def clv(shoppers: Shoppers, revenue_by_age: np.ndarray, horizon: int, gross_marg
     if observed_at_age[-1] == 0:
         return NAN
     return float(gross_margin * np.sum(revenue_by_age[:days] / observed_at_age))
+
+
+def wom_influenced_share(shoppers: Shoppers) -> float:
+    """Of the shoppers whose first order fell in the run, the share who had heard from someone
+    they know before it (Nielsen's 84 %, docs/evidence.md)."""
+    n = shoppers.n
+    first_in_run = shoppers.first_order_day[:n] >= 0
+    return ratio(np.count_nonzero(first_in_run & shoppers.heard_from_friend[:n]), np.count_nonzero(first_in_run))
+
+
+def repeat_ratio_sharers(shoppers: Shoppers) -> float:
+    """Repeat orders per customer among customers who shared over those who did not (AmEx's
+    4x, an association: docs/evidence.md). A repeat order is any order in the run but a
+    shopper's first; a customer ordered in the run."""
+    n = shoppers.n
+    orders = shoppers.orders[:n]
+    customer = orders >= 1
+    repeats = orders - (shoppers.first_order_day[:n] >= 0)   # a first order before the run is not in `orders`
+    shared = shoppers.has_shared[:n]
+    sharers, others = customer & shared, customer & ~shared
+    return ratio(ratio(repeats[sharers].sum(), np.count_nonzero(sharers)),
+                 ratio(repeats[others].sum(), np.count_nonzero(others)))
 
 
 def growth_accounting(shoppers: Shoppers, horizon: int) -> dict[str, np.ndarray]:
@@ -115,11 +141,12 @@ def cohort_table(shoppers: Shoppers, horizon: int) -> dict[str, np.ndarray]:
 
 def run_kpis(shoppers: Shoppers, daily: dict[str, np.ndarray], revenue_by_age: np.ndarray,
              waits_minutes: np.ndarray, growth: dict[str, np.ndarray], horizon: int, gross_margin: float,
-             viral_channels: tuple[str, ...]) -> dict[str, float]:
+             viral_channels: tuple[str, ...], social_channels: tuple[str, ...] = ()) -> dict[str, float]:
     orders = shoppers.orders[: shoppers.n]
     buyers = np.count_nonzero(orders >= 1)
     acquired = daily["new_shoppers"].sum() - daily["new_shoppers_initial"].sum()
     viral = sum(daily[f"new_shoppers_{c}"].sum() for c in viral_channels)
+    social = sum(daily[f"new_shoppers_{c}"].sum() for c in social_channels)
     cac = ratio(daily["acquisition_cost"].sum(), acquired)
     clv_365 = clv(shoppers, revenue_by_age, horizon, gross_margin)
     return {
@@ -152,4 +179,8 @@ def run_kpis(shoppers: Shoppers, daily: dict[str, np.ndarray], revenue_by_age: n
         "k_factor": ratio(viral, shoppers.n),
         "return_rate": ratio(daily["returns"].sum(), daily["deliveries"].sum()),
         "roi": NAN,   # needs the baseline's replications: simulation.experiments.replicate
+        "wom_influenced_share": wom_influenced_share(shoppers),
+        "acquisition_share_social": ratio(social, acquired),
+        "retention_share_social": ratio(daily["repeat_orders_social"].sum(), daily["repeat_orders"].sum()),
+        "repeat_ratio_sharers": repeat_ratio_sharers(shoppers),
     }

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 KERNEL_CHANNELS = ("initial", "external", "word_of_mouth")
 KERNEL_VIRAL_CHANNELS = ("word_of_mouth",)
 INITIAL_CHANNEL = KERNEL_CHANNELS.index("initial")   # the registry lists the kernel's channels first
+WORD_OF_MOUTH_CHANNEL = KERNEL_CHANNELS.index("word_of_mouth")
 PERIOD_DAYS = 30  # a "month" for cohorts, growth accounting and retention windows
 NEVER = np.iinfo(np.int32).min   # first_order_day of a shopper who has not ordered
 
@@ -39,6 +40,11 @@ SHOPPER_COLUMNS: dict[str, tuple[type, float]] = {
     "spend": (np.float64, 0.0),
     "last_active_day": (np.int32, 0),          # join day or last order day
     "first_order_day": (np.int32, NEVER),      # negative: before day 0 (a calibrated twin's customers)
+    # Word of mouth (docs/metrics.md, the playbook's KPIs), a byte each: someone the shopper
+    # knows recommended the platform before its first order (it joined by word of mouth or
+    # a referral, or a friend's share reached it before it ordered); it shared after an order.
+    "heard_from_friend": (np.bool_, False),
+    "has_shared": (np.bool_, False),
 }
 
 
@@ -97,6 +103,7 @@ class Shoppers:
         self.join_time[new] = join_times
         self.join_day[new] = np.floor(join_times).astype(np.int32)
         self.channel[new] = channel
+        self.heard_from_friend[new] = np.asarray(channel) == WORD_OF_MOUTH_CHANNEL
         for name, values in (traits or self.prior_traits(scenario, count, rng)).items():
             getattr(self, name)[new] = values
         sat = scenario.satisfaction

@@ -83,6 +83,10 @@ class Registry:
         return (*KERNEL_VIRAL_CHANNELS, *(channel for plugin in self.plugins for channel in plugin.viral_channels))
 
     @property
+    def social_channels(self) -> tuple[str, ...]:
+        return tuple(channel for plugin in self.plugins for channel in plugin.social_channels)
+
+    @property
     def cost_accounts(self) -> tuple[str, ...]:
         """Every account a cost is booked under: each strategy, the operations, the calendar."""
         operations = tuple(name for name in OPERATIONS if name not in self.names)

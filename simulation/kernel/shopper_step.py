@@ -48,6 +48,9 @@ class ShopperStep:
         # Strategies that may grant free shipping (they override the touchpoint).
         self.free_shippers = [strategy for strategy in strategies
                               if type(strategy).free_shipping_chance is not Strategy.free_shipping_chance]
+        # Strategies through which a visit may come from social media (attribution only).
+        self.social_sources = [strategy for strategy in strategies
+                               if type(strategy).social_visit_chance is not Strategy.social_visit_chance]
         horizon, window = scenario.horizon_days, scenario.behavior.churn_window_days
         # Shoppers by last active day, from day -window (initial shoppers were last
         # seen before the run) to the horizon: index = day + window + 1; index 0 holds
@@ -261,6 +264,7 @@ class ShopperStep:
         self.revenue_by_age += np.bincount(day - s.join_day[orders.shopper], weights=paid,
                                            minlength=len(self.revenue_by_age))
         today["orders_by_initial_shoppers"] = int(np.count_nonzero(s.channel[orders.shopper] == INITIAL_CHANNEL))
+        self._count_repeat_orders(orders, today)
         buyers = sorted_unique(orders.shopper)
         first = buyers[s.first_order_day[buyers] == NEVER]
         s.first_order_day[first] = day
@@ -274,6 +278,22 @@ class ShopperStep:
         s.last_active_day[buyers] = day
         s.set_period_bit(s.life_periods, buyers, (day - s.join_day[buyers]) // PERIOD_DAYS)
         s.set_period_bit(s.calendar_periods, buyers, day // PERIOD_DAYS)
+
+    def _count_repeat_orders(self, orders: OrderBatch, today: dict[str, float]) -> None:
+        """Orders by returning shoppers (all but a shopper's first), and how many of them are
+        expected to have come through social media: the sum of each order's chance, the
+        strategies taken as independent sources (retention_share_social)."""
+        s = self.shoppers
+        repeat = np.ones(len(orders), dtype=bool)
+        newcomer = np.flatnonzero(s.first_order_day[orders.shopper] == NEVER)
+        if newcomer.size:   # orders are in time order: a newcomer's earliest one today is its first
+            repeat[newcomer[np.unique(orders.shopper[newcomer], return_index=True)[1]]] = False
+        today["repeat_orders"] = int(np.count_nonzero(repeat))
+        if not self.social_sources or not repeat.any():
+            return
+        who, at = orders.shopper[repeat], orders.time[repeat]
+        not_social = product_of(1.0 - np.asarray(source.social_visit_chance(who, at)) for source in self.social_sources)
+        today["repeat_orders_social"] = float(np.sum(1.0 - np.broadcast_to(not_social, who.shape)))
 
     def active_and_churned(self, day: int) -> tuple[int, int]:
         """Shoppers active within the churn window at the end of `day`, and those who lapsed today."""

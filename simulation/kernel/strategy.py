@@ -69,6 +69,13 @@ class Strategy:
         `orders_placed` (`orders.ships_free`)."""
         return 0.0
 
+    def social_visit_chance(self, who: np.ndarray, at: np.ndarray) -> Factor:
+        """The chance, per order by `who` at times `at`, that the visit it was placed on came
+        through social media by this strategy (0 to 1): attribution only, it changes no
+        behaviour. The engine combines strategies as independent sources, 1 - prod(1 - chance),
+        into the `retention_share_social` KPI (docs/metrics.md)."""
+        return 0.0
+
     def dropout_factor(self, who: np.ndarray) -> Factor:
         return 1.0
 
@@ -142,6 +149,7 @@ class StrategyPlugin:
     daily_columns: Mapping[str, str] = field(default_factory=dict)   # counters it writes: name -> meaning
     channels: tuple[str, ...] = ()              # acquisition channels it brings shoppers through
     viral_channels: tuple[str, ...] = ()        # those of its channels that count towards the k-factor
+    social_channels: tuple[str, ...] = ()       # those of its channels that are social media (acquisition_share_social)
     levers: tuple[str, ...] = ()                # keys of its config a strategist tunes (sweeps, optimise)
     kpis: Mapping[str, Kpi] = field(default_factory=dict)            # KPIs it adds to every run's summary
     api: int = 1                                # the major version of the strategy API it was written for
@@ -171,6 +179,9 @@ class StrategyPlugin:
         for channel in self.viral_channels:
             if channel not in self.channels:
                 found.append(f"viral channel {channel!r} is not one of its channels")
+        for channel in self.social_channels:
+            if channel not in self.channels:
+                found.append(f"social channel {channel!r} is not one of its channels")
         for lever in self.levers:
             if not _has_key(self.config, lever):
                 found.append(f"lever {lever!r} is not a key of its config")
