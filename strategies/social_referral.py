@@ -21,8 +21,11 @@ Mechanism, in a strategist's words:
   group-buy order gets the discount and always invites one friend (a share).
 * **Reviews as social proof.** Each order leaves a review with `review_probability`.
   Shoppers add to cart more readily when products carry reviews, with saturation:
-  browse -> cart x `1 + review_max_lift x (1 - exp(-reviews per product /
-  reviews_saturation))`, reviews per product = reviews written / `catalog_products`.
+  social proof `L(n) = 1 + review_max_lift x (1 - exp(-n / reviews_saturation))` at `n`
+  reviews per product. An existing platform starts with a stock,
+  `initial_reviews_per_product`, whose lift is already in the baseline funnel: browse ->
+  cart x `L(stock + written / catalog_products) / L(stock)`, so a platform with many
+  reviews gains little from more (at a stock of 0, a new platform, all of `L`).
 * **Negative word of mouth.** Detractors (a 0-6 "would you recommend us?" answer,
   satisfaction below 7/11) warn their friends; social features carry their voice
   too. Bass's imitation `q` is multiplied by `max(0, 1 - detractor_warning x detractor
@@ -58,6 +61,8 @@ Where the default numbers come from:
   reviews. `review_max_lift` 0.2 on browse -> cart is an assumption, far below the
   product-level 270 % since shoppers also buy products they already know.
   `review_probability` 0.05 and `catalog_products` 2,000 are assumptions.
+  `initial_reviews_per_product` 2: an assumption for an existing mid-size platform,
+  below Spiegel's five since a catalogue's long tail and new listings carry few.
 - `detractor_warning` 0.5: an assumption. Bass's `q`, fitted to real diffusions,
   already nets out the usual negative word of mouth, and the engine's feedback already
   lets unhappy shoppers talk less; this is the extra reach social features give
@@ -122,6 +127,10 @@ class SocialReferral(StrategyConfig):
     catalog_products: int = Field(2000, ge=1, description="Products the reviews spread over.")
     reviews_saturation: float = Field(2.0, gt=0, description="Reviews per product at which 63 % of the social-proof lift is reached.")
     review_max_lift: float = Field(0.2, ge=0, description="Largest relative rise in browse -> cart from reviews.")
+    initial_reviews_per_product: float = Field(
+        2.0, ge=0, description="Reviews per product already on the platform on day 0; their lift is in the baseline "
+                               "funnel, so new reviews add only what they add beyond it (an assumption, docs/evidence.md)."
+    )
     detractor_warning: float = Field(
         0.5, ge=0, description="Bass q x max(0, 1 - this x detractor share of customers)."
     )
@@ -264,9 +273,15 @@ class SocialReferralStrategy(Strategy):
                    * (1 + c.reward_conversion_lift * attractiveness(c.referee_reward, c.reward_half_saturation)))
 
     def review_lift(self) -> float:
+        """Browse -> cart from the reviews written in the run, over what the stock of day 0 gives
+        already (the baseline funnel is that of a platform with its stock)."""
         c = self.config
-        per_product = self.reviews / c.catalog_products
-        return 1.0 + c.review_max_lift * (1.0 - math.exp(-per_product / c.reviews_saturation))
+
+        def social_proof(per_product: float) -> float:
+            return 1.0 + c.review_max_lift * (1.0 - math.exp(-per_product / c.reviews_saturation))
+
+        stock = c.initial_reviews_per_product
+        return social_proof(stock + self.reviews / c.catalog_products) / social_proof(stock)
 
     def warning_multiplier(self) -> float:
         tally = self.platform.tally

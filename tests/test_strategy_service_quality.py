@@ -177,3 +177,74 @@ def test_a_shift_around_midnight_and_an_empty_shift():
     assert list(plan.model_copy(update={"enabled": False}).agents_by_hour()) == [1] * 24
     with pytest.raises(ValidationError):
         Shift(start_hour=8, end_hour=8, agents=1)
+
+
+# --- around the clock (7x24): tickets by hour, night waits, the night chatbot, the night premium ---
+
+# A day desk (one agent 8-22, nobody at night) with tickets by hour of day.
+DAY_DESK = changed(DESK, agents=0, tickets_by_hour="ecommerce",
+                   shifts=[{"start_hour": 8, "end_hour": 22, "agents": 1}])
+
+
+def test_tickets_come_by_the_hour_profile():
+    """About 21.6 % of the e-commerce profile's tickets come between 22:00 and 08:00; over
+    6 replications of some 20,000 tickets each, the share's SE is about 0.0012 (binomial):
+    within 5 SE. Uniform arrivals put 10/24 of them at night, as the orders come."""
+    from simulation.kernel.operations import ServiceDesk
+    expected = float(ServiceDesk(tickets_by_hour="ecommerce").hour_shares()[ServiceDesk().night_hours()].sum())
+    tickets = sum(run(DAY_DESK, k).daily["tickets"].sum() for k in range(6))
+    night = sum(run(DAY_DESK, k).daily["tickets_night"].sum() for k in range(6))
+    se = math.sqrt(expected * (1 - expected) / tickets)
+    assert abs(night / tickets - expected) < 5 * se, (night / tickets, expected, se)
+    uniform = run(DESK, 0).daily
+    share = uniform["tickets_night"].sum() / uniform["tickets"].sum()
+    assert abs(share - 10 / 24) < 5 * math.sqrt(share * (1 - share) / uniform["tickets"].sum())
+
+
+def test_tickets_by_hour_validates_a_profile_of_24_weights():
+    from simulation.kernel.operations import ServiceDesk
+    with pytest.raises(ValidationError):
+        ServiceDesk(tickets_by_hour=[1.0] * 23)
+    with pytest.raises(ValidationError):
+        ServiceDesk(tickets_by_hour=[0.0] * 24)
+    with pytest.raises(ValidationError):
+        ServiceDesk(night_start_hour=6, night_end_hour=6)
+    flat = ServiceDesk(tickets_by_hour=[2.0] * 24).hour_shares()
+    assert np.allclose(flat, 1 / 24)
+
+
+def test_a_night_shift_cuts_night_waits_and_costs_the_night_premium():
+    """Nobody at night: a night ticket waits for 08:00, hours on average. A night agent (22-8)
+    answers it in minutes. Its ten hours, all at night, cost 10 x 42 x 1.2 = 504 a day, exactly."""
+    covered = changed(DAY_DESK, night_premium=0.2, shifts=[{"start_hour": 8, "end_hour": 22, "agents": 1},
+                                                           {"start_hour": 22, "end_hour": 8, "agents": 1}])
+    waits = paired(DAY_DESK, covered, "service_wait_night_mean_min")
+    assert waits.clearly_negative(), waits
+    assert waits.mean < -120, waits     # hours of waiting for the morning, gone
+    assert paired(DAY_DESK, covered, last("satisfaction_mean")).clearly_positive()
+    assert np.allclose(run(covered, 0).daily["cost_service_quality"] - run(DAY_DESK, 0).daily["cost_service_quality"],
+                       10 * 42.0 * 1.2)
+
+
+def test_the_night_chatbot_answers_night_tickets_and_its_failures_queue():
+    """The night chatbot takes 60 % of night tickets first: fewer wait for the morning, so
+    shoppers are happier; its failures send shoppers to the morning queue, annoyed. It is
+    paid per conversation and acts at night only."""
+    bot = changed(DAY_DESK, night_chatbot=True, night_chatbot_deflection=0.6, chatbot_cost_per_conversation=1.0)
+    answered_at_night = paired(DAY_DESK, bot, total("tickets_night_answered"))
+    assert answered_at_night.clearly_negative(), answered_at_night
+    assert paired(DAY_DESK, bot, last("satisfaction_mean")).clearly_positive()
+    r = run(bot, 0).daily
+    # Deflected: about 0.6 of the night's tickets (SE about 0.004 over some 4,000), none by day.
+    share = r["tickets_deflected"].sum() / r["tickets_night"].sum()
+    assert abs(share - 0.6) < 5 * math.sqrt(0.6 * 0.4 / r["tickets_night"].sum()), share
+    assert np.allclose(r["cost_service_quality"] - run(DAY_DESK, 0).daily["cost_service_quality"],
+                       1.0 * r["tickets_deflected"])
+    failing = changed(bot, chatbot_failure_rate=0.5)
+    assert paired(bot, failing, total("tickets_night_answered")).clearly_positive()
+    assert paired(bot, failing, last("satisfaction_mean")).clearly_negative()
+
+
+def test_the_night_chatbot_needs_the_strategy_switched_on():
+    off = changed(DAY_DESK, enabled=False, night_chatbot=True)
+    assert run(off, 0).daily["tickets_deflected"].sum() == 0

@@ -9,7 +9,7 @@ from simulation.kernel.engine import Replication, simulate
 from simulation.kernel.registry import registry
 from strategies.social_referral import SocialReferralStrategy, social_graph
 from tests.conftest import scenario
-from tests.paired import paired, paired_many, ratio, total, with_changes
+from tests.paired import PairedDifference, paired, paired_many, ratio, total, with_changes
 
 REPLICATIONS = 8
 
@@ -88,6 +88,22 @@ def test_reviews_raise_add_to_cart():
     change = paired(base, with_changes(base, **{"strategies.social_referral.review_probability": 0.5}),
                     ratio("cart", "browse"), REPLICATIONS)
     assert change.clearly_positive(), change
+
+
+def test_a_stock_of_reviews_leaves_less_for_new_reviews_to_add():
+    """An existing platform's stock of reviews is already in its funnel: the reviews written
+    in the run lift add-to-cart by what they add beyond it. With no stock (a new platform) the
+    lift of review_probability 0.5 is larger than with 2 reviews a product (the default), replication by
+    replication, beyond noise; with no reviews written, a stock changes nothing."""
+    writing = {"strategies.social_referral.review_probability": 0.5}
+    new_platform = small(initial_reviews_per_product=0.0)
+    old_platform = small(initial_reviews_per_product=2.0)   # the default
+    lift_new = paired(new_platform, with_changes(new_platform, **writing), ratio("cart", "browse"), REPLICATIONS)
+    lift_old = paired(old_platform, with_changes(old_platform, **writing), ratio("cart", "browse"), REPLICATIONS)
+    assert PairedDifference(lift_new.differences - lift_old.differences).clearly_positive(), (lift_new, lift_old)
+    assert lift_old.clearly_positive(), lift_old   # less, but still something
+    a, b = simulate(new_platform, 0), simulate(old_platform, 0)
+    assert np.array_equal(a.daily["cart"], b.daily["cart"])
 
 
 def test_detractors_warnings_slow_word_of_mouth():

@@ -23,7 +23,8 @@ from simulation.kernel.experiences import Experiences
 from simulation.kernel.fulfilment import Fulfilment
 from simulation.kernel.levers import Levers
 from simulation.kernel.metrics import cohort_table, growth_accounting, run_kpis
-from simulation.kernel.operations import SERVICE_DESK
+from simulation.kernel.delivery_speed import promise_conversion_factor
+from simulation.kernel.operations import SERVICE_DESK, WAREHOUSE
 from simulation.kernel.orders import OrderBatch
 from simulation.kernel.population import NEVER, Shoppers
 from simulation.kernel.registry import registry
@@ -98,6 +99,10 @@ class Replication:
         self.ledger.start_day()
         self.today["events_on"] = len(apply_calendar(day, self.scenario.calendar, self.levers, self.ledger,
                                                      self.scenario.start_date))
+        warehouse = getattr(self.scenario.strategies, WAREHOUSE)   # read daily: policies may change the promise
+        promise = promise_conversion_factor(warehouse.promised_days, warehouse.delivery_speed)
+        if promise != 1.0:
+            self.levers.multiply_stage("order", promise)
         desk = getattr(self.scenario.strategies, SERVICE_DESK)
         self.ledger.book_cost(SERVICE_DESK, "operations", desk.agents * desk.agent_cost_per_day)
         for strategy in self.strategies:

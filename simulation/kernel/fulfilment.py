@@ -4,7 +4,8 @@ capacity, then a carrier with random transit times; returns come back on deliver
 With the logistics strategy on (strategies/logistics.py) orders may go with one of
 a mix of carriers, real-time tracking makes late orders raise fewer tickets, and the
 platform pays the label of free returns; with the service_quality strategy's
-proactive notices, a shopper whose order will be late is told when it ships.
+proactive notices, a shopper whose order will be late is told when it ships. An order
+delivered sooner than the norm pleases more (simulation/kernel/delivery_speed.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import deque
 
 import numpy as np
 
+from simulation.kernel.delivery_speed import speed_satisfaction_gain
 from simulation.kernel.experiences import Experiences
 from simulation.kernel.ledger import Ledger
 from simulation.kernel.levers import Levers
@@ -146,7 +148,9 @@ class Fulfilment:
         on_time = delivery_days <= logistics.promised_days
         late_loss = np.minimum(sat.late_delivery_max, sat.late_delivery_per_day * (delivery_days - logistics.promised_days))
         late_loss = np.where(arrived["notified"] > 0, late_loss * self.service.notice_satisfaction_factor, late_loss)
-        self.experiences.satisfaction_change(day, shopper, np.where(on_time, sat.on_time_delivery, -late_loss))
+        change = np.where(on_time, sat.on_time_delivery, -late_loss)
+        change = change + speed_satisfaction_gain(delivery_days, on_time, logistics.delivery_speed)
+        self.experiences.satisfaction_change(day, shopper, change)
         returned = self.rng.random(len(shopper)) < arrived["return_probability"]
         returns = int(returned.sum())
         self.ledger.refunds += float(arrived["refund"][returned].sum())

@@ -24,6 +24,7 @@ KERNEL_DAILY_COLUMNS = (
     "free_shipping_orders", "shipping_fees_waived",
     "tickets", "tickets_deflected", "tickets_answered", "tickets_abandoned",
     "service_wait_mean_min", "service_wait_p90_min",
+    "tickets_night", "tickets_night_answered", "service_wait_night_minutes",
     "shipped", "deliveries", "on_time_deliveries", "on_time_rate", "delivery_days_mean", "returns", "backlog",
     "nps", "satisfaction_mean",
     "agent_hours", "chatbot_failures", "tickets_unresolved", "late_notices",

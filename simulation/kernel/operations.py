@@ -21,6 +21,7 @@ from pydantic import Field, field_validator, model_validator
 from scipy import special
 
 from simulation.kernel.config import Config, StrategyConfig
+from simulation.kernel.delivery_speed import DeliverySpeed
 
 HOURS_PER_DAY = 24
 WAREHOUSE = "logistics"             # the section of `strategies:` that holds the warehouse's settings
@@ -80,6 +81,11 @@ class Warehouse(StrategyConfig):
     transit_days_mean: float = Field(2.5, gt=0, description="Mean carrier transit time, days (gamma distributed).")
     transit_days_sd: float = Field(1.0, ge=0, description="Standard deviation of carrier transit time, days.")
     promised_days: float = Field(5.0, gt=0, description="Delivery promise from order to door, days.")
+    delivery_speed: DeliverySpeed = Field(
+        default_factory=DeliverySpeed, description="What delivery faster than the norm is worth: conversion for a "
+                                                   "shorter promise, satisfaction for a sooner delivery "
+                                                   "(simulation/kernel/delivery_speed.py)."
+    )
     return_rate: float = Field(0.10, ge=0, le=1, description="Probability that a delivered order is returned for a refund.")
     shipping_cost_per_order: float = Field(8.0, ge=0, description="Carrier cost per shipped order (China's average express parcel: about CNY 8, State Post Bureau 2024).")
     shipping_fee: float = Field(
@@ -143,9 +149,23 @@ class Shift(Config):
         return self
 
     def hours(self) -> list[int]:
-        if self.end_hour > self.start_hour:
-            return list(range(self.start_hour, self.end_hour))
-        return [*range(self.start_hour, HOURS_PER_DAY), *range(0, self.end_hour)]
+        return hours_between(self.start_hour, self.end_hour)
+
+
+# Tickets by hour of the day on an e-commerce desk, hours 0-23 (relative weights): quiet
+# before dawn, busy through the working day, highest in the evening when people shop
+# (online sales peak about 7-9 pm, Salesupply via Ecommerce News Europe). The shape is an
+# assumption (docs/evidence.md, "Customer service around the clock"); a platform's own
+# contact logs give its own, as a list of 24 weights.
+ECOMMERCE_TICKETS_BY_HOUR = (3.0, 1.5, 0.8, 0.5, 0.4, 0.5, 1.0, 2.0, 3.5, 5.0, 6.0, 5.5,
+                             4.5, 5.0, 5.5, 5.5, 5.0, 4.5, 4.5, 5.5, 6.5, 7.0, 6.0, 4.5)
+
+
+def hours_between(start_hour: int, end_hour: int) -> list[int]:
+    """The hours of the day from `start_hour` up to `end_hour`, past midnight when end <= start."""
+    if end_hour > start_hour:
+        return list(range(start_hour, end_hour))
+    return [*range(start_hour, HOURS_PER_DAY), *range(0, end_hour)]
 
 
 class ServiceDesk(StrategyConfig):
@@ -205,6 +225,50 @@ class ServiceDesk(StrategyConfig):
     repeat_delay_days: float = Field(
         1.0, ge=1, description="Mean time from an unresolved answer to the repeat ticket, days (at least 1)."
     )
+    tickets_by_hour: Literal["uniform", "ecommerce"] | list[float] = Field(
+        "uniform", description="When in the day tickets come: uniform (as orders come, the Erlang C desk), ecommerce "
+                               "(quiet before dawn, an evening peak: an assumption, docs/evidence.md), or 24 weights "
+                               "for hours 0-23 from the platform's own contact logs."
+    )
+    night_start_hour: int = Field(22, ge=0, le=23, description="Night starts at this hour (night waits, the night "
+                                                               "chatbot and the night premium).")
+    night_end_hour: int = Field(8, ge=1, le=24, description="Night ends at this hour, the next day when at or before "
+                                                            "night_start_hour.")
+    night_chatbot: bool = Field(False, description="A chatbot takes night tickets first, at night_chatbot_deflection "
+                                                   "instead of chatbot_deflection.")
+    night_chatbot_deflection: float = Field(
+        0.6, ge=0, le=1, description="Share of night tickets the night chatbot answers without an agent (its failures: "
+                                     "chatbot_failure_rate, and the shopper queues for an agent)."
+    )
+
+    @field_validator("tickets_by_hour")
+    @classmethod
+    def _a_weight_per_hour(cls, weights):
+        if isinstance(weights, list):
+            if len(weights) != HOURS_PER_DAY:
+                raise ValueError(f"give 24 weights, one per hour 0-23 (got {len(weights)})")
+            if min(weights) < 0 or sum(weights) <= 0:
+                raise ValueError("weights should be 0 or more, and not all 0")
+        return weights
+
+    @model_validator(mode="after")
+    def _night_not_empty(self) -> "ServiceDesk":
+        if self.night_start_hour == self.night_end_hour:
+            raise ValueError("night_start_hour and night_end_hour are the same hour: give the night some hours")
+        return self
+
+    def night_hours(self) -> np.ndarray:
+        """True for each hour of the day that is night."""
+        night = np.zeros(HOURS_PER_DAY, dtype=bool)
+        night[hours_between(self.night_start_hour, self.night_end_hour)] = True
+        return night
+
+    def hour_shares(self) -> np.ndarray | None:
+        """Share of tickets in each hour of the day; None for uniform (as they come)."""
+        if self.tickets_by_hour == "uniform":
+            return None
+        weights = np.asarray(ECOMMERCE_TICKETS_BY_HOUR if self.tickets_by_hour == "ecommerce" else self.tickets_by_hour)
+        return weights / weights.sum()
 
     def shift_agents_by_hour(self) -> np.ndarray:
         """Shift agents on duty in each hour of the day (the around-the-clock agents not included)."""

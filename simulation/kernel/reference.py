@@ -75,6 +75,9 @@ class Reference:
         self.s, self.ref = fb.strength, fb.reference_satisfaction
         m = self.levers.stage_multipliers
         stages = [min(1.0, getattr(f, k) * m.get(k, 1.0)) for k in ("browse", "cart", "checkout", "order")]
+        lg = scenario.strategies.logistics   # a promise faster than the norm converts more (§3)
+        speed = lg.delivery_speed
+        stages[3] = min(1.0, stages[3] * (1 + speed.conversion_per_day) ** max(0.0, speed.reference_days - lg.promised_days))
         self.thresholds = np.cumprod(stages)      # u below each: browses, carts, checks out, orders
         self.conversion = f.conversion()          # baseline: visits = purchases / conversion
         agents = scenario.strategies.service_quality.agents
@@ -216,7 +219,8 @@ class Reference:
             late_days = delivered - order_time - lg.promised_days
             if late_days <= 0:
                 on_time += 1
-                self.set_sat(sh, sh.sat + sat.on_time_delivery)
+                sooner = max(0.0, lg.delivery_speed.reference_days - (delivered - order_time))
+                self.set_sat(sh, sh.sat + sat.on_time_delivery + lg.delivery_speed.satisfaction_per_day * sooner)
             else:
                 self.set_sat(sh, sh.sat - min(sat.late_delivery_max, sat.late_delivery_per_day * late_days))
         o["deliveries"][day] = len(arrived)

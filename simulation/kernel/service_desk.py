@@ -1,7 +1,9 @@
 """The service desk (docs/model.md §5): agents on duty around the clock answer
 tickets; the queue carries over midnight. With the service_quality strategy on
 (strategies/service_quality.py), shift agents come and go on the hour, the chatbot
-may fail, and an answered ticket may be unresolved and come back.
+may fail, and an answered ticket may be unresolved and come back; at night (the hours
+`night_start_hour` to `night_end_hour`) a night chatbot may take tickets first. With
+`tickets_by_hour` set, each day's tickets come at hours drawn from its profile.
 
 `AgentQueue` plays arrivals, agents becoming free and staffing changes in time
 order. Who goes next is the one decision it makes: the highest priority, then the
@@ -105,6 +107,11 @@ def percentile_90(values: np.ndarray) -> float:
     return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
 
 
+def hour_of(times: np.ndarray) -> np.ndarray:
+    """The hour of the day (0-23) of each time, in days."""
+    return np.minimum((times % 1.0 * HOURS_PER_DAY).astype(np.int64), HOURS_PER_DAY - 1)
+
+
 class ServiceDesk:
     def __init__(self, scenario: Scenario, experiences: Experiences, tickets: DayBuckets,
                  strategies: list[Strategy], rng: np.random.Generator) -> None:
@@ -181,8 +188,12 @@ class ServiceDesk:
         on_duty = c.agents_by_hour()
         staffing = self.staffing(day, on_duty)
         arrived = self.tickets.take(day)
-        shopper, arrival = arrived["shopper"].astype(np.int64), arrived["time"]
-        deflected = self.rng.random(len(shopper)) < c.chatbot_deflection
+        shopper, arrival = arrived["shopper"].astype(np.int64), self.hours_of_arrival(day, arrived["time"])
+        at_night = c.night_hours()[hour_of(arrival)]
+        deflection = c.chatbot_deflection
+        if c.enabled and c.night_chatbot:
+            deflection = np.where(at_night, c.night_chatbot_deflection, c.chatbot_deflection)
+        deflected = self.rng.random(len(shopper)) < deflection
         failed = self.chatbot_failures(deflected)
         self.experiences.satisfaction_change(day, shopper[deflected & ~failed], sat.ticket_resolved)
         self.experiences.satisfaction_change(day, shopper[failed], -c.chatbot_failure_penalty)
@@ -208,7 +219,11 @@ class ServiceDesk:
         served_waits = waits[answered]
         self.waits_all.append(served_waits)
         self.record_by_hour(arrived_at[answered], served_waits)
+        answered_at_night = c.night_hours()[hour_of(arrived_at[answered])]
         today["tickets"] = len(shopper)
+        today["tickets_night"] = int(np.count_nonzero(at_night))
+        today["tickets_night_answered"] = int(np.count_nonzero(answered_at_night))
+        today["service_wait_night_minutes"] = float(served_waits[answered_at_night].sum())
         today["tickets_deflected"] = int(deflected.sum())
         today["tickets_answered"] = int(answered.sum())
         today["tickets_abandoned"] = int((~answered).sum())
@@ -218,8 +233,19 @@ class ServiceDesk:
         today["chatbot_failures"] = int(failed.sum())
         today["tickets_unresolved"] = int(unresolved.sum())
 
+    def hours_of_arrival(self, day: int, times: np.ndarray) -> np.ndarray:
+        """Today's tickets' arrival times: as they came, or with `tickets_by_hour` set, at an
+        hour of today drawn from its shares (uniform within the hour), in time order. Drawn
+        from the strategy's stream, so the uniform desk's draws stay as they were."""
+        shares = self.config.hour_shares()
+        if shares is None or not times.size:
+            return times
+        draws = self.strategy_rng.random((2, times.size))
+        hour = np.minimum(np.searchsorted(np.cumsum(shares), draws[0], side="right"), HOURS_PER_DAY - 1)
+        return np.sort(day + (hour + draws[1]) / HOURS_PER_DAY)
+
     def record_by_hour(self, arrival: np.ndarray, waits_minutes: np.ndarray) -> None:
-        hour = np.minimum((arrival % 1.0 * HOURS_PER_DAY).astype(np.int64), HOURS_PER_DAY - 1)
+        hour = hour_of(arrival)
         self.answered_by_hour += np.bincount(hour, minlength=HOURS_PER_DAY)
         self.wait_minutes_by_hour += np.bincount(hour, weights=waits_minutes, minlength=HOURS_PER_DAY)
 
