@@ -6,9 +6,8 @@ from pathlib import Path
 from textual.widgets import Input, OptionList
 
 from simulation.storage.loading import load_scenario
-from tui.editor import EditorScreen
+from tui.editor import EditorScreen, SaveAsDialog
 from tui.run import RunScreen
-from tui.widgets import AskDialog
 
 SIZE = (100, 30)
 
@@ -97,13 +96,42 @@ async def test_save_as_new_extends_the_open_file(make_app, library):
         await type_into(pilot, screen, "strategies.service_quality.chatbot_deflection", "0.4")
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert isinstance(app.screen, AskDialog)
-        app.screen.query_one(Input).value = "chatbot"
-        await pilot.press("enter")
+        assert isinstance(app.screen, SaveAsDialog)
+        app.screen.query_one("#file", Input).value = "chatbot"
+        app.screen.query_one("#name", Input).value = "chatbot"
+        app.screen.query_one("#description", Input).value = "More questions answered by the chatbot"
+        await pilot.click("#ok")
         await pilot.pause()
         text = (library / "chatbot.yaml").read_text()
         assert "extends: base.yaml" in text and "chatbot_deflection: 0.4" in text and "name: chatbot" in text
+        assert "description: More questions answered by the chatbot" in text
         assert screen.path == library / "chatbot.yaml"
+
+
+async def test_save_as_new_asks_for_a_description_of_its_own(make_app, library):
+    """Issue 15, item 7: a what-if saved under its parent's description said what the
+    parent is. The dialog asks for a name and a description, and will not save without one."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot, "base.yaml")
+        await type_into(pilot, screen, "horizon_days", "30")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, SaveAsDialog)
+        assert dialog.query_one("#description", Input).value == ""     # not the parent's
+        dialog.query_one("#file", Input).value = "short"
+        dialog.query_one("#name", Input).value = "Short horizon"
+        await pilot.click("#ok")                      # no description: asked again, nothing written
+        await pilot.pause()
+        assert app.screen is dialog and not (library / "short.yaml").exists()
+        assert "description" in str(dialog.query_one("#problem").render())
+        assert dialog.focused is dialog.query_one("#description", Input)
+        await pilot.press(*"A month only", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        saved = load_scenario(library / "short.yaml")
+        assert (saved.name, saved.description, saved.horizon_days) == ("Short horizon", "A month only", 30)
 
 
 async def test_run_from_the_editor(make_app):
