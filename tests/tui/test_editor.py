@@ -213,3 +213,29 @@ async def test_a_baseline_file_that_is_not_there_is_flagged_where_it_is_typed(ma
         assert "file not found" in str(row.query_one(".error").render()) and screen.scenario is None
         await type_into(pilot, screen, "baseline", "base.yaml")
         assert str(row.query_one(".error").render()) == "" and screen.scenario is not None
+
+
+async def test_a_strategys_form_shows_its_whole_mechanism(make_app):
+    """Issue 15, item 8: the membership form's help ended at "Mechanism, in a strategist's
+    words:" -- the list that followed the heading was dropped (so for most strategies).
+    Every strategy's form shows its mechanism, each point on its own line, whole on screen."""
+    from textual.widgets import Static
+
+    from tui.schema import sections
+    for section in sections():
+        if section.strategy:
+            assert not section.about.endswith(":"), section.id
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        form = await screen.show_section("strategy-membership")
+        for _ in range(3):
+            await pilot.pause()
+        about = form.query_one(".about", Static)
+        text = str(about.render())
+        for point in ("• Tiers by rolling spend.", "• Points.", "• Member days.", "• Paid membership",
+                      "kept in [0, 1]", "`paid.ticket_priority` at the service desk (higher is served first)."):
+            assert point in text, point
+        width = about.content_region.width
+        assert about.content_region.height == about.get_content_height(about.content_region.size,
+                                                                        about.content_region.size, width)
