@@ -118,3 +118,33 @@ async def test_the_buttons_do_what_their_keys_do(make_app, library):
         while not (isinstance(app.screen, RunScreen) and app.screen.outcome is not None):
             assert time.monotonic() < deadline, "the Run button never ran the scenario"
             await pilot.pause(0.05)
+
+
+async def test_results_remain_after_restarting_the_app(make_app, library):
+    """Issue 15, item 11: after a restart the Results screen said "No results yet" although the
+    history held the run. The library's row and the Results screen show the last run's KPIs,
+    read from the history database, in a new app."""
+    from tui.results import ResultsScreen
+    from tui.widgets import KpiCard
+
+    app = make_app(results_after_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")                                   # base.yaml: 3 x 45 days
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        ran = app.last_outcome.result.kpis()
+    restarted = make_app()
+    async with restarted.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        library_screen = restarted.screen
+        row = library_screen.query_one(DataTable).get_row_at(0)
+        assert str(row[0]) == "base" and row[2] != "never" and row[3]     # shoppers, from the history
+        assert "Last run" in str(library_screen.query_one("#detail-text", Static).render())
+        await pilot.press("f5")
+        await pilot.pause()
+        results = restarted.screen
+        assert isinstance(results, ResultsScreen) and results.outcome is None
+        title = str(results.query_one("#title", Static).render())
+        assert "base" in title and "3 replications" in title and "from the history" in title
+        card = results.query_one("#kpi-shoppers_total", KpiCard)
+        assert card.mean == ran["shoppers_total"].mean and card.high == ran["shoppers_total"].ci_high
