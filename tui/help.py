@@ -54,8 +54,8 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             with VerticalScroll(id="keys-scroll"):
                 yield Static(INTRO, id="intro")
-                yield Static(chatbot_note(), id="chatbot")
                 yield Static(self.key_map(), id="keys")
+                yield Static(chatbot_note(), id="chatbot")   # after the keys, which F1 is for
             yield Static(Text("Esc closes · Ctrl+P: command palette · Ctrl+T: light/dark", style="dim"))
 
     def key_map(self) -> Table:
