@@ -129,9 +129,19 @@ def quoted(text: str) -> str:
                          else f"\\U{ord(ch):08x}" for ch in text) + '"'
 
 
+levers_set = st.sampled_from(["strategies.service_quality.agents", "strategies.service_quality.handle_minutes",
+                              "strategies.service_quality.shifts", "strategies.logistics.capacity_per_day",
+                              "behavior.purchase_rate.rate", "feedback.strength", "strategies.content.budget_per_day",
+                              "strategies.service_quality.patience_minutes", "acquisition.p"])
+lever_values = st.sampled_from(["10000000000000000000", "9223372036854775807", "99999999999", "1e-300", "-0.0",
+                                "[{start_hour: 0, end_hour: 24, agents: 99999999999}]", "[]", "'3'"])
+
+
 @st.composite
 def odd_scenarios(draw) -> str:
     lines = ["extends: tiny.yaml"] if draw(st.booleans()) else TINY.splitlines()
+    if draw(st.booleans()):
+        lines.append("strategies: {service_quality: {enabled: true}}")
     if draw(st.booleans()):
         lines.append(f"name: {quoted(draw(odd_names))}")
     if draw(st.booleans()):
@@ -141,8 +151,11 @@ def odd_scenarios(draw) -> str:
     if draw(st.booleans()):
         lines.append("policies:")
         for _ in range(draw(st.integers(1, 2))):
-            policy = {"name": quoted(draw(odd_names)), "metric": "orders", "window_days": "1", "above": "0",
-                      "set": "strategies.service_quality.agents", "multiply_by": "2"}
+            # Mostly a policy that loads and acts on day 1, with an odd value for its lever.
+            policy = {"name": quoted(draw(odd_names)), "metric": "orders", "window_days": "1",
+                      draw(st.sampled_from(["above", "below"])): draw(st.sampled_from(["-1", "1e9", ".nan"])),
+                      "set": draw(levers_set),
+                      draw(st.sampled_from(["multiply_by", "add", "to"])): draw(odd_values | lever_values)}
             for key in draw(st.lists(policy_keys, max_size=3)):
                 policy[key] = draw(odd_values | st.sampled_from(["horizon_days", "market.size", "seed", "name",
                                                                  "strategies.service_quality.agents"]))
@@ -181,6 +194,8 @@ REPEATING = "customer,date,amount\n" + "".join(f"c{c},2025-{1 + (c * k) % 6:02d}
 ODD = (b'name: "\\e[31mred\\a"\nhorizon_days: 4\nhorizon_days: 5\nreplications: 2\n'
        b'market: {size: 300, initial_shoppers: 30}\npolicies:\n'
        b'  - {name: a, metric: orders, window_days: 1, above: 0, set: horizon_days, multiply_by: .nan}\n')
+POLICY = (b"extends: tiny.yaml\npolicies:\n  - {name: p, metric: orders, window_days: 1, below: 1e9, "
+          b"set: strategies.service_quality.agents, %s}\n")
 generated_files = st.fixed_dictionaries({"odd.yaml": odd_scenarios().map(str.encode), "orders.csv": order_exports()})
 
 
@@ -241,6 +256,10 @@ def workplace(tmp_path, monkeypatch):
 @example(argv=["report", "ran", "--out", "notes.txt"], generated=PLAIN)
 @example(argv=["report", "ran", "--out", "/dev/null", "--force"], generated=PLAIN)
 @example(argv=["run", "odd.yaml", "--json"], generated={"odd.yaml": ODD, "orders.csv": b""})
+# Found by the generated policies: a policy that set the agents beyond memory or beyond 64 bits
+# crashed (exit 3) (tests/test_calendar_and_policies.py::test_a_policy_that_sets_agents_beyond_...).
+@example(argv=["run", "odd.yaml"], generated={"odd.yaml": POLICY % b"to: 99999999999", "orders.csv": b""})
+@example(argv=["run", "odd.yaml"], generated={"odd.yaml": POLICY % b"to: 10000000000000000000", "orders.csv": b""})
 @example(argv=["calibrate", "orders.csv", "--out", "twin", "--replications", "1", "--calibration-end", "2025-05-01",
                "--discount-rate", "5%", "--acquisition", "bass", "--model", "pareto_nbd", "--timezone", "UTC"],
          generated={"odd.yaml": b"", "orders.csv": REPEATING.encode()})
