@@ -86,3 +86,26 @@ def test_sale_traffic_applies_to_the_whole_day_and_ends_with_it():
     before = visits[25:30].mean()
     assert np.all(np.abs(visits[30:33] / before - 3.0) < 0.3), visits[25:36]
     assert abs(visits[33] / before - 1.0) < 0.1, visits[25:36]
+
+
+@pytest.mark.parametrize("action, message", [
+    ({"to": 99_999_999_999}, "99,999,999,999 service agents on duty, more than 1,000,000"),
+    ({"to": 10**19}, "beyond 64 bits"),
+    ({"add": 2**63 - 1}, "beyond 64 bits"),
+])
+def test_a_policy_that_sets_agents_beyond_memory_or_64_bits_is_bad_input(action, message, tmp_path, capsys):
+    """Found by tests/test_properties_cli.py (issue 15, item 5): a policy raising the agents
+    while running filled memory (MemoryError, exit 3), or overflowed the engine's int64
+    arrays (OverflowError, exit 3). Both now stop the run with exit 2 and say why."""
+    import json
+
+    from growthsim.cli import main
+    policy = {"name": "hire", "metric": "orders", "window_days": 1, "below": 1e9,
+              "set": "strategies.service_quality.agents", **action}
+    path = tmp_path / "hire.yaml"
+    path.write_text(json.dumps({"schema_version": 2, "horizon_days": 4, "replications": 1,
+                                "market": {"size": 300, "initial_shoppers": 30},
+                                "strategies": {"service_quality": {"enabled": True}}, "policies": [policy]}))
+    assert main(["run", str(path), "--jobs", "1"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert message in err and "hire" in err and "Traceback" not in err

@@ -51,11 +51,14 @@ def plausible(annotation) -> st.SearchStrategy:
         if kind is bool:
             options.append(st.booleans())
         elif kind is int:
-            options.append(st.integers(-5, 2000) | st.sampled_from([0, 1, 10**6, 10**12]))
+            options.append(st.integers(-5, 2000) | st.sampled_from([0, 1, 10**6, 10**12, 2**63, 2**64, 10**30]))
         elif kind is float:
-            options.append(st.floats(-0.5, 2.0) | st.sampled_from([0.0, 1e-9, 0.5, 1.0, 30.0, 1e6]))
+            options.append(st.floats(-0.5, 2.0) | st.sampled_from([0.0, 1e-9, 0.5, 1.0, 30.0, 1e6, 1e308, -1e308,
+                                                                   5e-324, math.nan, math.inf]))
         elif kind is str:
-            options.append(st.text(max_size=12))
+            # Control characters too: a terminal escape, a bell, a right-to-left override, a NUL.
+            options.append(st.text(max_size=12) | st.sampled_from(["\x1b[31mred", "bell\x07", "\u202eevil",
+                                                                    "nul\x00", "a\nb", "\x9b2J"]))
     return st.one_of(options) if options else anything()
 
 
@@ -121,6 +124,10 @@ def damaged(draw, text: bytes) -> bytes:
         return text[:at] + draw(st.binary(min_size=1, max_size=4)) + text[at:]
     if how == 2:            # another encoding
         return text.decode("utf-8").encode(draw(st.sampled_from(["utf-16", "utf-8-sig", "latin-1"])), "replace")
+    if how == 4 and text:   # a line given twice: a key repeated
+        lines = text.split(b"\n")
+        at = draw(st.integers(0, len(lines) - 1))
+        return b"\n".join(lines[:at + 1] + lines[at:])
     if how == 3:            # characters YAML has opinions about
         at = draw(st.integers(0, len(text)))
         return text[:at] + draw(st.sampled_from([b"\t", b": ", b"- ", b"&a ", b"*a", b"{", b"]", b"'", b"\x07",

@@ -83,3 +83,15 @@ def test_nothing_to_report_is_bad_input(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "no summary.json" in capsys.readouterr().err
     assert main(["report", "12345"]) == 2
+
+
+def test_a_run_folder_with_a_torn_summary_is_bad_input(tmp_path, capsys):
+    """Found by tests/test_properties_cli.py (issue 15, item 5): `report` on a run folder whose
+    summary.json was cut short crashed with JSONDecodeError (exit 3)."""
+    out = tmp_path / "run"
+    assert main(["run", str(BASELINE), *SMALL, "--out", str(out)]) == 0
+    for damage in ('{"kpis": [', "[]", '{"scenario": "x"}'):
+        (out / "summary.json").write_text(damage)
+        assert main(["report", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert str(out) in err and "damaged" in err and "Traceback" not in err

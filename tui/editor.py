@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -13,9 +14,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive, var
-from textual.widgets import Button, ContentSwitcher, Input, OptionList, Select, Static, Switch, TextArea
+from textual.screen import ModalScreen
+from textual.widgets import Button, ContentSwitcher, Input, Label, OptionList, Select, Static, Switch, TextArea
 from textual.widgets.option_list import Option
 
 from simulation.storage.loading import ScenarioError
@@ -24,7 +26,65 @@ from tui.base import ModeScreen
 from tui.forms import FieldRow, SectionForm
 from tui.scenario_files import SaveError, dump, free_name, raw_scenario, read_extends, save_as_child, save_in_place
 from tui.schema import sections
-from tui.widgets import AskDialog, ConfirmDialog, ErrorDialog
+from tui.widgets import ConfirmDialog, ErrorDialog
+
+
+@dataclass(frozen=True)
+class NewScenario:
+    """What "save as new" asks for: the file, and the name and description it shows."""
+    file: str
+    name: str
+    description: str
+
+
+class SaveAsDialog(ModalScreen["NewScenario | None"]):
+    """The new file's name, and a name and description of its own: a what-if that kept its
+    parent's would say what the parent is, not what it changes. Escape cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    CSS_PATH = "editor.tcss"
+
+    def __init__(self, parent: Path, file: str, name: str, description: str) -> None:
+        super().__init__()
+        self.parent_path, self.suggested, self.parent_description = parent, (file, name), description
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"A new scenario beside {self.parent_path.name}, extending it.")
+            yield Label("File name:")
+            yield Input(self.suggested[0], id="file")
+            yield Label("Name (shown in tables):")
+            yield Input(self.suggested[1], id="name")
+            yield Label("Description: what this one changes, and why")
+            yield Input("", id="description", placeholder=f"was: {self.parent_description}"[:200])
+            yield Static("", id="problem")
+            with Horizontal():
+                yield Button("Save", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "description":
+            self.submit()
+        else:
+            self.focus_next(Input)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "ok":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def submit(self) -> None:
+        values = {key: self.query_one(f"#{key}", Input).value.strip() for key in ("file", "name", "description")}
+        missing = [key for key, value in values.items() if not value]
+        if missing:
+            self.query_one("#problem", Static).update(Text(f"Give the new scenario a {' and a '.join(missing)}.",
+                                                           style="bold red"))
+            self.query_one(f"#{missing[0]}", Input).focus()
+            return
+        self.dismiss(NewScenario(**values))
 
 
 class EditorScreen(ModeScreen):
@@ -279,15 +339,14 @@ class EditorScreen(ModeScreen):
     def action_save_as(self) -> None:
         if self._refuse("saved"):
             return
-        suggestion = free_name(self.path.parent, f"{self.path.stem}-what-if").name
+        suggestion = free_name(self.path.parent, f"{self.path.stem}-what-if")
+        name = self.scenario.name if self.scenario.name != self.original.get("name") else suggestion.stem
 
-        def chosen(name: str | None) -> None:
-            if not name:
+        def chosen(new: NewScenario | None) -> None:
+            if new is None:
                 return
-            target = self.path.parent / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
-            scenario = self.scenario
-            if scenario.name == self.original.get("name"):
-                scenario = scenario.model_copy(update={"name": target.stem})
+            target = self.path.parent / (new.file if new.file.endswith((".yaml", ".yml")) else f"{new.file}.yaml")
+            scenario = self.scenario.model_copy(update={"name": new.name, "description": new.description})
             try:
                 save_as_child(self.path, target, scenario)
             except (SaveError, ScenarioError, OSError) as error:
@@ -296,8 +355,7 @@ class EditorScreen(ModeScreen):
             self.notify(f"Saved {target.name}: extends {self.path.name}")
             self._load(target)
 
-        self.app.push_screen(AskDialog(f"Name of the new scenario (beside {self.path.name}, extending it):",
-                                       suggestion, ok="Save"), chosen)
+        self.app.push_screen(SaveAsDialog(self.path, suggestion.name, name, self.scenario.description), chosen)
 
     async def action_run(self) -> None:
         if self._refuse("run"):

@@ -137,7 +137,7 @@ class SectionForm(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         if self.section.about:
-            yield Static(self.section.about, classes="about")
+            yield Static(self.section.about, classes="about", markup=False)   # "[0, 1]" is text here
         group = ""
         for spec in self.section.fields:
             if spec.group != group:

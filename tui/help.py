@@ -10,12 +10,34 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from simulation.kernel.scenario import Scenario
+
 INTRO = ("[b]growthsim[/] simulates every shopper of an e-commerce platform, day by day, under a scenario. "
          "Pick a scenario in the [b]Library[/], change a lever in the [b]Editor[/], [b]Run[/] it and watch it "
          "unfold, read its [b]Results[/], and [b]Compare[/] it with the scenario it extends. [b]Lessons[/] walk a "
          "class through each tactic. [b]Calibrate[/] fits a twin of a shop's own customers from its order export. "
          "Everything works with the mouse too: click the modes at the top, the "
          "buttons, the tabs; hover over a field or a KPI for what it means. Ctrl+P searches every action.")
+
+
+def chatbot_note() -> str:
+    """What the service desk's chatbot does in the model today (simulation/kernel/service_desk.py,
+    strategies/service_quality.py), with the scenario's defaults; tests/tui/test_help.py holds
+    each sentence to a run. Change it with the model: one paragraph per behaviour."""
+    desk = Scenario().strategies.service_quality
+    return "\n\n".join((
+        "[b]The service desk's chatbot[/] (Editor: Strategy: service quality)",
+        f"It takes a share [b]chatbot_deflection[/] of the tickets (default {desk.chatbot_deflection:g}: no chatbot) "
+        "as they arrive, at every hour of day and night alike, and answers them at once: no wait, and the shopper's "
+        "satisfaction changes as for a ticket answered at once (satisfaction.ticket_resolved). It needs no agent, "
+        "so the rest of the queue gets shorter; it does not make agents faster.",
+        "With the strategy switched off the chatbot still answers its share, never fails and costs nothing. "
+        f"Switched on, a share [b]chatbot_failure_rate[/] of its conversations fail "
+        f"(default {desk.chatbot_failure_rate:g}): the shopper loses [b]chatbot_failure_penalty[/] of satisfaction "
+        f"(default {desk.chatbot_failure_penalty:g}) and queues for an agent anyway; and every conversation, failed "
+        f"or not, costs [b]chatbot_cost_per_conversation[/] (default {desk.chatbot_cost_per_conversation:g}, "
+        "operations). A repeat ticket goes through the chatbot again.",
+    ))
 
 
 def key_name(key: str) -> str:
@@ -33,6 +55,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="keys-scroll"):
                 yield Static(INTRO, id="intro")
                 yield Static(self.key_map(), id="keys")
+                yield Static(chatbot_note(), id="chatbot")   # after the keys, which F1 is for
             yield Static(Text("Esc closes · Ctrl+P: command palette · Ctrl+T: light/dark", style="dim"))
 
     def key_map(self) -> Table:

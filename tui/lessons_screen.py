@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Button, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
@@ -14,6 +14,21 @@ from textual.widgets.option_list import Option
 from tui.base import ModeScreen
 from tui.kpis import label
 from tui.lessons import Lesson, find_lessons
+
+
+QUESTION_HEADING = "## Ask the class"
+
+
+def split_question(body: str) -> tuple[str, str]:
+    """The lesson's text, and its closing question for the class (its section, heading
+    included; empty when the lesson has none)."""
+    at = body.find(QUESTION_HEADING)
+    if at < 0:
+        return body, ""
+    end = body.find("\n## ", at + len(QUESTION_HEADING))
+    if end < 0:
+        return body[:at].rstrip() + "\n", body[at:].strip()
+    return body[:at] + body[end + 1:], body[at:end].strip()
 
 
 class LessonsScreen(ModeScreen):
@@ -38,7 +53,11 @@ class LessonsScreen(ModeScreen):
         with Horizontal(id="panes"):
             yield OptionList(id="lesson-list")
             with Vertical(id="lesson"):
-                yield Markdown("", id="lesson-text")
+                # The text scrolls; the question for the class stays below it, whole, at
+                # any height of the terminal: it is what the lesson leads to.
+                with VerticalScroll(id="lesson-scroll"):
+                    yield Markdown("", id="lesson-text")
+                yield Markdown("", id="question")
                 yield Static("", id="files")
         with Horizontal(id="buttons"):
             yield Button("Play before/after", id="play", variant="success", compact=True,
@@ -72,8 +91,12 @@ class LessonsScreen(ModeScreen):
     def watch_index(self, index: int) -> None:
         lesson = self.lessons[index]
         header = f"# {index + 1}. {lesson.title}\n\n*Strategy: {lesson.strategy.replace('_', ' ')}*\n\n"
-        self.query_one("#lesson-text", Markdown).update(header + lesson.body)
-        self.query_one("#lesson-text", Markdown).scroll_home(animate=False)
+        text, question = split_question(lesson.body)
+        self.query_one("#lesson-text", Markdown).update(header + text)
+        self.query_one("#lesson-scroll", VerticalScroll).scroll_home(animate=False)
+        question_widget = self.query_one("#question", Markdown)
+        question_widget.update(question)
+        question_widget.display = bool(question)
         watch = ", ".join(label(k) for k in lesson.watch)
         self.query_one("#files", Static).update(
             f"before: {lesson.before}\nafter:  {lesson.after}" + (f"\nwatch:  {watch}" if watch else ""))

@@ -31,6 +31,11 @@ def as_typed(path: Path) -> Path:
         return path
 
 
+def folder_of(path: Path) -> str:
+    """The folder a file is in, as one would type it, for telling files of one name apart."""
+    return f"{as_typed(path.parent)}/"
+
+
 class LibraryScreen(ModeScreen):
     MODE = "library"
     BINDINGS = [
@@ -83,11 +88,14 @@ class LibraryScreen(ModeScreen):
     def watch_entries(self, entries: list[ScenarioEntry]) -> None:
         table = self.query_one(DataTable)
         table.clear()
+        names = [entry.name for entry in entries]
         for entry in entries:
             kpis = entry.last_run.results.get("kpis", {}) if entry.last_run else {}
             currency = entry.last_run.results.get("currency", DEFAULT_CURRENCY) if entry.last_run else None
             shown = [fmt((kpis.get(k) or {}).get("mean"), k, currency) if kpis else "" for k in SHOWN]
             name = Text(entry.name) if entry.valid else Text(f"✗ {entry.path.name}", style="red")
+            if entry.also_in or names.count(entry.name) > 1:   # which folder(s): the name alone is ambiguous
+                name.append(f"  {', '.join(folder_of(path) for path in entry.paths)}", style="dim")
             table.add_row(name, str(entry.horizon_days or ""),
                           entry.last_run.created[5:16].replace("T", " ") if entry.last_run else "never",
                           *shown, key=str(entry.path))
@@ -109,6 +117,8 @@ class LibraryScreen(ModeScreen):
         text = Text()
         text.append(entry.name + "\n", style="bold")
         text.append(f"{as_typed(entry.path)}\n", style="dim")
+        for path in entry.also_in:
+            text.append(f"the same file: {as_typed(path)}\n", style="dim")
         if entry.extends:
             text.append(f"extends {entry.extends}\n", style="dim")
         if entry.error:

@@ -4,11 +4,13 @@ lines), the policy log; export to the files of `growthsim run --out` and the HTM
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +21,7 @@ from textual.widgets import Button, DataTable, Select, Static, TabbedContent, Ta
 from simulation.experiments.replicate import Interval
 from simulation.storage.loading import resolved_yaml
 from simulation.kernel.registry import registry
+from simulation.storage.history import History, Record
 from simulation.storage.outputs import write_run
 from simulation.experiments.report import write_report
 from tui.base import ModeScreen
@@ -49,6 +52,15 @@ def money_lines(runs, cost_accounts) -> list[tuple[str, str, Interval]]:
     lines.append(("=", "contribution", total("contribution")))
     lines.append(("", "memo: shipping fees not charged (free shipping)", total("shipping_fees_waived")))
     return lines
+
+
+def last_recorded_run(history: History | None = None) -> Record | None:
+    """The newest run in the history; None when there is none, or the history cannot be read
+    (a broken history never stops the app)."""
+    try:
+        return next((record for record in (history or History()).list(limit=200) if record.kind == "run"), None)
+    except Exception:
+        return None
 
 
 def band(values: np.ndarray) -> dict[str, np.ndarray]:
@@ -113,6 +125,28 @@ class ResultsScreen(ModeScreen):
     def on_mount(self) -> None:
         if self.gs.last_outcome is not None:
             self.show(self.gs.last_outcome)
+        else:   # the app has just started: the last run recorded, so results outlive the app
+            record = last_recorded_run()
+            if record is not None:
+                self.show_record(record)
+
+    def show_record(self, record: Record) -> None:
+        """A run recorded in the history: its KPIs (the time series are not recorded)."""
+        kpis, currency = record.results.get("kpis", {}), record.results.get("currency")
+        source = (record.scenarios[0].get("path") or "") if record.scenarios else ""
+        where = f" ({Path(source).name})" if source and not source.startswith("(") else ""
+        self.query_one("#title", Static).update(Text.assemble(
+            (record.name, "bold"), f"{where}: {record.replications} replications, seed {record.seed}, ",
+            (f"run {record.created[:16].replace('T', ' ')} UTC, from the history; "
+             "run it again (Library, R) for charts and the other tabs", "dim")))
+        for card in self.query(KpiCard):
+            interval = kpis.get(card.kpi)
+            if interval is None:
+                card.display = False
+                continue
+            mean, low, high = (math.nan if interval.get(k) is None else interval[k] for k in ("mean", "ci_low", "ci_high"))
+            card.set_values(mean, low, high, currency)
+            card.display = card.kpi != "roi" or math.isfinite(mean)
 
     def show(self, outcome: Outcome) -> None:
         self.outcome = outcome

@@ -6,10 +6,11 @@ No Textual here: the library, the editor and the tests all use these functions.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +35,23 @@ class ScenarioEntry:
     horizon_days: int | None = None
     replications: int | None = None
     last_run: Record | None = None
+    also_in: list[Path] = field(default_factory=list)   # other folders' copies of the same file, shown once
+    same_as: str | None = None    # what makes two files the same: their bytes and the scenario they give
 
     @property
     def valid(self) -> bool:
         return self.error is None
 
+    @property
+    def paths(self) -> list[Path]:
+        return [self.path, *self.also_in]
+
 
 def find_scenarios(folders: list[Path]) -> list[ScenarioEntry]:
     """Every scenario file in the folders (and their subfolders), in name order."""
     seen: set[Path] = set()
-    entries = []
+    entries: list[ScenarioEntry] = []
+    copies: dict[str, ScenarioEntry] = {}
     for folder in folders:
         folder = Path(folder)
         files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.suffix in SUFFIXES)
@@ -52,7 +60,14 @@ def find_scenarios(folders: list[Path]) -> list[ScenarioEntry]:
             if key in seen or not path.is_file():
                 continue
             seen.add(key)
-            entries.append(read_entry(path))
+            entry = read_entry(path)
+            # The same file in two folders (a copy of the bundled scenarios, say) is one row,
+            # which names every folder holding it.
+            first = copies.setdefault(entry.same_as, entry) if entry.same_as else entry
+            if first is entry:
+                entries.append(entry)
+            else:
+                first.also_in.append(path)
     attach_last_runs(entries)
     return entries
 
@@ -63,8 +78,9 @@ def read_entry(path: Path) -> ScenarioEntry:
         scenario = load_scenario(path)
     except ScenarioError as error:
         return ScenarioEntry(path, path.stem, "", extends, str(error))
+    same_as = hashlib.sha256(path.read_bytes() + b"\0" + scenario.model_dump_json().encode()).hexdigest()
     return ScenarioEntry(path, scenario.name, " ".join(scenario.description.split()), extends,
-                         horizon_days=scenario.horizon_days, replications=scenario.replications)
+                         horizon_days=scenario.horizon_days, replications=scenario.replications, same_as=same_as)
 
 
 def read_extends(path: Path) -> str | None:
@@ -78,7 +94,7 @@ def read_extends(path: Path) -> str | None:
 
 def attach_last_runs(entries: list[ScenarioEntry], history: History | None = None) -> None:
     """The latest recorded run of each file (matched by its resolved path)."""
-    by_path = {entry.path.resolve(): entry for entry in entries}
+    by_path = {path.resolve(): entry for entry in entries for path in entry.paths}
     try:
         records = (history or History()).list(limit=1000)
     except Exception:    # an unreadable history never stops the library

@@ -189,9 +189,19 @@ def _mechanism(model: type[BaseModel]) -> str:
     """A strategy module's docstring: its one-line summary and its mechanism paragraph."""
     module = sys.modules.get(model.__module__)
     doc = inspect.cleandoc(module.__doc__ or "") if module else ""
-    paragraphs = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
-    mechanism = [p for p in paragraphs if p.lower().startswith("mechanism")]
-    return "\n\n".join(paragraphs[:1] + mechanism[:1])
+    paragraphs = [_unwrapped(p) for p in doc.split("\n\n") if p.strip()]
+    at = next((i for i, p in enumerate(paragraphs) if p.lower().startswith("mechanism")), None)
+    if at is None:
+        return "\n\n".join(paragraphs[:1])
+    # "Mechanism, in a strategist's words:" heads the list that follows: shown with it.
+    mechanism = paragraphs[at:at + 2] if paragraphs[at].endswith(":") else paragraphs[at:at + 1]
+    return "\n\n".join(paragraphs[:1] + mechanism)
+
+
+def _unwrapped(paragraph: str) -> str:
+    """A paragraph on one line; a list keeps one line per item, its bold markers dropped."""
+    items = re.split(r"\n(?=[*-] )", paragraph.strip())
+    return "\n".join(re.sub(r"^\* ", "• ", " ".join(item.split())).replace("**", "") for item in items)
 
 
 ABOUT = {

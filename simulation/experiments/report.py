@@ -290,16 +290,21 @@ def write_comparison_report(document: dict, out: Path, *, force: bool = False) -
 
 def write_report(folder: Path, out: Path | None = None, *, force: bool = False) -> Path:
     folder = Path(folder)
-    if is_calibration(folder):
-        title, meta, sections = calibration_sections(folder)
-        body = sections_html(sections)
-    elif (folder / "compare.json").exists():
-        title, meta, body = compare_sections(folder)
-    elif (folder / "summary.json").exists() and (folder / "timeseries.csv").exists():
-        title, meta, body = run_sections(folder)
-    else:
-        raise ReportError(f"{folder}: no summary.json and timeseries.csv (run --out), compare.json (compare --out) "
-                          "or calibration.json (calibrate --out) here")
+    try:
+        if is_calibration(folder):
+            title, meta, sections = calibration_sections(folder)
+            body = sections_html(sections)
+        elif (folder / "compare.json").exists():
+            title, meta, body = compare_sections(folder)
+        elif (folder / "summary.json").exists() and (folder / "timeseries.csv").exists():
+            title, meta, body = run_sections(folder)
+        else:
+            raise ReportError(f"{folder}: no summary.json and timeseries.csv (run --out), compare.json (compare --out) "
+                              "or calibration.json (calibrate --out) here")
+    # The folder's files are input: torn, edited or not growthsim's, they are bad input, not a bug.
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, OSError) as error:
+        raise ReportError(f"{folder}: its files are damaged or not what growthsim wrote "
+                          f"({type(error).__name__}: {error})") from None
     # The folder's own report.html is always ours to replace.
     _write_page(title, meta, body, out or folder / "report.html", force=force or out is None)
     return out or folder / "report.html"

@@ -20,6 +20,19 @@ MAX_VISITS_PER_SHOPPER_DAY = 1000
 # ordinary scenarios far below).
 MAX_VISIT_DEPTH_PER_DAY = 20 * MAX_VISITS_PER_SHOPPER_DAY
 MAX_VISITS_PER_DAY_PER_SHOPPER = 2 * MAX_VISITS_PER_SHOPPER_DAY   # all of a day's visits over all its shoppers
+# Agents on duty in an hour (an assumption: a million is beyond any contact centre, yet its
+# heap of free times is a few tens of MB). Before a run the memory estimate bounds the file's
+# agents; a policy that raises them while running is stopped here, not by running out of memory.
+MAX_AGENTS_ON_DUTY = 1_000_000
+
+
+def agents_out_of_bounds(day: int, agents: int) -> Exception:
+    """The error for a day whose desk would have more agents on duty than any desk can (the
+    service desk raises it)."""
+    return LimitError(
+        f"day {day}: {agents:,} service agents on duty, more than {MAX_AGENTS_ON_DUTY:,}; a policy raised "
+        "strategies.service_quality.agents (or a shift's agents) out of bounds while running. Stopped before "
+        "the desk took all the memory.")
 
 
 def visits_out_of_bounds(day: int, visits: int, visitors: int) -> Exception:

@@ -86,6 +86,8 @@ class PolicyRunner:
                 if (isinstance(old, int) and not isinstance(old, bool) and isinstance(new, float)
                         and policy.to is None):
                     new = int(round(new))   # a count stays a count (OverflowError when new is not finite)
+                if isinstance(new, int) and not isinstance(new, bool) and not -2**63 <= new < 2**63:
+                    raise OverflowError("a whole number beyond 64 bits, which the engine's arrays cannot hold")
                 set_key(self.scenario, policy.set, new)
             except ValidationError as error:   # the schema refuses it: say which policy, on which day
                 reasons = "; ".join(f"{d['msg']} (got {d['input']!r})" for d in error.errors())

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulation.kernel.experiences import Experiences
+from simulation.kernel.limits import MAX_AGENTS_ON_DUTY, agents_out_of_bounds
 from simulation.kernel.timed_events import DayBuckets
 from simulation.kernel.scenario import Scenario
 from simulation.kernel.operations import HOURS_PER_DAY
@@ -186,6 +187,8 @@ class ServiceDesk:
     def run_day(self, day: int, today: dict[str, float]) -> None:
         c, sat = self.config, self.satisfaction
         on_duty = c.agents_by_hour()
+        if on_duty.max(initial=0) > MAX_AGENTS_ON_DUTY:
+            raise agents_out_of_bounds(day, int(on_duty.max()))
         staffing = self.staffing(day, on_duty)
         arrived = self.tickets.take(day)
         shopper, arrival = arrived["shopper"].astype(np.int64), self.hours_of_arrival(day, arrived["time"])

@@ -6,9 +6,8 @@ from pathlib import Path
 from textual.widgets import Input, OptionList
 
 from simulation.storage.loading import load_scenario
-from tui.editor import EditorScreen
+from tui.editor import EditorScreen, SaveAsDialog
 from tui.run import RunScreen
-from tui.widgets import AskDialog
 
 SIZE = (100, 30)
 
@@ -97,13 +96,42 @@ async def test_save_as_new_extends_the_open_file(make_app, library):
         await type_into(pilot, screen, "strategies.service_quality.chatbot_deflection", "0.4")
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert isinstance(app.screen, AskDialog)
-        app.screen.query_one(Input).value = "chatbot"
-        await pilot.press("enter")
+        assert isinstance(app.screen, SaveAsDialog)
+        app.screen.query_one("#file", Input).value = "chatbot"
+        app.screen.query_one("#name", Input).value = "chatbot"
+        app.screen.query_one("#description", Input).value = "More questions answered by the chatbot"
+        await pilot.click("#ok")
         await pilot.pause()
         text = (library / "chatbot.yaml").read_text()
         assert "extends: base.yaml" in text and "chatbot_deflection: 0.4" in text and "name: chatbot" in text
+        assert "description: More questions answered by the chatbot" in text
         assert screen.path == library / "chatbot.yaml"
+
+
+async def test_save_as_new_asks_for_a_description_of_its_own(make_app, library):
+    """Issue 15, item 7: a what-if saved under its parent's description said what the
+    parent is. The dialog asks for a name and a description, and will not save without one."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot, "base.yaml")
+        await type_into(pilot, screen, "horizon_days", "30")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, SaveAsDialog)
+        assert dialog.query_one("#description", Input).value == ""     # not the parent's
+        dialog.query_one("#file", Input).value = "short"
+        dialog.query_one("#name", Input).value = "Short horizon"
+        await pilot.click("#ok")                      # no description: asked again, nothing written
+        await pilot.pause()
+        assert app.screen is dialog and not (library / "short.yaml").exists()
+        assert "description" in str(dialog.query_one("#problem").render())
+        assert dialog.focused is dialog.query_one("#description", Input)
+        await pilot.press(*"A month only", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        saved = load_scenario(library / "short.yaml")
+        assert (saved.name, saved.description, saved.horizon_days) == ("Short horizon", "A month only", 30)
 
 
 async def test_run_from_the_editor(make_app):
@@ -185,3 +213,29 @@ async def test_a_baseline_file_that_is_not_there_is_flagged_where_it_is_typed(ma
         assert "file not found" in str(row.query_one(".error").render()) and screen.scenario is None
         await type_into(pilot, screen, "baseline", "base.yaml")
         assert str(row.query_one(".error").render()) == "" and screen.scenario is not None
+
+
+async def test_a_strategys_form_shows_its_whole_mechanism(make_app):
+    """Issue 15, item 8: the membership form's help ended at "Mechanism, in a strategist's
+    words:" -- the list that followed the heading was dropped (so for most strategies).
+    Every strategy's form shows its mechanism, each point on its own line, whole on screen."""
+    from textual.widgets import Static
+
+    from tui.schema import sections
+    for section in sections():
+        if section.strategy:
+            assert not section.about.endswith(":"), section.id
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(app, pilot)
+        form = await screen.show_section("strategy-membership")
+        for _ in range(3):
+            await pilot.pause()
+        about = form.query_one(".about", Static)
+        text = str(about.render())
+        for point in ("• Tiers by rolling spend.", "• Points.", "• Member days.", "• Paid membership",
+                      "kept in [0, 1]", "`paid.ticket_priority` at the service desk (higher is served first)."):
+            assert point in text, point
+        width = about.content_region.width
+        assert about.content_region.height == about.get_content_height(about.content_region.size,
+                                                                        about.content_region.size, width)

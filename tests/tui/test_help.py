@@ -1,5 +1,6 @@
 """Help: the key map, the command palette with every action, themes, the mode bar."""
 
+import pytest
 from textual.command import CommandPalette
 
 from tui.base import MODES
@@ -80,3 +81,50 @@ async def test_tooltips_explain_kpis_and_fields(make_app):
         await pilot.pause()
         row = await app.screen.focus_field("strategies.service_quality.agents")
         assert "Agents on duty" in str(row.widget.tooltip)
+
+
+def test_the_chatbot_advice_is_what_the_model_does():
+    """Issue 15, item 8: the help's chatbot advice matches the model. Each claim of
+    the help's note (tui/help.py) is held here to a short run of the model."""
+    from simulation.kernel.engine import simulate
+    from tests.conftest import scenario
+    from tui.help import chatbot_note
+
+    note = chatbot_note()
+    desk = {"agents": 1, "tickets_per_order": 0.5, "chatbot_deflection": 1.0}
+    days = 20
+
+    def run(**changes):
+        sc = scenario(horizon_days=days, market={"size": 20_000, "initial_shoppers": 3_000},
+                      strategies={"service_quality": {**desk, **changes}})
+        daily = simulate(sc).daily
+        return sc.strategies.service_quality, {k: float(v.sum()) for k, v in daily.items()}
+
+    # "answers them at once ... needs no agent"; "switched off ... never fails and costs nothing"
+    assert "switched off the chatbot still answers its share, never fails and costs nothing" in note
+    config, off = run()
+    assert off["tickets"] > 50 and off["tickets_deflected"] == off["tickets"]
+    assert off["tickets_answered"] == off["tickets_abandoned"] == off["chatbot_failures"] == 0
+    assert off["cost_service_quality"] == config.agents * config.agent_cost_per_day * days   # the agent only
+    # "Switched on, ... fail ... and queues for an agent anyway; every conversation, failed or not, costs"
+    assert "queues for an agent anyway" in note and "every conversation, failed or not, costs" in note
+    config, on = run(enabled=True, chatbot_failure_rate=1.0, patience_minutes=None)
+    assert on["chatbot_failures"] == on["tickets_deflected"] == on["tickets"] > 50
+    assert on["tickets_answered"] > 0
+    assert on["cost_service_quality"] == pytest.approx(config.agents * config.agent_cost_per_day * days
+                                                       + on["tickets_deflected"] * config.chatbot_cost_per_conversation)
+    # The defaults it quotes are the model's.
+    defaults = scenario().strategies.service_quality
+    for name in ("chatbot_deflection", "chatbot_failure_rate", "chatbot_failure_penalty",
+                 "chatbot_cost_per_conversation"):
+        assert f"[b]{name}[/] of" in note or f"[b]{name}[/] (" in note, name
+        assert f"default {getattr(defaults, name):g}" in note, name
+
+
+async def test_the_help_screen_shows_the_chatbot_note(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        shown = str(app.screen.query_one("#chatbot").render())
+        assert "The service desk's chatbot" in shown and "chatbot_failure_rate" in shown

@@ -6,9 +6,9 @@ from textual.widgets import DataTable, Input
 
 from simulation.storage.loading import load_scenario
 from tui.compare import CompareScreen
-from tui.editor import EditorScreen
+from tui.editor import EditorScreen, SaveAsDialog
 from tui.results import ResultsScreen
-from tui.widgets import AskDialog, KpiCard
+from tui.widgets import KpiCard
 
 
 async def settle(pilot, times=3):
@@ -36,11 +36,16 @@ async def test_pick_edit_save_run_results_compare(make_app, library):
         assert editor.row("strategies.service_quality.agents").changed
         await pilot.press("ctrl+n")                                  # save as a what-if
         await settle(pilot)
-        assert isinstance(app.screen, AskDialog)
-        app.screen.query_one(Input).value = "four_agents"
-        await pilot.press("enter")
+        dialog = app.screen
+        assert isinstance(dialog, SaveAsDialog)
+        dialog.query_one("#file", Input).value = "four_agents"
+        await pilot.press("enter")                                   # on to the name
+        dialog.query_one("#name", Input).value = "four_agents"
+        await pilot.press("enter")                                   # on to the description
+        await pilot.press(*"Four agents instead of one", "enter")
         await settle(pilot)
-        assert load_scenario(library / "four_agents.yaml").strategies.service_quality.agents == 4
+        saved = load_scenario(library / "four_agents.yaml")
+        assert saved.strategies.service_quality.agents == 4 and saved.description == "Four agents instead of one"
         await pilot.press("ctrl+r")                                  # run it
         await settle(pilot, 5)
         results = app.screen

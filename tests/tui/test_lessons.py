@@ -1,8 +1,8 @@
 """Lessons: one per strategy, in order, each a pair of scenario files that load; a
 lesson plays its before/after comparison with its KPIs marked."""
 
-
-from textual.widgets import DataTable, OptionList
+import pytest
+from textual.widgets import DataTable, Markdown, OptionList
 
 from simulation.storage.loading import load_scenario
 from simulation.kernel.scenario import Strategies
@@ -73,3 +73,44 @@ async def test_the_bundled_lessons_walk_in_order(library):
             assert screen.index == index + 1
         await pilot.press("p")
         assert screen.index == max(0, count - 2)
+
+
+def inside(inner, outer) -> bool:
+    return (outer.x <= inner.x and inner.right <= outer.right
+            and outer.y <= inner.y and inner.bottom <= outer.bottom)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (160, 45)])
+async def test_the_question_is_never_cut_off_and_the_text_scrolls(size):
+    """Issue 15, item 8: at 120x36 the lesson's text ran past the bottom of its pane and the
+    question for the class, at its end, could not be seen. Every bundled lesson's question
+    is shown whole, inside its pane and the screen; the text above it scrolls to its end."""
+    from textual.clock import MockClock
+
+    from tui.app import create_app
+    app = create_app([], lessons=BUNDLED_LESSONS, clock=MockClock())
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        screen = app.screen
+        pane, scroll = screen.query_one("#lesson"), screen.query_one("#lesson-scroll")
+        question = screen.query_one("#question", Markdown)
+        scrolled = 0
+        for index, lesson in enumerate(screen.lessons):
+            screen.show(index)
+            for _ in range(3):   # the Markdown widgets lay out their blocks after an update
+                await pilot.pause()
+            assert "Ask the class" in question.source and question.source.split("\n")[-1] in lesson.body
+            assert question.region.height >= 3 and inside(question.region, pane.content_region), lesson.slug
+            assert inside(question.region, screen.region), lesson.slug
+            # Shown whole: as tall as its content needs.
+            assert question.region.height == question.outer_size.height == question.get_content_height(
+                question.content_region.size, question.content_region.size, question.content_region.width) \
+                + question.styles.gutter.height, lesson.slug
+            assert "Ask the class" not in screen.query_one("#lesson-text", Markdown).source
+            if scroll.max_scroll_y > 0:
+                scrolled += 1
+                scroll.scroll_end(animate=False, immediate=True)
+                await pilot.pause()
+                assert scroll.scroll_y == scroll.max_scroll_y > 0
+        assert scrolled, "no lesson is longer than its pane at this size: the scrolling goes untested"

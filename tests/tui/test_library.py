@@ -118,3 +118,65 @@ async def test_the_buttons_do_what_their_keys_do(make_app, library):
         while not (isinstance(app.screen, RunScreen) and app.screen.outcome is not None):
             assert time.monotonic() < deadline, "the Run button never ran the scenario"
             await pilot.pause(0.05)
+
+
+async def test_results_remain_after_restarting_the_app(make_app, library):
+    """Issue 15, item 11: after a restart the Results screen said "No results yet" although the
+    history held the run. The library's row and the Results screen show the last run's KPIs,
+    read from the history database, in a new app."""
+    from tui.results import ResultsScreen
+    from tui.widgets import KpiCard
+
+    app = make_app(results_after_run=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")                                   # base.yaml: 3 x 45 days
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        ran = app.last_outcome.result.kpis()
+    restarted = make_app()
+    async with restarted.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        library_screen = restarted.screen
+        row = library_screen.query_one(DataTable).get_row_at(0)
+        assert str(row[0]) == "base" and row[2] != "never" and row[3]     # shoppers, from the history
+        assert "Last run" in str(library_screen.query_one("#detail-text", Static).render())
+        await pilot.press("f5")
+        await pilot.pause()
+        results = restarted.screen
+        assert isinstance(results, ResultsScreen) and results.outcome is None
+        title = str(results.query_one("#title", Static).render())
+        assert "base" in title and "3 replications" in title and "from the history" in title
+        card = results.query_one("#kpi-shoppers_total", KpiCard)
+        assert card.mean == ran["shoppers_total"].mean and card.high == ran["shoppers_total"].ci_high
+
+
+async def test_the_same_file_in_two_folders_is_one_row_naming_both(make_app, library, tmp_path):
+    """Issue 15, item 11: with two library folders holding the same file (a copy of the
+    scenarios, or a folder named twice through a link) each was listed, twice over, with
+    nothing to tell the rows apart. The same file -- the same resolved path, or the same bytes
+    giving the same scenario -- is one row naming its folders; a different file of the same
+    name gets its folder beside its name; a run of either copy is that row's last run."""
+    from tui.app import create_app
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("base.yaml", "more_agents.yaml"):
+        (copy / name).write_bytes((library / name).read_bytes())
+    (copy / "more_agents.yaml").write_text((library / "more_agents.yaml").read_text().replace("agents: 3", "agents: 4"))
+    (tmp_path / "link").symlink_to(library.resolve())
+    app = create_app([library, Path("copy"), Path("link")])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert [(e.name, e.paths) for e in screen.entries] == [
+            ("base", [library / "base.yaml", Path("copy/base.yaml")]),
+            ("more_agents", [library / "more_agents.yaml"]), ("more_agents", [Path("copy/more_agents.yaml")])]
+        table = screen.query_one(DataTable)
+        assert table.row_count == 3
+        assert [str(table.get_row_at(i)[0]) for i in range(3)] == [
+            "base  lib/, copy/", "more_agents  lib/", "more_agents  copy/"]
+        assert "the same file: copy/base.yaml" in str(screen.query_one("#detail-text", Static).render())
+        await app.run_file(Path("copy/base.yaml"))
+        await app.workers.wait_for_complete()
+        await pilot.press("f2")
+        await pilot.pause()
+        assert screen.entries[0].last_run is not None and table.get_row_at(0)[2] != "never"
