@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -132,7 +133,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
                           f"{figures['x_floor']:.1f}", f"{figures['shopper_days_per_second']:,.0f} shopper-days/s{ratio}"))
         for peer, checks in found["agreement"].items():
             text = ", ".join(f"{kpi} t={check['z']:+.1f}" for kpi, check in checks.items())
-            limit = min(check["limit"] for check in checks.values())
+            limit = min((check["limit"] for check in checks.values() if check["limit"] is not None), default=math.nan)
             verdict = "agree" if all(c["agrees"] for c in checks.values()) else "DISAGREE"
             table.append(("peers KPIs", f"growthsim vs {peer}", f"{n:,}, first {found['kpi_days']} d", "", "",
                           f"{verdict} (|t| ≤ {limit:.1f}, {found['replications']} reps): {text}"))
