@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulation.experiments.sweep import DaskExecutor, InlineExecutor, ProcessExecutor, Sweep, _kpis_of, grid_points
+from simulation.experiments.sweep import DaskExecutor, InlineExecutor, ProcessExecutor, Sweep, replication_kpis, grid_points
 from simulation.storage.loading import load_scenario
 from simulation.storage.outputs import jsonable
 
@@ -43,7 +43,7 @@ def make_executor(kind: str, jobs: int):
 
 
 def run_replications(executor, scenario, replications: int) -> str:
-    futures = [executor.submit(_kpis_of, scenario, k) for k in range(replications)]
+    futures = [executor.submit(replication_kpis, scenario, k) for k in range(replications)]
     list(executor.as_completed(futures))
     return json.dumps(jsonable([future.result() for future in futures]), sort_keys=True)
 

@@ -56,14 +56,14 @@ def test_points_are_written_one_by_one_and_resume_runs_only_what_is_missing(tmp_
 
 
 def test_a_failing_point_is_reported_and_the_others_are_kept(tmp_path, monkeypatch):
-    real = sweep_module._kpis_of
+    real = sweep_module.replication_kpis
 
     def flaky(scenario, replication):
         if scenario.strategies.service_quality.agents == 2:
             raise RuntimeError("worker lost")
         return real(scenario, replication)
 
-    monkeypatch.setattr(sweep_module, "_kpis_of", flaky)
+    monkeypatch.setattr(sweep_module, "replication_kpis", flaky)
     points = make(tmp_path, grid_points({AGENTS: ["1", "2", "3"]})).run(InlineExecutor())
     assert [p.error is not None for p in points] == [False, True, False]
     names = sorted(f.name for f in (tmp_path / "sweep" / "points").iterdir())

@@ -28,7 +28,7 @@ def chatbot_note() -> str:
     return "\n\n".join((
         "[b]The service desk's chatbot[/] (Editor: Strategy: service quality)",
         f"It takes a share [b]chatbot_deflection[/] of the tickets (default {desk.chatbot_deflection:g}: no chatbot) "
-        "as they arrive, at every hour of day and night alike, and answers them at once: no wait, and the shopper's "
+        "as they arrive, at every hour alike (a night chatbot aside: below), and answers them at once: no wait, and the shopper's "
         "satisfaction changes as for a ticket answered at once (satisfaction.ticket_resolved). It needs no agent, "
         "so the rest of the queue gets shorter; it does not make agents faster.",
         "With the strategy switched off the chatbot still answers its share, never fails and costs nothing. "
@@ -37,6 +37,11 @@ def chatbot_note() -> str:
         f"(default {desk.chatbot_failure_penalty:g}) and queues for an agent anyway; and every conversation, failed "
         f"or not, costs [b]chatbot_cost_per_conversation[/] (default {desk.chatbot_cost_per_conversation:g}, "
         "operations). A repeat ticket goes through the chatbot again.",
+        f"At night ([b]night_start_hour[/] {desk.night_start_hour} to [b]night_end_hour[/] {desk.night_end_hour}), "
+        "with the strategy on and [b]night_chatbot[/] set, the chatbot takes a share [b]night_chatbot_deflection[/] "
+        f"(default {desk.night_chatbot_deflection:g}) of the tickets that come then, in place of chatbot_deflection; "
+        "its failures and costs are as by day, and a failed night conversation waits for an agent "
+        "(till morning, with nobody on a night shift).",
     ))
 
 

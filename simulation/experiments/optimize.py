@@ -37,7 +37,7 @@ from simulation.experiments.optimize_events import (BEST, MANIFEST, STUDY, TRIAL
 from simulation.experiments.optimize_spec import CONFIRM_FIRST_REPLICATION, OptimizeRequest, SpecError
 from simulation.experiments.optimize_study import counted, distributions, evaluated, finish_trial, open_study
 from simulation.experiments.resources import check_run, work_problems
-from simulation.experiments.sweep import DaskExecutor, Executor, InlineExecutor, ProcessExecutor, _kpis_of
+from simulation.experiments.sweep import DaskExecutor, Executor, InlineExecutor, ProcessExecutor, replication_kpis
 from simulation.kernel.limits import LimitError
 from simulation.kernel.scenario import Scenario
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
@@ -188,7 +188,7 @@ class Optimization:
                     continue
                 pending.kpis = [None] * self.replications
                 for replication in range(self.replications):
-                    futures[executor.submit(_kpis_of, scenario, replication)] = (pending, replication)
+                    futures[executor.submit(replication_kpis, scenario, replication)] = (pending, replication)
             for pending in batch:   # reused or refused: told at once
                 if pending.error or pending.means is not None:
                     done += 1
@@ -224,7 +224,7 @@ class Optimization:
         futures = {}
         for index, scenario in enumerate(scenarios):
             for k in range(count):
-                futures[executor.submit(_kpis_of, scenario, CONFIRM_FIRST_REPLICATION + k)] = (index, k)
+                futures[executor.submit(replication_kpis, scenario, CONFIRM_FIRST_REPLICATION + k)] = (index, k)
         results = [[None] * count for _ in plans]
         for future in executor.as_completed(list(futures)):
             if stop is not None and stop.is_set():

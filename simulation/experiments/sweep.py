@@ -82,7 +82,7 @@ def _finished_replications(path: Path, replications: int) -> list[dict]:
     return found
 
 
-def _kpis_of(scenario: Scenario, replication: int) -> dict[str, float]:
+def replication_kpis(scenario: Scenario, replication: int) -> dict[str, float]:
     """One task: a replication of a point, reduced to its KPIs."""
     return simulate(scenario, replication).kpis
 
@@ -228,7 +228,7 @@ class Sweep:
             for point in todo:
                 point.kpis = [None] * self.replications
                 for replication in range(self.replications):
-                    future = executor.submit(_kpis_of, point.scenario, replication)
+                    future = executor.submit(replication_kpis, point.scenario, replication)
                     pending[future] = (point, replication)
                     if isinstance(executor, InlineExecutor):   # it ran already: save points as they finish
                         collect(future)

@@ -113,10 +113,16 @@ def test_the_chatbot_advice_is_what_the_model_does():
     assert on["tickets_answered"] > 0
     assert on["cost_service_quality"] == pytest.approx(config.agents * config.agent_cost_per_day * days
                                                        + on["tickets_deflected"] * config.chatbot_cost_per_conversation)
+    # "At night ... with night_chatbot set, the chatbot takes a share night_chatbot_deflection ... in place of chatbot_deflection"
+    assert "in place of chatbot_deflection" in note
+    config, night = run(enabled=True, chatbot_deflection=0.0, night_chatbot=True, night_chatbot_deflection=1.0,
+                        chatbot_failure_rate=0.0, patience_minutes=None)
+    assert night["tickets_night"] > 10 and night["tickets"] > night["tickets_night"]
+    assert night["tickets_deflected"] == night["tickets_night"]   # every night ticket, and no day ticket
     # The defaults it quotes are the model's.
     defaults = scenario().strategies.service_quality
     for name in ("chatbot_deflection", "chatbot_failure_rate", "chatbot_failure_penalty",
-                 "chatbot_cost_per_conversation"):
+                 "chatbot_cost_per_conversation", "night_chatbot_deflection"):
         assert f"[b]{name}[/] of" in note or f"[b]{name}[/] (" in note, name
         assert f"default {getattr(defaults, name):g}" in note, name
 
