@@ -121,10 +121,11 @@ def test_tracking_fewer_where_is_my_order_tickets():
 def test_free_returns_convert_more_and_bring_more_returns():
     free = changed(SHOP, free_returns=True)
     # Orders +125 with a paired sd of ~50 (16 replications): the 1-in-10,000 bar is
-    # ~200 at 6 replications, ~63 at 16.
-    orders = paired(SHOP, free, kpi("orders"), replications=16)
-    assert orders.clearly_positive(), orders
-    assert paired(SHOP, free, kpi("return_rate")).clearly_positive()
+    # ~200 at 6 replications, ~63 at 16. The return rate, +0.0075 with a paired sd of
+    # ~0.0019, needs as many: its bar is ~0.0075 at 6, ~0.0025 at 16 (the same runs).
+    moved = paired_many(SHOP, free, {"orders": kpi("orders"), "return_rate": kpi("return_rate")}, replications=16)
+    assert moved["orders"].clearly_positive(), moved
+    assert moved["return_rate"].clearly_positive(), moved
     r = run(free, 0)
     label = free.strategies.logistics.return_shipping_cost
     assert np.allclose(r.daily["cost_logistics"],

@@ -125,8 +125,11 @@ def test_targeted_coupons_cost_less_per_incremental_order_than_blanket():
         rep.run()
         return strategy.campaign_results()
 
-    blanket = [results("blanket", k) for k in range(REPLICATIONS)]
-    targeted = [results("targeted", k) for k in range(REPLICATIONS)]
+    # Per unit spent, targeted is ahead by ~0.0075 with a paired sd of ~0.0019: the
+    # 1-in-10,000 bar is ~0.0075 at 6 replications, ~0.003 at 12.
+    replications = 12
+    blanket = [results("blanket", k) for k in range(replications)]
+    targeted = [results("targeted", k) for k in range(replications)]
     for runs in (blanket, targeted):
         assert PairedDifference(np.array([r["incremental_orders"] for r in runs])).clearly_positive()
     # Incremental orders per unit spent: higher when targeted (a cheaper incremental order).
