@@ -121,7 +121,9 @@ def test_roi_and_percentages_on_a_tiny_scenario_match_the_ledger_to_the_fen():
     membership: the strategy cost and incremental gross profit are the ledger's lines."""
     small = dict(horizon_days=20, market={"size": 20_000, "initial_shoppers": 2_000})
     base = scenario(name="base", **small)
-    plan = scenario(name="plan", **small, strategies={"membership": {"enabled": True}})
+    # A programme cost of its own, so that every replication books one: in 20 days a tiny
+    # shop's shoppers may reach no tier and the tiers alone may cost nothing.
+    plan = scenario(name="plan", **small, strategies={"membership": {"enabled": True, "programme_cost_per_day": 5.0}})
     comparison = compare([base, plan], replications=3, jobs=1)
     contribution = next(r for r in comparison.rows() if r["kpi"] == "contribution" and r["scenario"] == "plan")
     assert comparison.interval(0, "contribution").mean < 0
