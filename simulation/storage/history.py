@@ -1,4 +1,4 @@
-"""Run history: every run, compare, sweep and check, in an embedded SQLite database.
+"""Run history: every run, compare, sweep, check and optimisation, in an embedded SQLite database.
 
 A record is written whole, in one transaction, after its work has finished, so a run
 that crashes or is interrupted leaves no half-recorded row. The database lives in
@@ -24,20 +24,22 @@ import platformdirs
 from simulation.storage.outputs import jsonable
 
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
+KINDS = ("run", "compare", "sweep", "check", "optimize")
+TABLE = """
+CREATE TABLE IF NOT EXISTS {table} (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind         TEXT NOT NULL CHECK (kind IN ('run', 'compare', 'sweep', 'check')),
+    kind         TEXT NOT NULL CHECK (kind IN ({kinds})),
     created      TEXT NOT NULL,
     name         TEXT NOT NULL,
-    scenarios    TEXT NOT NULL,   -- JSON: [{"path": ..., "yaml": resolved scenario}]
+    scenarios    TEXT NOT NULL,   -- JSON: [{{"path": ..., "yaml": resolved scenario}}]
     seed         INTEGER,
     replications INTEGER,
     versions     TEXT NOT NULL,   -- JSON: package -> version
-    results      TEXT NOT NULL,   -- JSON: KPIs (run), rows (compare, sweep), verdicts (check)
+    results      TEXT NOT NULL,   -- JSON: KPIs (run), rows (compare, sweep), verdicts (check), best (optimize)
     out_dir      TEXT
 );
 """
+SCHEMA = TABLE.format(table="records", kinds=", ".join(f"'{kind}'" for kind in KINDS))
 PACKAGES = ("growthsim", "numpy", "scipy", "simpy", "pydantic")
 
 
@@ -119,6 +121,43 @@ class HistoryError(Exception):
                          "one aside and starts a new one, or GROWTHSIM_HISTORY=FILE uses another file")
 
 
+def _kinds_allowed(connection: sqlite3.Connection) -> bool:
+    """The records table's CHECK names every kind of KINDS (a database made by an older growthsim does not)."""
+    sql = connection.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'records'").fetchone()[0]
+    return all(f"'{kind}'" in sql for kind in KINDS)
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Bring an older database's records table to SCHEMA. SQLite cannot alter a CHECK
+    constraint, so the table is made again and its rows copied, ids kept, in one
+    transaction: another growthsim sees the old table or the new one, never neither."""
+    if _kinds_allowed(connection):
+        return
+    connection.commit()
+    saved, connection.isolation_level = connection.isolation_level, None   # BEGIN and COMMIT are ours
+    try:
+        connection.execute("BEGIN IMMEDIATE")   # the write lock: two growthsims never migrate at once
+        try:
+            if not _kinds_allowed(connection):   # another one may have migrated while we waited
+                sequence = connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
+                connection.execute("DROP TABLE IF EXISTS records_migrating")
+                connection.execute(TABLE.format(table="records_migrating",
+                                                kinds=", ".join(f"'{kind}'" for kind in KINDS)))
+                connection.execute("INSERT INTO records_migrating SELECT id, kind, created, name, scenarios, seed, "
+                                   "replications, versions, results, out_dir FROM records")
+                connection.execute("DROP TABLE records")
+                connection.execute("ALTER TABLE records_migrating RENAME TO records")
+                if sequence is not None:   # ids of deleted records are not given again
+                    connection.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'records'",
+                                       (sequence[0],))
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    finally:
+        connection.isolation_level = saved
+
+
 class History:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else database_path()
@@ -129,6 +168,7 @@ class History:
         try:
             connection.execute("PRAGMA journal_mode=WAL")   # readers never see a half-written record
             connection.executescript(SCHEMA)
+            _migrate(connection)
         except BaseException:
             connection.close()
             raise
