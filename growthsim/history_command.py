@@ -1,4 +1,4 @@
-"""`growthsim history [ID]`: the runs, compares, sweeps and checks recorded so far."""
+"""`growthsim history [ID]`: the runs, compares, sweeps, checks and optimisations recorded so far."""
 
 from __future__ import annotations
 
@@ -65,6 +65,9 @@ def command_history(args: argparse.Namespace) -> int:
         overrides = scenario.get("overrides") or []
         console.print(f"scenario {scenario['path']}" + (f" with --set {' --set '.join(overrides)}" if overrides else ""),
                       highlight=False, markup=False, soft_wrap=True)
+    if record.kind == "optimize":
+        for line in optimization_lines(record.results):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     kpis = record.results.get("kpis")
     if kpis:
         table = Table()
@@ -75,3 +78,22 @@ def command_history(args: argparse.Namespace) -> int:
             table.add_row(name, *(format_kpi(interval[k], name, currency) for k in ("mean", "ci_low", "ci_high")))
         print_table(table, console)
     return EXIT_OK
+
+
+def optimization_lines(results: dict) -> list[str]:
+    """An optimisation's record in words: what was asked, and the best plan confirmed."""
+    settings, best = results.get("settings", {}), results.get("best") or {}
+    currency = results.get("currency") or DEFAULT_CURRENCY
+    lines = [f"levers {' '.join(settings.get('levers', []))}; objective {' '.join(settings.get('objectives', []))}"
+             + (f"; constraints {' '.join(settings.get('constraints', []))}" if settings.get("constraints") else "")]
+    if best:
+        objective, vs = best["objective"], best.get("vs_scenario") or {}
+        kpi = objective["kpi"]
+        lines.append("best: " + " ".join(f"{key}={value}" for key, value in best["levers"].items())
+                     + f" (trial {best.get('trial')}, {'feasible' if best.get('feasible') else 'NOT feasible'})")
+        lines.append(f"{kpi}: {format_kpi(objective['mean'], kpi, currency)} [95 % CI "
+                     f"{format_kpi(objective['ci_low'], kpi, currency)}, {format_kpi(objective['ci_high'], kpi, currency)}]"
+                     + (f"; vs scenario as given {format_kpi(vs['difference'], kpi, currency, signed=True)}" if vs else ""))
+    if results.get("note"):
+        lines.append(f"note: {results['note']}")
+    return lines

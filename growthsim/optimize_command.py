@@ -17,6 +17,7 @@ from growthsim.console import format_kpi, print_table, progress_bar
 from simulation.experiments.optimize import Optimization
 from simulation.experiments.optimize_events import (ConfirmationDone, ConfirmationStarted, OptimizeError, RunFinished,
                                                     SearchStarted, TrialFinished)
+from simulation.experiments.records import record_optimization, warn_on_stderr
 from simulation.experiments.optimize_spec import (Constraint, Lever, Objective, OptimizeRequest, SpecError,
                                                   request_problem)
 from simulation.experiments.sweep import SweepError
@@ -94,6 +95,8 @@ def command_optimize(args: argparse.Namespace) -> int:
         console.print(f"interrupted: the finished trials are kept in {request.out}/study.db; run the same command "
                       "with --resume to continue", soft_wrap=True, highlight=False)
         return EXIT_INTERRUPTED
+    record_optimization(str(request.scenario), optimization.base, result, out_dir=str(request.out.resolve()),
+                        overrides=request.overrides, warn=warn_on_stderr)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -135,6 +135,15 @@ def problems(path: str, overrides=()) -> list[Problem]:
     return caught.value.problems
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_history(tmp_path_factory):
+    """Module-scoped fixtures (a whole optimisation, made once for a file's tests) run before
+    private_history: they record in a database of the session's, never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GROWTHSIM_HISTORY", str(tmp_path_factory.mktemp("history") / "history.sqlite"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def private_history(tmp_path, monkeypatch):
     """Tests record their runs in a database of their own, never the user's, and write

@@ -53,3 +53,19 @@ def record_comparison(sources: list[str], scenarios: list[Scenario], comparison:
         {k: v for k, v in comparison.document(sources).items() if k != "scenarios"},   # the paths: in `scenarios`
         seed=reference.scenario.seed, replications=len(reference.runs),
         out_dir=out_dir), warn)
+
+
+def record_optimization(source: str, base: Scenario, result: dict, *, out_dir: str,
+                        overrides: list[str] | tuple[str, ...] = (), warn: Warn = warn_on_stderr) -> int | None:
+    """A finished optimisation: its scenario as given (resolved, with the --set overrides
+    named), and from optimize.json the settings, the search in numbers and the best plan
+    (levers, confirmed objective, gain over the scenario as given); the best plan's KPIs
+    as `kpis`, so the history lists it like a run."""
+    best = result.get("best") or {}
+    settings = result["settings"]
+    return recorded(lambda: History().record(
+        "optimize", base.name, [{"path": source, "yaml": resolved_yaml(base), "overrides": list(overrides)}],
+        {"settings": settings, "search": result.get("search"), "confirmation": result.get("confirmation"),
+         "best": {k: v for k, v in best.items() if k != "kpis"}, "kpis": best.get("kpis", {}),
+         "note": result.get("note"), "currency": settings.get("currency")},
+        seed=settings.get("seed"), replications=settings.get("replications"), out_dir=out_dir), warn)
