@@ -1,4 +1,4 @@
-"""The growthsim app: Library, Editor, Run, Results, Compare, Lessons and Calibrate, each a mode
+"""The growthsim app: Library, Editor, Run, Results, Compare, Lessons, Calibrate and Optimize, each a mode
 with its own screen stack. `create_app` is the one factory the CLI and the tests use."""
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class GrowthsimApp(App):
         Binding("f6", "go('compare')", "Compare", show=False, priority=True),
         Binding("f7", "go('lessons')", "Lessons", show=False, priority=True),
         Binding("f8", "go('calibrate')", "Calibrate", show=False, priority=True),
+        Binding("f9", "go('optimize')", "Optimize", show=False, priority=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -48,11 +49,13 @@ class GrowthsimApp(App):
         from tui.editor import EditorScreen
         from tui.lessons_screen import LessonsScreen
         from tui.library import LibraryScreen
+        from tui.optimize import OptimizeScreen
         from tui.results import ResultsScreen
         from tui.run import RunScreen
         self.MODE_SCREENS: dict[str, type[Screen]] = {
             "library": LibraryScreen, "editor": EditorScreen, "run": RunScreen, "results": ResultsScreen,
-            "compare": CompareScreen, "lessons": LessonsScreen, "calibrate": CalibrateScreen}
+            "compare": CompareScreen, "lessons": LessonsScreen, "calibrate": CalibrateScreen,
+            "optimize": OptimizeScreen}
         for mode, screen in self.MODE_SCREENS.items():
             self.add_mode(mode, screen)
         self.folders = [Path(f) for f in folders] or [BUNDLED_SCENARIOS]
@@ -158,6 +161,11 @@ class GrowthsimApp(App):
             ("calibrate", "browse", "Pick an order file to calibrate", "A twin of your customers (Calibrate: Ctrl+O)"),
             ("calibrate", "fit", "Fit the order file", "The models and the twin's holdout check (Calibrate: Ctrl+R)"),
             ("calibrate", "save", "Save the twin into the library", "As growthsim calibrate --out (Calibrate: Ctrl+S)"),
+            ("optimize", "start", "Optimize the levers", "Search, then confirm the best on fresh seeds "
+                                                         "(Optimize: Ctrl+R)"),
+            ("optimize", "stop", "Stop the optimisation", "The finished trials are kept (Optimize: Esc)"),
+            ("optimize", "open_best", "Open the best plan", "best.yaml in the Editor (Optimize: Ctrl+O)"),
+            ("optimize", "compare_best", "Compare the best plan with the original", "Optimize: Ctrl+K"),
         ]
         for mode, action, title, help_text in actions:
             yield SystemCommand(title, help_text, lambda mode=mode, action=action: self._mode_action(mode, action))

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from tui.app import GrowthsimApp
 
 MODES = (("library", "F2 Library"), ("editor", "F3 Editor"), ("run", "F4 Run"), ("results", "F5 Results"),
-         ("compare", "F6 Compare"), ("lessons", "F7 Lessons"), ("calibrate", "F8 Calibrate"))
+         ("compare", "F6 Compare"), ("lessons", "F7 Lessons"), ("calibrate", "F8 Calibrate"), ("optimize", "F9 Optimize"))
 FULL_WIDTH = len(" growthsim  ") + sum(len(f" {title}  ") for _, title in MODES) + len(" F1 Help ")
 
 

@@ -15,7 +15,8 @@ from simulation.kernel.scenario import Scenario
 INTRO = ("[b]growthsim[/] simulates every shopper of an e-commerce platform, day by day, under a scenario. "
          "Pick a scenario in the [b]Library[/], change a lever in the [b]Editor[/], [b]Run[/] it and watch it "
          "unfold, read its [b]Results[/], and [b]Compare[/] it with the scenario it extends. [b]Lessons[/] walk a "
-         "class through each tactic. [b]Calibrate[/] fits a twin of a shop's own customers from its order export. "
+         "class through each tactic. [b]Calibrate[/] fits a twin of a shop's own customers from its order export; "
+         "[b]Optimize[/] finds the best levers under constraints, confirmed on fresh seeds. "
          "Everything works with the mouse too: click the modes at the top, the "
          "buttons, the tabs; hover over a field or a KPI for what it means. Ctrl+P searches every action.")
 
