@@ -26,13 +26,18 @@ class ModeBar(Static):
 
     def render(self) -> Text:
         text = Text.assemble((" growthsim ", "bold reverse"), " ")
-        if self.size.width and self.size.width < FULL_WIDTH:
-            text = Text()   # a narrow terminal (100 columns) keeps every mode and drops the app's name
+        # A narrow terminal (100 columns) keeps every mode and drops the app's name and the
+        # padding around the modes that are not the current one.
+        narrow = bool(self.size.width) and self.size.width < FULL_WIDTH
+        if narrow:
+            text = Text()
         for mode, title in MODES:
-            style = "bold reverse" if mode == self.current else ""
-            text.append(Text.from_markup(f"[@click=app.go('{mode}')] {title} [/]", style=style))
+            current = mode == self.current
+            style = "bold reverse" if current else ""
+            shown = f" {title} " if current or not narrow else title
+            text.append(Text.from_markup(f"[@click=app.go('{mode}')]{shown}[/]", style=style))
             text.append(" ")
-        text.append(Text.from_markup("[@click=app.help] F1 Help [/]"))
+        text.append(Text.from_markup("[@click=app.help]" + ("F1 Help" if narrow else " F1 Help ") + "[/]"))
         return text
 
 

@@ -59,7 +59,7 @@ async def test_light_and_dark_themes(make_app):
 async def test_modes_are_reachable_by_keys_and_by_clicking_the_bar(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        for key, (mode, _) in zip(("f2", "f3", "f4", "f5", "f6", "f7", "f8"), MODES, strict=True):
+        for key, (mode, _) in zip(("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9"), MODES, strict=True):
             await pilot.press(key)
             await pilot.pause()
             assert app.current_mode == mode

@@ -183,3 +183,14 @@ def test_best_so_far_counts_feasible_trials_only():
     points = [TrialPoint(0, 5.0, False), TrialPoint(1, 2.0, True), TrialPoint(2, 1.0, True), TrialPoint(3, 3.0, True)]
     assert best_so_far(points, "max")[1:] == [2.0, 2.0, 3.0]
     assert best_so_far(points, "min")[1:] == [2.0, 1.0, 1.0]
+
+
+def test_snapshot_of_the_form(snap_compare, make_app, tiny):
+    """The form filled in at 100 x 30: a scenario, a lever, the objective and a constraint."""
+    async def before(pilot):
+        await pilot.pause()
+        await pilot.press("f9")
+        await pilot.pause()
+        await pilot.app.screen.form.load_model(tiny_form(tiny))
+        await pilot.pause()
+    assert snap_compare(make_app(jobs=1), terminal_size=(100, 30), run_before=before)
