@@ -25,8 +25,9 @@ from textual.worker import Worker, WorkerState
 from growthsim.optimize_command import best_table, verdict_lines
 from simulation.experiments.day_reports import Cancelled
 from simulation.experiments.optimize import Optimization
-from simulation.experiments.optimize_events import (BEST, ConfirmationDone, ConfirmationStarted, OptimizeError,
-                                                    RunFinished, SearchStarted, TrialFinished)
+from simulation.experiments.optimize_events import (BEST, MANIFEST, ConfirmationDone, ConfirmationStarted,
+                                                    OptimizeError, RunFinished, SearchStarted, TrialFinished,
+                                                    read_manifest)
 from simulation.experiments.optimize_spec import OptimizeRequest, SpecError
 from simulation.experiments.records import record_optimization
 from simulation.experiments.sweep import SweepError
@@ -193,7 +194,7 @@ class OptimizeScreen(ModeScreen):
             self._status("[b]Fix the fields marked[/] first.", error=True)
             return
         try:
-            request = form.to_request(jobs=self.gs.jobs)
+            request = form.to_request(jobs=self.gs.jobs, resume=_stopped_here(Path(form.out).expanduser()))
         except (SpecError, ValueError) as error:   # checked by the form already; said, never a crash
             self._status(Text(f"✗ {error}", style="bold"), error=True)
             return
@@ -294,6 +295,8 @@ class OptimizeScreen(ModeScreen):
         else:
             self._status(f"Done, but no finalist meets every constraint: wrote [b]{where}[/]{recorded}.", error=True)
         self._result_buttons()
+        # The next Optimize starts a new folder: this one holds a finished optimisation.
+        self.form.widget("out").value = str(free_folder(message.request.out.parent, message.request.out.name))
 
     def on_optimization_failed(self, message: OptimizationFailed) -> None:
         self.busy = False
@@ -303,7 +306,7 @@ class OptimizeScreen(ModeScreen):
     def on_optimization_stopped(self, message: OptimizationStopped) -> None:
         self.busy = False
         self._status(f"Stopped. The finished trials are kept in [b]{escape(str(message.out))}/study.db[/]: "
-                     "`growthsim optimize ... --resume` continues them.")
+                     "[b]Optimize[/] again with the same fields continues them.")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group == "optimize":
@@ -367,3 +370,14 @@ class OptimizeScreen(ModeScreen):
         action = {"add-lever": "add_lever"}.get(event.button.id or "", event.button.id or "")
         if action:
             await self.run_action(action)
+
+
+def _stopped_here(folder: Path) -> bool:
+    """The folder holds an optimisation stopped in its search: Optimize continues it (--resume);
+    whether it is the same optimisation, Optimization checks."""
+    if not (folder / MANIFEST).is_file():
+        return False
+    try:
+        return read_manifest(folder).get("status") == "searching"
+    except OptimizeError:
+        return False

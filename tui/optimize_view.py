@@ -56,9 +56,13 @@ class TrialsPlot(PlotextPlot):
         plt.clear_figure()
         plt.title(f"{self.kpi} per trial ({self.direction})")
         plt.xlabel("trial")
-        if self.trials:
-            plt.xlim(-0.5, self.trials - 0.5)
         shown = [p for p in self.points if math.isfinite(p.value)]
+        # The whole search's width, and every trial in it: a resumed study's numbers go past
+        # `trials` (trials stopped mid-way are asked again), and plotext fails on a labelled
+        # series whose points all fall outside the axes.
+        last = max([self.trials - 1, *(p.number for p in shown)])
+        if last > 0:
+            plt.xlim(-0.5, last + 0.5)
         for feasible, marker, colour, label in ((True, "●", "green", "feasible"), (False, "×", "red", "infeasible")):
             chosen = [p for p in shown if p.feasible == feasible]
             if chosen:

@@ -177,6 +177,16 @@ async def test_stop_ends_the_optimisation_cleanly(make_app, tiny):
         assert manifest["status"] == "searching"   # never confirmed: kept for --resume
         assert screen.query_one("#open_best").disabled and not screen.query_one("#start").disabled
         assert History().list() == []
+        kept = len(plot.points)
+
+        await screen.form.load_model(tiny_form(tiny, levers=wide, trials=kept + 1))
+        await pilot.press("ctrl+r")   # the same fields: the study goes on from the trials kept
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        result = json.loads(Path("out/opt-tiny/optimize.json").read_text())
+        assert result["status"] == "done" and result["search"]["trials"] == kept + 1
+        assert len(plot.points) == 1   # the chart shows this run's trials
+        assert screen.form.widget("out").value == "out/opt-tiny-2"   # the next one: a new folder
 
 
 def test_best_so_far_counts_feasible_trials_only():
@@ -194,3 +204,15 @@ def test_snapshot_of_the_form(snap_compare, make_app, tiny):
         await pilot.app.screen.form.load_model(tiny_form(tiny))
         await pilot.pause()
     assert snap_compare(make_app(jobs=1), terminal_size=(100, 30), run_before=before)
+
+
+def test_the_chart_draws_trials_numbered_past_the_trials_asked():
+    """A resumed study numbers its trials past `trials` (those stopped mid-way are asked again):
+    the chart widens to them (plotext fails on a labelled series wholly outside its axes)."""
+    plot = TrialsPlot()
+    plot.start("contribution", "max", 3)
+    for number, value, feasible in ((4, 1.0, True), (5, 2.0, False), (7, 3.0, True)):
+        plot.add(TrialPoint(number, value, feasible))
+    plot.plt.plotsize(60, 15)
+    drawn = plot.plt.build()
+    assert "feasible" in drawn and "infeasible" in drawn and "best so far" in drawn
