@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from rich import box
 from rich.console import Group
 from rich.markup import escape
 from rich.text import Text
@@ -130,13 +131,13 @@ class OptimizeScreen(ModeScreen):
                              "and constraints, then [b]Optimize[/] (Ctrl+R).", id="status")
                 yield ProgressBar(total=1, show_eta=False, id="bar", clock=self.gs.clock)
                 yield TrialsPlot(id="trials")
-                with VerticalScroll(id="finalists-scroll"):
-                    yield Static("", id="finalists")
-                with Horizontal(id="result-buttons"):
-                    yield Button("Open best", id="open_best", disabled=True, compact=True,
-                                 tooltip="Open best.yaml in the Editor; its folder joins the Library (Ctrl+O)")
-                    yield Button("Compare with original", id="compare_best", disabled=True, compact=True,
-                                 tooltip="Compare best.yaml with the scenario as given (Ctrl+K)")
+        with VerticalScroll(id="finalists-scroll"):   # the whole width: the command's table is wide
+            yield Static("", id="finalists")
+        with Horizontal(id="result-buttons"):
+            yield Button("Open best", id="open_best", disabled=True, compact=True,
+                         tooltip="Open best.yaml in the Editor; its folder joins the Library (Ctrl+O)")
+            yield Button("Compare with original", id="compare_best", disabled=True, compact=True,
+                         tooltip="Compare best.yaml with the scenario as given (Ctrl+K)")
 
     async def on_mount(self) -> None:
         self.refresh_scenarios()
@@ -286,7 +287,9 @@ class OptimizeScreen(ModeScreen):
         self.result, self.record_id = message.result, message.record_id
         self.query_one(ProgressBar).update(total=1, progress=1)
         lines = [Text(line) for line in verdict_lines(message.result)]
-        self.query_one("#finalists", Static).update(Group(best_table(message.result), *lines))
+        table = best_table(message.result)
+        table.box = box.SIMPLE_HEAD   # the command's table and words, with fewer rules: 100 columns hold it
+        self.query_one("#finalists", Static).update(Group(table, *lines))
         best = message.result.get("best")
         where = escape(str(message.request.out))
         recorded = f", history #{message.record_id}" if message.record_id is not None else ""
