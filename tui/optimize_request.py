@@ -27,7 +27,7 @@ from simulation.experiments.optimize_spec import (Constraint, Lever, Objective, 
                                                   request_problem)
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
-from tui.schema import _is_model, _unwrap_optional, sections
+from tui.schema import is_model, unwrap_optional, sections
 
 SCALES = ("linear", "log")
 DEFAULT_SHRINK, DEFAULT_GROW = 0.5, 2.0   # a range without both bounds: half to twice the current value
@@ -158,8 +158,8 @@ def field_info(key: str) -> FieldInfo | None:
             return None
         if index == len(parts) - 1:
             return info
-        annotation, _ = _unwrap_optional(info.annotation)
-        if not _is_model(annotation):
+        annotation, _ = unwrap_optional(info.annotation)
+        if not is_model(annotation):
             return None
         model = annotation
     return None
@@ -185,7 +185,7 @@ def default_lever(key: str, current: float | None) -> LeverRow:
     """A lever on `key` with its default range: the schema's bounds when it has both
     (inclusive), else half to twice `current`, within the bound there is."""
     info = field_info(key)
-    annotation = _unwrap_optional(info.annotation)[0] if info else float
+    annotation = unwrap_optional(info.annotation)[0] if info else float
     whole = annotation is int
     low, high, low_in, high_in = bounds(info) if info else (None, None, True, True)
     value = float(current) if isinstance(current, (int, float)) and math.isfinite(current) else 0.0

@@ -56,7 +56,7 @@ class Section:
     strategy: bool = False
 
 
-def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -65,7 +65,7 @@ def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _is_model(annotation: Any) -> bool:
+def is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
@@ -167,8 +167,8 @@ def unit_of(name: str, info: FieldInfo, kind: str) -> str:
 def field_specs(model: type[BaseModel], prefix: Path, group: str = "") -> list[FieldSpec]:
     specs: list[FieldSpec] = []
     for name, info in model.model_fields.items():
-        annotation, optional = _unwrap_optional(info.annotation)
-        if _is_model(annotation) and not optional:
+        annotation, optional = unwrap_optional(info.annotation)
+        if is_model(annotation) and not optional:
             specs += field_specs(annotation, prefix + (name,), group=f"{group}.{name}".strip("."))
             continue
         kind, choices = _kind(annotation)
@@ -223,7 +223,7 @@ def sections() -> list[Section]:
     general = []
     for name in ("name", "description", "horizon_days", "seed", "replications", "baseline"):
         info = fields[name]
-        annotation, optional = _unwrap_optional(info.annotation)
+        annotation, optional = unwrap_optional(info.annotation)
         kind, choices = _kind(annotation)
         general.append(FieldSpec((name,), name, kind, optional, choices, info.description or "",
                                  unit_of(name, info, kind), range_text(info, kind, choices)))
