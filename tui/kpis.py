@@ -14,7 +14,7 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "active_shoppers_end": ("Active at end", "count", "Shoppers who joined or ordered within the churn window, on the last day."),
     "orders": ("Orders", "count", "Orders placed during the run."),
     "gmv": ("GMV", "money", "Sum of order values, before discounts and refunds."),
-    "revenue": ("Revenue", "money", "GMV less discounts and refunds, plus shipping and membership fees."),
+    "revenue": ("Revenue", "money", "GMV less discounts and refunds, plus shipping and membership fees and forfeited pre-sale deposits."),
     "shipping_fee_revenue": ("Shipping fees", "money", "Shipping fees shoppers paid on orders that did not ship free."),
     "membership_fee_revenue": ("Membership fees", "money", "Paid-membership fees, recognised day by day over each term."),
     "aov": ("Order value (AOV)", "money", "GMV per order (笔单价)."),
