@@ -19,9 +19,9 @@ column `presale_deposit_value` is a memo). When the balance is paid the order is
 by the kernel like any other: `gmv` the basket, `discounts` the deposit's extra value
 (deposit x (multiplier - 1)), so what the shopper paid in all, deposit + balance, is the
 basket less that extra value. A forfeited deposit is revenue with no goods shipped and no
-cost of goods: the strategy API has one income line a strategy may book, `book_fee`
-(ledger line `membership_fees`), so forfeited deposits are booked there, and shown
-on their own in the daily column `forfeited_deposits` (money); revenue includes them.
+cost of goods, booked on its own ledger line `forfeited_deposits` (through
+`Strategy.book_forfeited_deposits`, on the day the final-payment window closes), not
+among membership fees; revenue includes it (docs/metrics.md, "Money: the books").
 
 Where the default numbers come from:
 - Windows: the deposit window opens a few weeks before the sale and the balance is
@@ -109,7 +109,7 @@ class PresaleStrategy(Strategy):
     @staticmethod
     def _zero() -> dict[str, float]:
         return dict.fromkeys(("presale_deposits", "presale_deposit_value", "presale_final_payments",
-                              "presale_forfeits", "forfeited_deposits"), 0)
+                              "presale_forfeits"), 0)
 
     def _in_deposit_window(self, day: int) -> bool:
         c = self.config
@@ -182,10 +182,9 @@ class PresaleStrategy(Strategy):
             who = np.concatenate(self.depositors)
             lost = who[self.deposit[who] > 0]
             forfeited = float(self.deposit[lost].sum())
-            self.book_fee(forfeited)     # income with no goods: the API's one income line (membership_fees)
+            self.book_forfeited_deposits(forfeited)     # income with no goods, on its own ledger line
             self.deposit[lost] = 0.0
             self.counts["presale_forfeits"] += lost.size
-            self.counts["forfeited_deposits"] += forfeited
         self.platform.today.update(self.counts)
         self.counts = self._zero()
 
@@ -205,7 +204,6 @@ PLUGIN = StrategyPlugin(
         "presale_deposit_value": "Pre-sale deposits paid, money (memo: held, not revenue).",
         "presale_final_payments": "Pre-sale balances paid: orders of pre-sale baskets.",
         "presale_forfeits": "Pre-sale deposits forfeited (balance never paid).",
-        "forfeited_deposits": "Forfeited pre-sale deposits, money: revenue with no goods (booked in membership_fees, the API's fee income line).",
     },
     levers=("deposit_share", "deposit_multiplier", "deposit_probability", "forfeit_probability"),
     kpis={

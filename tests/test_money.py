@@ -24,16 +24,18 @@ def test_contribution_by_hand():
     ledger.gmv, ledger.discounts, ledger.refunds = 1000.0, 50.0, 100.0
     ledger.book_shipping(orders=30, ships_free=10, fee=6.0)      # 20 orders pay 6
     ledger.membership_fees = 7.0
+    ledger.forfeited_deposits = 3.0                              # a pre-sale deposit kept: income, no goods
     ledger.book_cost("content", "acquisition", 40.0)
     ledger.book_cost("membership", "retention", 10.0)
     ledger.book_cost("logistics", "operations", 60.0)
     row = ledger.day_row()
     assert row["shipping_fees"] == 120.0 and row["shipping_fees_waived"] == 60.0 and row["free_shipping_orders"] == 10
-    assert row["revenue"] == 1000.0 - 50.0 - 100.0 + 120.0 + 7.0
+    assert row["membership_fees"] == 7.0 and row["forfeited_deposits"] == 3.0    # each on its own line
+    assert row["revenue"] == 1000.0 - 50.0 - 100.0 + 120.0 + 7.0 + 3.0
     assert math.isclose(row["cogs"], 0.7 * 900.0)                   # goods kept: sold less returned
     assert row["marketing_cost"] == 50.0 and row["acquisition_cost"] == 40.0 and row["operations_cost"] == 60.0
     # margin on what was kept (0.3 x 900), less the discount, plus the fees, less the costs
-    assert math.isclose(row["contribution"], 270.0 - 50.0 + 120.0 + 7.0 - 50.0 - 60.0)
+    assert math.isclose(row["contribution"], 270.0 - 50.0 + 120.0 + 7.0 + 3.0 - 50.0 - 60.0)
 
 
 FEN = 0.005   # half a fen: every line below is right to 0.01
@@ -92,6 +94,7 @@ def test_a_tiny_platform_booked_by_hand_to_the_fen():
         "shipping_fees_waived": [6.0, 6.0, 6.0, 0.0],
         "free_shipping_orders": [1, 1, 1, 0],
         "membership_fees": [0.2, 0.3, 0.4, 0.4],
+        "forfeited_deposits": [0.0] * 4,                              # no pre-sale
         "revenue":         [106.2, 56.3, 40.9, -29.6],
         "cogs":            [70.0, 35.0, 31.5, -21.0],                 # 0.7 x (gmv - refunds)
         "cost_logistics":  [13.0, 13.0, 9.0, 10.0],                   # 5 a day + 4 a parcel + 5 a return
@@ -111,8 +114,8 @@ def money_identities(daily: dict[str, np.ndarray], cost_columns) -> None:
     """The identities every day of every run holds (to a thousandth of a fen)."""
     tol = dict(rtol=1e-12, atol=1e-5)
     d = daily
-    assert np.allclose(d["gmv"] - d["discounts"] - d["refunds"] + d["shipping_fees"] + d["membership_fees"],
-                       d["revenue"], **tol)
+    assert np.allclose(d["gmv"] - d["discounts"] - d["refunds"] + d["shipping_fees"] + d["membership_fees"]
+                       + d["forfeited_deposits"], d["revenue"], **tol)
     costs = sum(d[c] for c in cost_columns)
     assert np.allclose(costs, d["marketing_cost"] + d["operations_cost"], **tol)
     assert np.allclose(d["revenue"] - d["cogs"] - costs, d["contribution"], **tol)
@@ -273,7 +276,7 @@ def test_people_read_the_currency_machines_read_plain_numbers(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["currency"] == "USD" and isinstance(summary["kpis"]["contribution"]["mean"], float)
     header = list(read_csv(out / "timeseries.csv")[0])
-    assert {"shipping_fees", "membership_fees", "cogs", "shipping_fees_waived"} <= set(header) and "fees" not in header
+    assert {"shipping_fees", "membership_fees", "forfeited_deposits", "cogs", "shipping_fees_waived"} <= set(header) and "fees" not in header
     assert main(["report", str(out)]) == 0
     page = (out / "report.html").read_text()
     assert "money in USD" in page and re.search(r"<td>contribution</td><td>-?\$[\d,]+", page)
@@ -289,3 +292,23 @@ def test_check_messages_show_money_in_the_scenarios_currency():
     assert "+¥394,420" in moved
     counted = judge_golden("orders", old, new, "CNY").message
     assert "¥" not in counted and "-88,716" in counted
+
+
+def test_forfeited_deposits_are_income_on_their_own_line_not_membership_fees():
+    """A pre-sale's forfeited deposits reach revenue through `forfeited_deposits`; the
+    membership fee line and its KPI hold only fees, and the Money tab lists the deposits
+    only where some were booked."""
+    from tui.results import money_lines
+    presale = {"enabled": True, "deposit_start_day": 2, "deposit_days": 5, "final_payment_day": 10,
+               "deposit_probability": 0.5, "forfeit_probability": 0.5}
+    run = simulate(scenario(horizon_days=15, market={"size": 20_000, "initial_shoppers": 5_000},
+                            strategies={"presale": presale}), 0)
+    d = run.daily
+    assert d["forfeited_deposits"][12] > 0 and d["forfeited_deposits"].sum() == d["forfeited_deposits"][12]
+    assert d["membership_fees"].sum() == 0 and run.kpis["membership_fee_revenue"] == 0
+    assert np.allclose(d["revenue"], d["gmv"] - d["discounts"] - d["refunds"] + d["shipping_fees"]
+                       + d["forfeited_deposits"], rtol=1e-12, atol=1e-5)
+    lines = {name: (sign, total.mean) for sign, name, total in money_lines([run], [])}
+    assert lines["forfeited deposits"] == ("+", d["forfeited_deposits"].sum())
+    without = simulate(scenario(horizon_days=15, market={"size": 20_000, "initial_shoppers": 5_000}), 0)
+    assert "forfeited deposits" not in {name for _, name, _ in money_lines([without], [])}

@@ -165,7 +165,8 @@ def test_paid_membership_fees_are_income_recognised_over_the_term():
     d = run.daily
     assert np.allclose(d["membership_fees"], d["paid_members"] * 73.0 / 30)      # ratably: fee / term per member-day
     assert d["membership_fees"].sum() > 0
-    assert np.allclose(d["revenue"], d["gmv"] - d["discounts"] - d["refunds"] + d["shipping_fees"] + d["membership_fees"])
+    assert np.allclose(d["revenue"], d["gmv"] - d["discounts"] - d["refunds"] + d["shipping_fees"] + d["membership_fees"]
+                       + d["forfeited_deposits"])
     off = simulate(with_changes(sc, **{"strategies.membership.paid.fee": 0.0}), 0)
     assert np.allclose(d["contribution"] - off.daily["contribution"], d["membership_fees"])   # fees: no cost of goods
     assert off.daily["membership_fees"].sum() == 0

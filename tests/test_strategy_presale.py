@@ -69,10 +69,11 @@ def test_deposit_plus_balance_is_the_basket_less_the_deposits_extra_value():
     assert set(np.flatnonzero(state == FORFEITS)) <= set(lost)
     assert lost.size == d["presale_forfeits"].sum()
     assert np.isclose(d["forfeited_deposits"].sum(), 0.2 * strategy.basket[lost].sum())
-    # Forfeited deposits are revenue on the day the window closes, through the fee line.
-    assert np.allclose(d["membership_fees"], d["forfeited_deposits"])
+    # Forfeited deposits are revenue on the day the window closes, on their own line: not membership fees.
+    assert d["membership_fees"].sum() == 0 and run.kpis["membership_fee_revenue"] == 0
     assert d["forfeited_deposits"][27] > 0 and d["forfeited_deposits"].sum() == d["forfeited_deposits"][27]
-    assert np.allclose(d["revenue"], d["gmv"] - d["discounts"] - d["refunds"] + d["shipping_fees"] + d["forfeited_deposits"])
+    assert np.allclose(d["revenue"], d["gmv"] - d["discounts"] - d["refunds"] + d["shipping_fees"] + d["membership_fees"]
+                       + d["forfeited_deposits"])
     assert run.kpis["presale_conversion_to_final"] + run.kpis["forfeiture_rate"] == 1.0
 
 

@@ -85,4 +85,4 @@ def test_with_free_shipping_a_sale_and_the_other_tactics_the_books_balance():
     assert d["topped_up_orders"].sum() > 0 and d["presale_final_payments"].sum() > 0 and d["coupons_used"].sum() > 0
     assert np.all(t["ships_free"][t["value"] >= 60.0])
     assert np.all(t["discount"] <= t["value"] + 1e-9) and np.all(t["discount"] >= 0)
-    assert np.isclose(d["membership_fees"].sum(), d["forfeited_deposits"].sum())
+    assert d["forfeited_deposits"].sum() > 0 and d["membership_fees"].sum() == 0   # a deposit is not a fee

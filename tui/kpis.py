@@ -14,7 +14,7 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "active_shoppers_end": ("Active at end", "count", "Shoppers who joined or ordered within the churn window, on the last day."),
     "orders": ("Orders", "count", "Orders placed during the run."),
     "gmv": ("GMV", "money", "Sum of order values, before discounts and refunds."),
-    "revenue": ("Revenue", "money", "GMV less discounts and refunds, plus shipping and membership fees."),
+    "revenue": ("Revenue", "money", "GMV less discounts and refunds, plus shipping and membership fees and forfeited pre-sale deposits."),
     "shipping_fee_revenue": ("Shipping fees", "money", "Shipping fees shoppers paid on orders that did not ship free."),
     "membership_fee_revenue": ("Membership fees", "money", "Paid-membership fees, recognised day by day over each term."),
     "aov": ("Order value (AOV)", "money", "GMV per order (笔单价)."),
@@ -64,6 +64,7 @@ SERIES_INFO: dict[str, str] = {
     "contribution": "Contribution per day",
     "shipping_fees": "Shipping fee income per day",
     "membership_fees": "Membership fee income per day",
+    "forfeited_deposits": "Forfeited pre-sale deposits per day (income, no goods)",
     "paid_members": "Paid members",
     "tickets": "Tickets per day",
     "returns": "Returns per day",
@@ -116,8 +117,8 @@ def fmt_interval(low: float | None, high: float | None, kpi: str | None = None, 
 
 
 # Daily series in money (the ledger's lines and each account's cost), for their charts' axes.
-MONEY_SERIES = frozenset({"gmv", "discounts", "refunds", "shipping_fees", "membership_fees", "revenue", "cogs",
-                          "acquisition_cost", "marketing_cost", "operations_cost", "contribution", "shipping_fees_waived"})
+MONEY_SERIES = frozenset({"gmv", "discounts", "refunds", "shipping_fees", "membership_fees", "forfeited_deposits",
+                          "revenue", "cogs", "acquisition_cost", "marketing_cost", "operations_cost", "contribution", "shipping_fees_waived"})
 
 
 def series_tick_label(name: str, currency: str):

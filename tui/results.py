@@ -34,16 +34,18 @@ FUNNEL = ("visits", "browse", "cart", "checkout", "orders")
 # The money tab: (line, column of the time series, how it enters the total), income first.
 INCOME_LINES = (("GMV", "gmv", ""), ("discounts", "discounts", "-"), ("refunds", "refunds", "-"),
                 ("shipping fees", "shipping_fees", "+"), ("membership fees", "membership_fees", "+"),
-                ("revenue", "revenue", "="))
+                ("forfeited deposits", "forfeited_deposits", "+"), ("revenue", "revenue", "="))
+SHOWN_WHEN_BOOKED = frozenset({"forfeited_deposits"})   # only a pre-sale books it: no empty line on other runs
 
 
 def money_lines(runs, cost_accounts) -> list[tuple[str, str, Interval]]:
     """The books over the run, line by line: (sign, line, its total with a 95 % interval
-    across replications). Income lines, then cost of goods and each account's costs (those
+    across replications). Income lines (forfeited deposits only when some were booked), then cost of goods and each account's costs (those
     that spent anything), then contribution, and the memo of fees not charged."""
     def total(column: str) -> Interval:
         return Interval.of(np.array([run.daily[column].sum() for run in runs]))
-    lines = [(sign, name, total(column)) for name, column, sign in INCOME_LINES]
+    lines = [(sign, name, total(column)) for name, column, sign in INCOME_LINES
+             if column not in SHOWN_WHEN_BOOKED or any(run.daily[column].any() for run in runs)]
     lines.append(("-", "cost of goods", total("cogs")))
     for account in cost_accounts:
         column = f"cost_{account}"

@@ -81,7 +81,8 @@ def bands_chart(title: str, series: dict[str, dict], ylabel: str) -> str:
 def money_chart(timeseries: dict[str, np.ndarray], currency: str = DEFAULT_CURRENCY) -> str:
     series = {name: rolling(by_replication(timeseries, name))
               for name in ("revenue", "marketing_cost", "operations_cost", "contribution", "shipping_fees",
-                           "membership_fees") if name in timeseries}
+                           "membership_fees", "forfeited_deposits") if name in timeseries
+              and (name != "forfeited_deposits" or np.any(timeseries[name]))}    # only a pre-sale books it
     return band_chart("Revenue, fee income and cost per day (7-day average)", series, f"money ({currency})")
 
 

@@ -18,7 +18,7 @@ from simulation.kernel.orders import OrderBatch
 from simulation.kernel.platform import Platform
 from simulation.kernel.strategy import CostCategory, Kpi, ShopperColumn, Strategy, StrategyPlugin
 
-API_VERSION = "1.1"   # 1.1: the free_shipping_chance touchpoint, OrderBatch.ships_free
+API_VERSION = "1.2"   # 1.1: the free_shipping_chance touchpoint, OrderBatch.ships_free; 1.2: Strategy.book_forfeited_deposits
 
 __all__ = [
     "API_VERSION", "Carrier", "Config", "CostCategory", "Factor", "HOURS_PER_DAY", "Kpi", "Levers", "OrderBatch",

@@ -19,7 +19,7 @@ KERNEL_DAILY_COLUMNS = (
     "alive_shoppers", "active_shoppers", "churned", "reactivated",
     "visits", "browse", "cart", "checkout", "orders", "orders_by_initial_shoppers",
     "repeat_orders", "repeat_orders_social", "gmv", "discounts", "refunds",
-    "shipping_fees", "membership_fees", "revenue", "cogs",
+    "shipping_fees", "membership_fees", "forfeited_deposits", "revenue", "cogs",
     "acquisition_cost", "marketing_cost", "operations_cost", "contribution",
     "free_shipping_orders", "shipping_fees_waived",
     "tickets", "tickets_deflected", "tickets_answered", "tickets_abandoned",

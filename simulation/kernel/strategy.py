@@ -102,9 +102,15 @@ class Strategy:
         `orders.ships_free` instead."""
         self.platform.ledger.membership_fees += amount
 
+    def book_forfeited_deposits(self, amount: float) -> None:
+        """Deposits forfeited today (a pre-sale's 定金 whose balance was never paid): income
+        with no goods (`forfeited_deposits`), never a fee. A deposit still held is not income:
+        book it only when it is forfeited."""
+        self.platform.ledger.forfeited_deposits += amount
+
 
 TOUCHPOINTS = tuple(name for name, value in vars(Strategy).items()
-                    if callable(value) and not name.startswith("_") and name not in ("book", "book_fee"))
+                    if callable(value) and not name.startswith("_") and name not in ("book", "book_fee", "book_forfeited_deposits"))
 
 
 class ShopperColumn:
