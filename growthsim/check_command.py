@@ -20,21 +20,23 @@ from rich.text import Text
 
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_OK, positive_int
 from growthsim.bundled import scenario_file, scenarios_folder
-from growthsim.console import print_table
+from growthsim.console import for_stdout, print_table
+from growthsim.i18n import _
 from simulation.experiments.check import CheckReport, ScenarioCheck, check
 from simulation.storage.outputs import check_named_file, write_named_file
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("check", help="hold scenarios to their expectations and golden results (for CI)")
+    parser = commands.add_parser("check", help=_("hold scenarios to their expectations and golden results (for CI)"))
     parser.add_argument("paths", type=Path, nargs="*", metavar="PATH",
-                        help="scenario files, bundled scenarios' names, or folders to walk (default: the bundled scenarios)")
+                        help=_("scenario files, bundled scenarios' names, or folders to walk (default: the bundled "
+                               "scenarios)"))
     parser.add_argument("--update", action="store_true",
-                        help="record each scenario's KPIs as its golden (NAME.golden.json beside it)")
-    parser.add_argument("--jobs", type=positive_int, help="parallel processes (default: one per core)")
-    parser.add_argument("--junit", type=Path, metavar="FILE", help="also write the verdicts as JUnit XML")
-    parser.add_argument("--force", action="store_true", help="replace a --junit file that growthsim did not write")
-    parser.add_argument("--json", action="store_true", help="print the verdicts as JSON instead of the table")
+                        help=_("record each scenario's KPIs as its golden (NAME.golden.json beside it)"))
+    parser.add_argument("--jobs", type=positive_int, help=_("parallel processes (default: one per core)"))
+    parser.add_argument("--junit", type=Path, metavar="FILE", help=_("also write the verdicts as JUnit XML"))
+    parser.add_argument("--force", action="store_true", help=_("replace a --junit file that growthsim did not write"))
+    parser.add_argument("--json", action="store_true", help=_("print the verdicts as JSON instead of the table"))
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -42,7 +44,7 @@ def command_check(args: argparse.Namespace) -> int:
     if args.junit is not None:   # refused before the runs, not after them
         check_named_file(args.junit, option="--junit", ours=JUNIT_MARK, force=args.force)
     stderr = Console(stderr=True)
-    columns = (TextColumn("check"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"), TimeRemainingColumn())
+    columns = (TextColumn(_("check")), BarColumn(), MofNCompleteColumn(), TextColumn(_("runs")), TimeRemainingColumn())
     with Progress(*columns, console=stderr, disable=not stderr.is_terminal, transient=True) as bar:
         task = bar.add_task("check", total=None)     # the number of runs is known once the scenarios are read
         report = check(paths, jobs=args.jobs, update=args.update,
@@ -55,7 +57,8 @@ def command_check(args: argparse.Namespace) -> int:
         for line in warning_lines(report):
             warnings.print(line, markup=False, soft_wrap=True)
     else:
-        print_report(report, Console(highlight=False))
+        with for_stdout(Console(highlight=False)) as out:
+            print_report(report, out)
     return EXIT_OK if report.passed else EXIT_CHECK_FAILED
 
 
@@ -69,35 +72,36 @@ def _count(scenario: ScenarioCheck, kind: str) -> str:
 
 def _golden_cell(scenario: ScenarioCheck, updated: bool) -> str:
     if scenario.golden is None:
-        return "off"
+        return _("off")
     if updated:
-        return "written" if scenario.golden_written else "unchanged"
+        return _("written") if scenario.golden_written else _("unchanged")
     if any(v.failure == "no golden" for v in scenario.verdicts):
-        return "missing"
+        return _("missing")
     return _count(scenario, "golden")
 
 
 def summary_table(report: CheckReport) -> Table:
-    table = Table(title=f"growthsim check: {len(report.scenarios)} scenario(s)")
-    for column in ("scenario", "replications", "bounds", "relations", "golden", "result"):
-        table.add_column(column, justify="left" if column == "scenario" else "right")
+    table = Table(title=_("growthsim check: {n} scenario(s)").format(n=len(report.scenarios)))
+    for k, column in enumerate((_("scenario"), _("replications"), _("bounds"), _("relations"), _("golden"), _("result"))):
+        table.add_column(column, justify="left" if k == 0 else "right")
     for scenario in report.scenarios:
-        result = Text("PASS", style="green") if scenario.passed else Text("FAIL", style="bold red")
+        result = Text(_("PASS"), style="green") if scenario.passed else Text(_("FAIL"), style="bold red")
         if scenario.versions_differ:
-            result.append(" (versions differ)", style="yellow")
+            result.append(_(" (versions differ)"), style="yellow")
         table.add_row(str(scenario.path), str(scenario.replications), _count(scenario, "bound"),
                       _count(scenario, "relation"), _golden_cell(scenario, report.updated), result)
     return table
 
 
 def warning_lines(report: CheckReport) -> list[str]:
-    lines = [f"warning: {note}" for note in report.notes]
+    lines = [_("warning: {note}").format(note=note) for note in report.notes]
     for scenario in report.scenarios:
         if scenario.versions_differ:
             changes = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in scenario.versions_differ.items())
-            lines.append(f"warning: {scenario.path}: versions differ from the golden's ({changes}); "
-                         "the KPIs were still compared. Once reviewed, `growthsim check --update` records them")
-        lines.extend(f"warning: {scenario.path}: {note}" for note in scenario.notes)
+            lines.append(_("warning: {path}: versions differ from the golden's ({changes}); the KPIs were still "
+                           "compared. Once reviewed, `growthsim check --update` records them").format(
+                path=scenario.path, changes=changes))
+        lines.extend(_("warning: {path}: {note}").format(path=scenario.path, note=note) for note in scenario.notes)
     return lines
 
 
@@ -106,17 +110,21 @@ def print_report(report: CheckReport, console: Console) -> None:
     for scenario in report.scenarios:
         for verdict in scenario.verdicts:
             if not verdict.passed:
-                console.print(f"FAIL {scenario.path} ({verdict.kind}): {verdict.message}", markup=False, soft_wrap=True)
+                console.print(_("FAIL {path} ({kind}): {message}").format(path=scenario.path, kind=verdict.kind,
+                                                                          message=verdict.message),
+                              markup=False, soft_wrap=True)
     for line in warning_lines(report):
         console.print(line, markup=False, soft_wrap=True)
     if report.updated:
         written = [s for s in report.scenarios if s.golden_written]
-        console.print(f"goldens: {len(written)} written, "
-                      f"{sum(s.golden is not None for s in report.scenarios) - len(written)} unchanged", markup=False)
+        console.print(_("goldens: {written} written, {unchanged} unchanged").format(
+            written=len(written), unchanged=sum(s.golden is not None for s in report.scenarios) - len(written)),
+            markup=False)
     verdicts = [v for s in report.scenarios for v in s.verdicts]
     failed = sum(not v.passed for v in verdicts)
-    console.print(f"{len(report.scenarios)} scenario(s), {len(verdicts)} checks: {len(verdicts) - failed} passed, "
-                  f"{failed} failed ({report.seconds:.0f} s)", markup=False)
+    console.print(_("{scenarios} scenario(s), {checks} checks: {passed} passed, {failed} failed ({seconds:.0f} s)").format(
+        scenarios=len(report.scenarios), checks=len(verdicts), passed=len(verdicts) - failed, failed=failed,
+        seconds=report.seconds), markup=False)
 
 
 # --- machines -------------------------------------------------------------------------------

@@ -18,13 +18,16 @@ from pathlib import Path
 
 
 from rich.console import Console
+from rich.text import Text
 from rich.table import Table
 
 from growthsim import calibrate_command, check_command, compare_command, history_command, optimize_command, report_command, strategies_command, sweep_command
 from growthsim.arguments import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK,  # noqa: F401
-                                 BadInput, crash_report, non_negative_int, positive_int)
+                                 BadInput, Parser, crash_report, non_negative_int, positive_int)
 from growthsim.bundled import scenario_file
-from growthsim.console import format_interval, format_kpi, print_table, progress_bar
+from growthsim.console import for_stdout, format_interval, format_kpi, print_table, progress_bar
+from growthsim.i18n import LANGUAGES, LanguageError, _, choose, ngettext
+from growthsim.terms import kpi_label
 from simulation.kernel.limits import LimitError
 from simulation.kernel.policies import PolicyError
 from simulation.storage.history import HistoryError
@@ -36,31 +39,37 @@ from simulation.kernel.scenario import Scenario
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="growthsim", description=__doc__.split("\n")[0] + " Simulate e-commerce growth and retention strategies.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = Parser(prog="growthsim", description=_(
+        "The `growthsim` command (README.md, Commands). Simulate e-commerce growth and retention strategies."))
+    # Read before the parser is built (growthsim/i18n.py take_flag), so that its help is in
+    # that language; here so that --help shows it.
+    parser.add_argument("--lang", choices=LANGUAGES, help=_(
+        "language of what a person reads (default: GROWTHSIM_LANG, then the locale: LANGUAGE, LC_ALL, "
+        "LC_MESSAGES, LANG); JSON, CSV and piped output stay English"))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title=_("commands"))
 
-    run = commands.add_parser("run", help="simulate a scenario and report its KPIs with 95 %% confidence intervals")
-    run.add_argument("scenario", type=Path, help="scenario YAML file, or the name of a bundled scenario (e.g. baseline)")
+    run = commands.add_parser("run", help=_("simulate a scenario and report its KPIs with 95 %% confidence intervals"))
+    run.add_argument("scenario", type=Path, help=_("scenario YAML file, or the name of a bundled scenario (e.g. baseline)"))
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a dotted scenario key, e.g. strategies.service_quality.agents=4 (repeatable)")
-    run.add_argument("--replications", type=positive_int, help="replications (default: the scenario's)")
-    run.add_argument("--seed", type=non_negative_int, help="root seed (default: the scenario's)")
-    run.add_argument("--jobs", type=positive_int, help="parallel processes (default: one per core)")
-    run.add_argument("--out", type=Path, help="folder for summary.json, timeseries.csv, cohorts.csv, ...")
-    run.add_argument("--transactions", action="store_true", help="also write transactions.csv and shoppers.csv")
-    run.add_argument("--json", action="store_true", help="print summary.json to standard output instead of a table")
+                     help=_("override a dotted scenario key, e.g. strategies.service_quality.agents=4 (repeatable)"))
+    run.add_argument("--replications", type=positive_int, help=_("replications (default: the scenario's)"))
+    run.add_argument("--seed", type=non_negative_int, help=_("root seed (default: the scenario's)"))
+    run.add_argument("--jobs", type=positive_int, help=_("parallel processes (default: one per core)"))
+    run.add_argument("--out", type=Path, help=_("folder for summary.json, timeseries.csv, cohorts.csv, ..."))
+    run.add_argument("--transactions", action="store_true", help=_("also write transactions.csv and shoppers.csv"))
+    run.add_argument("--json", action="store_true", help=_("print summary.json to standard output instead of a table"))
 
-    validate = commands.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("files", type=Path, nargs="+", metavar="FILE", help="scenario files or bundled scenarios' names")
+    validate = commands.add_parser("validate", help=_("check scenario files without running them"))
+    validate.add_argument("files", type=Path, nargs="+", metavar="FILE", help=_("scenario files or bundled scenarios' names"))
 
-    commands.add_parser("schema", help="print the scenario JSON Schema (for editor completion)")
+    commands.add_parser("schema", help=_("print the scenario JSON Schema (for editor completion)"))
 
-    app = commands.add_parser("app", help="the terminal app on the bundled scenarios and these folders (the default)")
+    app = commands.add_parser("app", help=_("the terminal app on the bundled scenarios and these folders (the default)"))
     _app_arguments(app)
-    serve = commands.add_parser("serve", help="the terminal app in a web page, for a classroom (textual-serve)")
+    serve = commands.add_parser("serve", help=_("the terminal app in a web page, for a classroom (textual-serve)"))
     _app_arguments(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a room)")
-    serve.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1; 0.0.0.0 for a room)"))
+    serve.add_argument("--port", type=port_number, default=8000, help=_("port (default 8000)"))
     compare_command.add_parser(commands)
     check_command.add_parser(commands)
     history_command.add_parser(commands)
@@ -75,15 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
 def port_number(text: str) -> int:
     number = positive_int(text)
     if number > 65535:
-        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, got {number}")
+        raise argparse.ArgumentTypeError(_("a port is 1 to 65535, got {number}").format(number=number))
     return number
 
 
 def _app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folders", type=Path, nargs="*", metavar="FOLDER",
-                        help="more folders (or files) of scenarios, beside the bundled scenarios/")
-    parser.add_argument("--lessons", type=Path, help="folder of lessons (default: the bundled lessons/)")
-    parser.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (Ctrl+T switches)")
+                        help=_("more folders (or files) of scenarios, beside the bundled scenarios/"))
+    parser.add_argument("--lessons", type=Path, help=_("folder of lessons (default: the bundled lessons/)"))
+    parser.add_argument("--theme", choices=("dark", "light"), default="dark", help=_("colour theme (Ctrl+T switches)"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,10 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
 
     def error(message: str) -> None:
-        console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+        console.print(labelled(_("error:"), "bold red", message), highlight=False, soft_wrap=True)
 
+    try:
+        argv = choose(list(sys.argv[1:] if argv is None else argv))
+    except LanguageError as problem:
+        error(str(problem))
+        return EXIT_BAD_INPUT
     # A version-1 scenario file's notice, once a run, on stderr (simulation/storage/loading.py).
-    NOTICES.start(lambda text: console.print(f"[bold yellow]notice:[/] {text}", highlight=False, markup=True,
+    NOTICES.start(lambda text: console.print(labelled(_("notice:"), "bold yellow", text), highlight=False,
                                              soft_wrap=True))
     try:
         return _main(argv)
@@ -103,33 +117,40 @@ def main(argv: list[str] | None = None) -> int:
         error(str(problem))
         return EXIT_BAD_INPUT
     except PolicyError as problem:   # a value a policy set while running that the schema refuses
-        error(f"{problem}. Policies change scenario keys as a run goes: check their multiply_by, add and to.")
+        error(_("{problem}. Policies change scenario keys as a run goes: check their multiply_by, add and to.")
+              .format(problem=problem))
         return EXIT_BAD_INPUT
     except WriteError as problem:
         error(str(problem))
         return EXIT_ERROR
     except KeyboardInterrupt:
-        console.print("interrupted")
+        console.print(_("interrupted"))
         return EXIT_INTERRUPTED
     except BrokenPipeError:   # `growthsim history --json | head`: the reader has all it wanted
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())   # so that Python's own flush at exit does not fail again
         return EXIT_OK
     except BrokenProcessPool:
-        error("a worker process died (killed by the system, perhaps for want of memory); nothing was written. "
-              "Try fewer --jobs or a smaller market.size.")
+        error(_("a worker process died (killed by the system, perhaps for want of memory); nothing was written. "
+                "Try fewer --jobs or a smaller market.size."))
         return EXIT_ERROR
     except MemoryError:
-        error("out of memory; nothing was written. Try fewer --jobs, fewer replications or a smaller market.size.")
+        error(_("out of memory; nothing was written. Try fewer --jobs, fewer replications or a smaller market.size."))
         return EXIT_ERROR
     except Exception as crash:   # a bug: say so, and keep the details for the report
         if isinstance(crash, OSError) and crash.errno == errno.ENAMETOOLONG:   # a name no file system takes
-            error(f"{str(crash.filename)[:60]}...: file name too long")
+            error(_("{name}...: file name too long").format(name=str(crash.filename)[:60]))
             return EXIT_BAD_INPUT
-        error(f"growthsim failed: {type(crash).__name__}: {crash}\n{crash_report(crash)}")
+        error(_("growthsim failed: {kind}: {crash}").format(kind=type(crash).__name__, crash=crash)
+              + "\n" + crash_report(crash))
         return EXIT_ERROR
     finally:
         NOTICES.start(None)
+
+
+def labelled(label: str, style: str, message: str) -> Text:
+    """`error: message`, the label styled, the message as it is (no markup read in it)."""
+    return Text.assemble((label, style), "" if label.endswith("：") else " ", message)   # a full-width colon has its space
 
 
 def _escape_unprintable_output() -> None:
@@ -141,9 +162,8 @@ def _escape_unprintable_output() -> None:
             reconfigure(errors="backslashreplace")
 
 
-def _main(argv: list[str] | None = None) -> int:
+def _main(argv: list[str]) -> int:
     parser = build_parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("app", "serve") and not argv[0].startswith("-")
                     and argv[0] and Path(argv[0]).exists()):   # "" is no folder (Path("") is the current one)
         argv = ["app", *argv]     # `growthsim` and `growthsim FOLDER...` open the app
@@ -152,12 +172,14 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command in ("app", "serve"):
         missing = [str(f) for f in args.folders if not f.exists()]
         if missing:
-            console.print(f"[bold red]error:[/] not found: {', '.join(missing)}", highlight=False)
+            console.print(labelled(_("error:"), "bold red", _("not found: {files}").format(files=", ".join(missing))),
+                          highlight=False)
             return EXIT_BAD_INPUT
         if args.command == "app" and not _terminal():
-            console.print("[bold red]error:[/] the app needs a terminal, and standard input or output is not one; "
-                          "without one: growthsim run SCENARIO (growthsim --help lists every command)",
-                          highlight=False, soft_wrap=True)
+            console.print(labelled(_("error:"), "bold red", _(
+                "the app needs a terminal, and standard input or output is not one; "
+                "without one: growthsim run SCENARIO (growthsim --help lists every command)")),
+                highlight=False, soft_wrap=True)
             return EXIT_BAD_INPUT
         from tui import commands as app_command   # Textual is imported only when the app is asked for
         return app_command.command_app(args) if args.command == "app" else app_command.command_serve(args)
@@ -196,9 +218,10 @@ def command_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary(result), indent=2))
     else:
-        print_table(kpi_table(result))
-        if args.out is not None and not not_written:
-            Console().print(f"wrote {args.out}/")
+        with for_stdout() as out:
+            print_table(kpi_table(result), out)
+            if args.out is not None and not not_written:
+                out.print(_("wrote {folder}/").format(folder=args.out), markup=False)
     if not_written:
         raise not_written
     return EXIT_OK
@@ -211,13 +234,15 @@ def simulate_with_progress(scenario: Scenario, replications: int, jobs: int | No
 
 
 def kpi_table(result: Replications) -> Table:
-    table = Table(title=f"{result.scenario.name}: {len(result.runs)} replications, seed {result.scenario.seed}")
-    table.add_column("KPI")
-    table.add_column("mean", justify="right")
-    table.add_column("95 % CI", justify="right")
+    table = Table(title=ngettext("{name}: {n} replication, seed {seed}", "{name}: {n} replications, seed {seed}",
+                                 len(result.runs)).format(name=result.scenario.name, n=len(result.runs),
+                                                          seed=result.scenario.seed))
+    table.add_column(_("KPI"))
+    table.add_column(_("mean"), justify="right")
+    table.add_column(_("95 % CI"), justify="right")
     currency = result.scenario.currency
     for name, interval in result.kpis().items():
-        table.add_row(name, format_kpi(interval.mean, name, currency), format_interval(interval, name, currency))
+        table.add_row(kpi_label(name), format_kpi(interval.mean, name, currency), format_interval(interval, name, currency))
     return table
 
 
@@ -227,7 +252,8 @@ def command_validate(args: argparse.Namespace) -> int:
         try:
             path = scenario_file(argument)
             load_scenario(path)
-            print(f"{path}: ok")
+            with for_stdout() as out:
+                out.print(_("{path}: ok").format(path=path), markup=False, highlight=False, soft_wrap=True)
         except (ScenarioError, BadInput) as error:
             problems.append(str(error))
     if problems:

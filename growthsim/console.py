@@ -1,4 +1,5 @@
-"""Terminal presentation shared by the commands: numbers, intervals, a progress bar."""
+"""Terminal presentation shared by the commands: numbers, intervals, a progress bar, and
+the language of standard output (a person's at a terminal, English for scripts)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from growthsim.i18n import _, english, language
 from simulation.experiments.replicate import Interval
 from simulation.kernel.currency import DEFAULT_CURRENCY, format_money
 from simulation.kernel.registry import registry
@@ -28,11 +30,11 @@ def format_number(x: float) -> str:
 
 def format_kpi(x: float | None, kpi: str, currency: str | None = DEFAULT_CURRENCY, *, signed: bool = False) -> str:
     """A KPI's value as a person reads it: money in the scenario's currency (format_money),
-    other numbers as format_number."""
+    other numbers as format_number; in Chinese, money from 10,000 up in 万 (¥12.3万)."""
     if x is None or x != x:
         return "-"
     if registry().kpi_unit(kpi) == "money" and currency:
-        return format_money(x, currency, signed=signed)
+        return format_money(x, currency, signed=signed, wan=language() == "zh")
     return ("+" if signed and x > 0 else "") + format_number(x)
 
 
@@ -43,14 +45,28 @@ def format_interval(interval: Interval, kpi: str = "", currency: str | None = DE
 
 
 @contextmanager
-def progress_bar(description: str, total_days: int, unit: str = "days") -> Iterator[Callable[[], None]]:
-    """A bar of simulated days on standard error, shown only in a terminal; yields `advance()`."""
+def progress_bar(description: str, total_days: int, unit: str | None = None) -> Iterator[Callable[[], None]]:
+    """A bar of simulated days (or `unit`) on standard error, shown only in a terminal; yields `advance()`."""
+    unit = _("days") if unit is None else unit
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
                TimeRemainingColumn())
     with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
         task = progress.add_task(description, total=total_days, unit=unit)
         yield lambda: progress.advance(task)
+
+
+@contextmanager
+def for_stdout(console: Console | None = None) -> Iterator[Console]:
+    """The console of standard output, for the block that writes to it: in the person's
+    language at a terminal; in English when piped or redirected, where scripts read it (a
+    contract, as the JSON's keys are). Build tables and lines inside the block."""
+    console = console or Console()
+    if console.is_terminal:
+        yield console
+    else:
+        with english():
+            yield console
 
 
 def print_table(table: Table, console: Console | None = None) -> None:

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput, non_negative_int, positive_int
 from growthsim.bundled import scenario_file
-from growthsim.console import format_kpi, print_table, progress_bar
+from growthsim.console import for_stdout, format_kpi, print_table, progress_bar
+from growthsim.i18n import _
 from simulation.experiments.optimize import Optimization
 from simulation.experiments.optimize_events import (ConfirmationDone, ConfirmationStarted, OptimizeError, RunFinished,
                                                     SearchStarted, TrialFinished)
@@ -24,44 +25,45 @@ from simulation.experiments.sweep import SweepError
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("optimize", help="find the best lever values under constraints, "
-                                                  "confirmed with 95 %% intervals on fresh seeds")
-    parser.add_argument("scenario", type=Path, help="scenario YAML file, or the name of a bundled scenario")
+    parser = commands.add_parser("optimize", help=_("find the best lever values under constraints, "
+                                                    "confirmed with 95 %% intervals on fresh seeds"))
+    parser.add_argument("scenario", type=Path, help=_("scenario YAML file, or the name of a bundled scenario"))
     parser.add_argument("--lever", action="append", default=[], metavar="KEY=LOW:HIGH[:int|:log]",
-                        help="a dotted key and its range, or KEY=a,b,c for choices (repeatable)")
+                        help=_("a dotted key and its range, or KEY=a,b,c for choices (repeatable)"))
     parser.add_argument("--objective", action="append", default=[], metavar="KPI:max|min",
-                        help="what to maximise or minimise (repeatable: two or more make a Pareto front)")
+                        help=_("what to maximise or minimise (repeatable: two or more make a Pareto front)"))
     parser.add_argument("--constraint", action="append", default=[], metavar="KPI<=VALUE",
-                        help="a limit on a KPI, costs included, e.g. 'service_wait_p90_min<=5' (repeatable)")
-    parser.add_argument("--trials", type=positive_int, default=30, help="trials of the search (default 30)")
-    parser.add_argument("--replications", type=positive_int, help="replications per trial (default: the scenario's)")
+                        help=_("a limit on a KPI, costs included, e.g. 'service_wait_p90_min<=5' (repeatable)"))
+    parser.add_argument("--trials", type=positive_int, default=30, help=_("trials of the search (default 30)"))
+    parser.add_argument("--replications", type=positive_int, help=_("replications per trial (default: the scenario's)"))
     parser.add_argument("--confirm", type=positive_int, default=10,
-                        help="replications re-evaluating each finalist on fresh seeds (default 10, at least 2)")
-    parser.add_argument("--finalists", type=positive_int, default=3, help="the best trials re-evaluated (default 3)")
-    parser.add_argument("--pick", metavar="KPI", help="with several objectives: the front's best on this one "
-                                                      "(default: the first objective)")
+                        help=_("replications re-evaluating each finalist on fresh seeds (default 10, at least 2)"))
+    parser.add_argument("--finalists", type=positive_int, default=3, help=_("the best trials re-evaluated (default 3)"))
+    parser.add_argument("--pick", metavar="KPI", help=_("with several objectives: the front's best on this one "
+                                                        "(default: the first objective)"))
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a dotted key in every trial (repeatable)")
-    parser.add_argument("--seed", type=non_negative_int, help="root seed of the runs and the sampler "
-                                                              "(default: the scenario's)")
-    parser.add_argument("--jobs", type=positive_int, help="trials at once: local processes or Dask workers "
-                                                          "(default: one per core)")
-    parser.add_argument("--executor", choices=("processes", "dask"), default="processes")
-    parser.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (default: a local cluster)")
-    parser.add_argument("--out", type=Path, help="folder for the optimisation (default: optimize-NAME)")
-    parser.add_argument("--resume", action="store_true", help="continue the study in --out")
-    parser.add_argument("--force", action="store_true", help="put the optimisation in a folder that holds other files")
-    parser.add_argument("--json", action="store_true", help="print optimize.json to standard output")
+                        help=_("override a dotted key in every trial (repeatable)"))
+    parser.add_argument("--seed", type=non_negative_int, help=_("root seed of the runs and the sampler "
+                                                                "(default: the scenario's)"))
+    parser.add_argument("--jobs", type=positive_int, help=_("trials at once: local processes or Dask workers "
+                                                            "(default: one per core)"))
+    parser.add_argument("--executor", choices=("processes", "dask"), default="processes",
+                        help=_("where the trials run (default processes)"))
+    parser.add_argument("--scheduler", metavar="ADDRESS", help=_("a Dask scheduler (default: a local cluster)"))
+    parser.add_argument("--out", type=Path, help=_("folder for the optimisation (default: optimize-NAME)"))
+    parser.add_argument("--resume", action="store_true", help=_("continue the study in --out"))
+    parser.add_argument("--force", action="store_true", help=_("put the optimisation in a folder that holds other files"))
+    parser.add_argument("--json", action="store_true", help=_("print optimize.json to standard output"))
 
 
 def build_request(args: argparse.Namespace) -> OptimizeRequest:
     """The command line as a request; every problem is BadInput naming the option and value."""
     if not args.lever:
-        raise BadInput("give at least one --lever KEY=LOW:HIGH (or KEY=a,b,c)")
+        raise BadInput(_("give at least one --lever KEY=LOW:HIGH (or KEY=a,b,c)"))
     if not args.objective:
-        raise BadInput("give at least one --objective KPI:max or KPI:min")
+        raise BadInput(_("give at least one --objective KPI:max or KPI:min"))
     if args.confirm < 2:
-        raise BadInput("--confirm: at least 2 replications, for an interval")
+        raise BadInput(_("--confirm: at least 2 replications, for an interval"))
     try:
         levers = [Lever.parse(text) for text in args.lever]
         objectives = [Objective.parse(text) for text in args.objective]
@@ -92,18 +94,21 @@ def command_optimize(args: argparse.Namespace) -> int:
     except (OptimizeError, SweepError) as error:
         raise BadInput(str(error)) from None
     except KeyboardInterrupt:
-        console.print(f"interrupted: the finished trials are kept in {request.out}/study.db; run the same command "
-                      "with --resume to continue", soft_wrap=True, highlight=False)
+        console.print(_("interrupted: the finished trials are kept in {folder}/study.db; run the same command "
+                        "with --resume to continue").format(folder=request.out), soft_wrap=True, highlight=False,
+                      markup=False)
         return EXIT_INTERRUPTED
     record_optimization(str(request.scenario), optimization.base, result, out_dir=str(request.out.resolve()),
                         overrides=request.overrides, warn=warn_on_stderr)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print_table(best_table(result))
-        for line in verdict_lines(result):
-            Console().print(line, highlight=False, soft_wrap=True)
-        Console().print(f"wrote {request.out}/ (optimize.json, trials.csv, best.yaml, study.db)")
+        with for_stdout() as out:
+            print_table(best_table(result), out)
+            for line in verdict_lines(result):
+                out.print(line, highlight=False, soft_wrap=True, markup=False)
+            out.print(_("wrote {folder}/ (optimize.json, trials.csv, best.yaml, study.db)").format(folder=request.out),
+                      markup=False)
     best = result.get("best")
     return EXIT_OK if best and best["feasible"] else EXIT_CHECK_FAILED
 
@@ -114,7 +119,7 @@ def _watch(optimization: Optimization, console: Console) -> dict:
     first = next(events)
     assert isinstance(first, SearchStarted)
     if first.trials_done:
-        console.print(f"resuming: {first.trials_done} trial(s) kept", highlight=False)
+        console.print(_("resuming: {n} trial(s) kept").format(n=first.trials_done), highlight=False)
     result = None
     try:
         result = _follow(events, first, optimization, console)
@@ -126,19 +131,20 @@ def _watch(optimization: Optimization, console: Console) -> dict:
 def _follow(events, first: SearchStarted, optimization: Optimization, console: Console) -> dict | None:
     left = max(0, first.trials - first.trials_done)
     result = None
-    with progress_bar(f"optimize {optimization.base.name}: {first.trials} trials", left * first.runs_per_trial,
-                      "runs") as advance:
+    with progress_bar(_("optimize {name}: {trials} trials").format(name=optimization.base.name, trials=first.trials),
+                      left * first.runs_per_trial, _("runs")) as advance:
         for event in events:
             if isinstance(event, RunFinished):
                 advance()
             elif isinstance(event, TrialFinished):
-                for _ in range(first.runs_per_trial if event.reused or event.error else 0):
+                for _run in range(first.runs_per_trial if event.reused or event.error else 0):
                     advance()
                 if event.error:
-                    console.print(f"trial {event.number} failed: {event.error.splitlines()[-1]}", highlight=False)
+                    console.print(_("trial {number} failed: {error}").format(
+                        number=event.number, error=event.error.splitlines()[-1]), highlight=False, markup=False)
             elif isinstance(event, ConfirmationStarted):
-                console.print(f"confirming the best {len(event.finalists)} trial(s) and the scenario as given: "
-                              f"{event.runs} runs on fresh seeds", highlight=False)
+                console.print(_("confirming the best {n} trial(s) and the scenario as given: {runs} runs on fresh "
+                                "seeds").format(n=len(event.finalists), runs=event.runs), highlight=False)
             elif isinstance(event, ConfirmationDone):
                 result = event.result
     return result
@@ -146,20 +152,23 @@ def _follow(events, first: SearchStarted, optimization: Optimization, console: C
 
 def best_table(result: dict) -> Table:
     settings, currency = result["settings"], result["settings"]["currency"]
-    table = Table(title=f"{settings['name']}: best of {result['search']['trials']} trials, confirmed with "
-                        f"{result['confirmation']['replications']} replications on fresh seeds")
-    for column in ("plan", "levers", "objective (95 % CI)", "vs scenario as given (95 % CI)", "constraints"):
-        table.add_column(column, justify="left" if column in ("plan", "levers", "constraints") else "right")
+    table = Table(title=_("{name}: best of {trials} trials, confirmed with {replications} replications on fresh "
+                          "seeds").format(name=settings['name'], trials=result['search']['trials'],
+                                          replications=result['confirmation']['replications']))
+    for k, column in enumerate((_("plan"), _("levers"), _("objective (95 % CI)"), _("vs scenario as given (95 % CI)"),
+                                _("constraints"))):
+        table.add_column(column, justify="left" if k in (0, 1, 4) else "right")
     given = result["scenario_as_given"]["objective"]
     kpi = given["kpi"]
-    table.add_row("as given", "", _interval(given, kpi, currency), "", "")
+    table.add_row(_("as given"), "", _interval(given, kpi, currency), "", "")
     for plan in result["finalists"]:
-        marker = "best" if result["best"] and plan["trial"] == result["best"]["trial"] else f"trial {plan['trial']}"
+        marker = _("best") if result["best"] and plan["trial"] == result["best"]["trial"] else \
+            _("trial {number}").format(number=plan['trial'])
         levers = " ".join(f"{key.rsplit('.', 1)[-1]}={_short(value)}" for key, value in plan["levers"].items())
         vs = plan["vs_scenario"]
         difference = (f"{format_kpi(vs['difference'], kpi, currency, signed=True)} "
                       f"[{format_kpi(vs['ci_low'], kpi, currency)}, {format_kpi(vs['ci_high'], kpi, currency)}]")
-        met = ", ".join(c["verdict"] for c in plan["constraints"]) or "–"
+        met = ", ".join(_verdict(c["verdict"]) for c in plan["constraints"]) or "–"
         table.add_row(marker, levers, _interval(plan["objective"], kpi, currency), difference, met)
     return table
 
@@ -170,12 +179,19 @@ def verdict_lines(result: dict) -> list[str]:
     if best:
         for constraint in best["constraints"]:
             if constraint["verdict"] != "holds":
-                lines.append(f"{constraint['constraint']}: {constraint['verdict']} on the best plan "
-                             f"(mean {constraint['mean']:.4g}, 95 % CI {constraint['ci_low']:.4g} to "
-                             f"{constraint['ci_high']:.4g})")
+                lines.append(_("{constraint}: {verdict} on the best plan (mean {mean:.4g}, 95 % CI {low:.4g} to "
+                               "{high:.4g})").format(constraint=constraint['constraint'],
+                                                     verdict=_verdict(constraint['verdict']), mean=constraint['mean'],
+                                                     low=constraint['ci_low'], high=constraint['ci_high']))
     if result.get("note"):
-        lines.append(f"note: {result['note']}")
+        lines.append(_("note: {note}").format(note=result['note']))
     return lines
+
+
+def _verdict(verdict: str) -> str:
+    """A constraint's verdict of optimize.json for a person."""
+    return {"holds": _("holds"), "holds only within noise": _("holds only within noise"), "violated": _("violated"),
+            "undefined": _("undefined")}.get(verdict, verdict)
 
 
 def _interval(fields: dict, kpi: str, currency: str) -> str:

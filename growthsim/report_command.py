@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from growthsim.arguments import EXIT_OK, BadInput
+from growthsim.console import for_stdout
+from growthsim.i18n import _
 from simulation.storage.history import History
 from simulation.experiments.optimize_events import OptimizeError
 from simulation.experiments.optimize_report import is_optimization, write_optimize_report
@@ -13,13 +15,13 @@ from simulation.experiments.report import ReportError, write_comparison_report, 
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("report", help="write report.html for a run, compare, calibrate or optimize folder, "
-                                 "or a history id")
-    parser.add_argument("target", metavar="RUN_OR_DIR", help="a folder written by run/compare/calibrate/optimize --out, "
-                        "or a history id (a comparison's, from the command or the app, needs no folder)")
-    parser.add_argument("--out", type=Path, help="the HTML file (default: report.html in the folder; for a comparison "
-                        "recorded without --out, compare-ID-report.html here)")
-    parser.add_argument("--force", action="store_true", help="replace an --out file that growthsim did not write")
+    parser = commands.add_parser("report", help=_("write report.html for a run, compare, calibrate or optimize folder, "
+                                                  "or a history id"))
+    parser.add_argument("target", metavar="RUN_OR_DIR", help=_("a folder written by run/compare/calibrate/optimize "
+                        "--out, or a history id (a comparison's, from the command or the app, needs no folder)"))
+    parser.add_argument("--out", type=Path, help=_("the HTML file (default: report.html in the folder; for a "
+                        "comparison recorded without --out, compare-ID-report.html here)"))
+    parser.add_argument("--force", action="store_true", help=_("replace an --out file that growthsim did not write"))
 
 
 def command_report(args: argparse.Namespace) -> int:
@@ -27,11 +29,12 @@ def command_report(args: argparse.Namespace) -> int:
     if not folder.exists() and args.target.isdigit():
         record = History().get(int(args.target))
         if record is None:
-            raise BadInput(f"report: {args.target} is neither a folder nor a history id")
+            raise BadInput(_("report: {target} is neither a folder nor a history id").format(target=args.target))
         if record.kind == "compare" and "names" in record.results:   # the history keeps compare.json's content
             return _report_comparison(record, args)
         if not record.out_dir:
-            raise BadInput(f"report: history record {record.id} was run without --out; nothing to report from")
+            raise BadInput(_("report: history record {id} was run without --out; nothing to report from").format(
+                id=record.id))
         folder = Path(record.out_dir)
     try:
         if is_optimization(folder):   # optimize --out: its own module draws it
@@ -40,8 +43,13 @@ def command_report(args: argparse.Namespace) -> int:
             written = write_report(folder, args.out, force=args.force)
     except (ReportError, OptimizeError) as error:
         raise BadInput(str(error)) from None
-    print(f"wrote {written}")
+    _say_written(written)
     return EXIT_OK
+
+
+def _say_written(path: Path) -> None:
+    with for_stdout() as out:
+        out.print(_("wrote {path}").format(path=path), markup=False, highlight=False, soft_wrap=True)
 
 
 def _report_comparison(record, args: argparse.Namespace) -> int:
@@ -51,5 +59,5 @@ def _report_comparison(record, args: argparse.Namespace) -> int:
     in_folder = args.out is None and record.out_dir is not None and Path(record.out_dir).is_dir()
     out = args.out or (Path(record.out_dir) / "report.html" if in_folder else Path(f"compare-{record.id}-report.html"))
     written = write_comparison_report(record.results, out, force=args.force or in_folder)
-    print(f"wrote {written}")
+    _say_written(written)
     return EXIT_OK

@@ -13,6 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from growthsim.arguments import BadInput
+from growthsim.i18n import _
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -20,8 +21,8 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 def _folder(package: str) -> Path:
     folder = files(package)
     if not isinstance(folder, Path):   # e.g. a zip archive: scenarios are read, extended and written as files
-        raise BadInput(f"growthsim's bundled files ({package}) are not in a folder but in {folder}; "
-                       "install growthsim with pip so they are")
+        raise BadInput(_("growthsim's bundled files ({package}) are not in a folder but in {folder}; "
+                         "install growthsim with pip so they are").format(package=package, folder=folder))
     return folder
 
 
@@ -53,5 +54,5 @@ def scenario_file(argument: Path) -> Path:
         bundled = scenarios_folder() / f"{stem}{suffix}"
         if bundled.is_file():
             return bundled
-    raise BadInput(f"{argument}: no such file here, nor a bundled scenario of that name; "
-                   f"the bundled scenarios are {', '.join(scenario_names())}")
+    raise BadInput(_("{argument}: no such file here, nor a bundled scenario of that name; "
+                     "the bundled scenarios are {names}").format(argument=argument, names=", ".join(scenario_names())))
