@@ -93,6 +93,16 @@ def test_the_catalogue_holds_every_string_of_the_code():
     assert in_code - in_po == set(), "run: python -m growthsim.i18n update, then translate"
 
 
+def test_the_wheel_ships_the_compiled_catalogues():
+    import fnmatch
+    import tomllib
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = settings["tool"]["setuptools"]["package-data"]["growthsim"]
+    mo = PO.with_suffix(".mo").relative_to(ROOT / "growthsim").as_posix()
+    assert any(fnmatch.fnmatch(mo, pattern) for pattern in patterns)
+    assert any(d.startswith("babel") for d in settings["project"]["dependencies"])
+
+
 def _fields(text: str) -> list[str]:
     braces = sorted(f"{{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
                     for _, name, spec, conv in string.Formatter().parse(text) if name is not None)
