@@ -192,7 +192,9 @@ def _extract():
 
     with open(ROOT / "babel.cfg") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
-    catalogue = Catalog(project="growthsim", msgid_bugs_address="", charset="utf-8")
+    from growthsim import __version__
+    catalogue = Catalog(project="growthsim", version=__version__, copyright_holder="growthsim contributors",
+                        msgid_bugs_address="", charset="utf-8")
     found = [(ROOT / path, line, message, comments, context)
              for path, line, message, comments, context in
              extract_from_dir(ROOT, method_map=method_map, options_map=options_map, keywords=DEFAULT_KEYWORDS)]
