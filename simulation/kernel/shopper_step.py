@@ -25,6 +25,9 @@ from simulation.kernel.orders import OrderBatch
 from simulation.kernel.strategy import Strategy
 
 FUNNEL_STAGES = ("browse", "cart", "checkout", "order")
+# Shoppers whose next visits are drawn at once, at most: bounds the temporaries when a
+# million shoppers join on day 0 (a day's buyers are far fewer).
+DRAW_CHUNK = 1 << 18
 
 
 class ShopperStep:
@@ -72,13 +75,19 @@ class ShopperStep:
         rate *= self.levers.visit_rate_multiplier / self.scenario.behavior.funnel.conversion()
         return rate
 
-    def draw_next_visit(self, who: np.ndarray, after: np.ndarray | float) -> np.ndarray:
-        """Draw and keep these shoppers' next visit times; returns them."""
+    def draw_next_visit(self, who: np.ndarray, after: np.ndarray | float) -> None:
+        """Draw and keep these shoppers' next visit times, in chunks: a whole population
+        joining keeps its temporaries to a chunk's size."""
+        if who.size > DRAW_CHUNK:
+            # The stream gives the same numbers drawn in parts, and the rest is element-wise.
+            for start in range(0, who.size, DRAW_CHUNK):
+                part = slice(start, start + DRAW_CHUNK)
+                self.draw_next_visit(who[part], after[part] if np.ndim(after) else after)
+            return
         next_visit = self.visits_rng.standard_exponential(len(who))
         next_visit /= self.visit_rate(who)   # the gaps
         next_visit += after
         self.shoppers.next_visit[who] = next_visit
-        return next_visit
 
     def redraw_visits(self, who: np.ndarray, day: int) -> None:
         """A shopper's rate changed during `day`: memorylessness lets the next visit be redrawn."""
@@ -132,7 +141,8 @@ class ShopperStep:
         s = self.shoppers
         self.last_active_count += np.bincount(s.last_active_day[new] + self.active_offset,
                                               minlength=len(self.last_active_count))
-        alive = new[s.alive[new]]
+        alive_mask = s.alive[new]
+        alive = new if alive_mask.all() else new[alive_mask]   # no copy of a whole population
         self.tally.joined(s.satisfaction[alive])
         if trial:
             self.trial_orders.append(self._place_orders(day, alive, s.join_time[alive]))
@@ -202,8 +212,8 @@ class ShopperStep:
         self.dropout.after_purchases(buyers)
         staying = s.alive[buyers]
         buyers = buyers[staying]
-        next_visit = self.draw_next_visit(buyers, self.next_visit_after(buyers, order_times[staying], day))
-        return buyers[next_visit < self.dropout.visits_end(buyers, day)]
+        self.draw_next_visit(buyers, self.next_visit_after(buyers, order_times[staying], day))
+        return buyers[s.next_visit[buyers] < self.dropout.visits_end(buyers, day)]
 
     def _visits_today(self, day: int, visitors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every visit of these visitors until the end of `day` at their current rates: the
@@ -213,22 +223,28 @@ class ShopperStep:
         Between orders nothing a visit does changes a shopper's rates, so the Poisson
         process of docs/model.md §3 runs on without playing each visit first."""
         s, end_of_day = self.shoppers, self.dropout.visits_end(visitors, day)
-        mean_gap = 1.0 / self.visit_rate(visitors)
-        latest = s.next_visit[visitors]            # each visitor's latest visit drawn; the visits due first
+        # Only the visitors still visiting are carried from one visit to the next (their
+        # latest time, mean gap and end of day, compacted together); a visitor's first visit
+        # after today is kept when it leaves the loop.
+        gap = 1.0 / self.visit_rate(visitors)
+        time = s.next_visit[visitors]              # each visitor's latest visit drawn; the visits due first
         current = np.arange(visitors.size)         # visitors whose latest visit is today
-        rows, times = [current], [latest.copy()]
+        rows, times = [current], [time]
         while True:
-            time = latest[current] + self.visits_rng.standard_exponential(current.size) * mean_gap[current]
-            latest[current] = time
-            today = time < (end_of_day if np.ndim(end_of_day) == 0 else end_of_day[current])
-            current = current[today]
+            time = self.visits_rng.standard_exponential(current.size) * gap + time
+            today = time < end_of_day
+            leaving = ~today
+            s.next_visit[visitors[current[leaving]]] = time[leaving]   # the first visit after today
+            current, time = current[today], time[today]
             if not current.size:
                 break
+            gap = gap[today]
+            if np.ndim(end_of_day):
+                end_of_day = end_of_day[today]
             rows.append(current)
-            times.append(time[today])
+            times.append(time)
             if len(rows) > MAX_VISIT_DEPTH_PER_DAY:
                 raise visits_out_of_bounds(day, self.visits_today + len(rows), current.size)
-        s.next_visit[visitors] = latest   # the first visit after today
         self.visits_today += len(rows)
         visit = np.repeat(np.arange(len(rows), dtype=np.int32), [r.size for r in rows])
         return np.concatenate(rows), visit, np.concatenate(times)
