@@ -69,8 +69,9 @@ class ShopperStep:
     def visit_rate(self, who: np.ndarray) -> np.ndarray:
         """Visits per day: lambda x satisfaction feedback x levers x strategies / baseline conversion."""
         s = self.shoppers
-        rate = s.purchase_rate[who].astype(np.float64)
-        rate *= feedback.purchase_rate_multiplier(s.satisfaction[who], self.scenario.feedback) / self.tally.neutral.purchase
+        # In float64 from the float32 columns: one pass, no float64 copy of the rates first.
+        rate = np.multiply(s.purchase_rate[who], feedback.purchase_rate_multiplier(s.satisfaction[who], self.scenario.feedback)
+                           / self.tally.neutral.purchase, dtype=np.float64)
         rate *= product_of(strategy.visit_factor(who) for strategy in self.strategies)
         rate *= self.levers.visit_rate_multiplier / self.scenario.behavior.funnel.conversion()
         return rate
@@ -224,17 +225,20 @@ class ShopperStep:
         process of docs/model.md §3 runs on without playing each visit first."""
         s, end_of_day = self.shoppers, self.dropout.visits_end(visitors, day)
         # Only the visitors still visiting are carried from one visit to the next (their
-        # latest time, mean gap and end of day, compacted together); a visitor's first visit
-        # after today is kept when it leaves the loop.
+        # latest time, mean gap and end of day, compacted together); `latest` keeps every
+        # visitor's latest visit drawn, which ends as its first visit after today.
         gap = 1.0 / self.visit_rate(visitors)
-        time = s.next_visit[visitors]              # each visitor's latest visit drawn; the visits due first
+        time = s.next_visit[visitors]              # the visits due first
         current = np.arange(visitors.size)         # visitors whose latest visit is today
         rows, times = [current], [time]
+        latest = None
         while True:
             time = self.visits_rng.standard_exponential(current.size) * gap + time
+            if latest is None:
+                latest = time                      # the first draw is every visitor's, in order
+            else:
+                latest[current] = time
             today = time < end_of_day
-            leaving = ~today
-            s.next_visit[visitors[current[leaving]]] = time[leaving]   # the first visit after today
             current, time = current[today], time[today]
             if not current.size:
                 break
@@ -245,6 +249,7 @@ class ShopperStep:
             times.append(time)
             if len(rows) > MAX_VISIT_DEPTH_PER_DAY:
                 raise visits_out_of_bounds(day, self.visits_today + len(rows), current.size)
+        s.next_visit[visitors] = latest   # the first visit after today
         self.visits_today += len(rows)
         visit = np.repeat(np.arange(len(rows), dtype=np.int32), [r.size for r in rows])
         return np.concatenate(rows), visit, np.concatenate(times)
