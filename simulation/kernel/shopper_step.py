@@ -196,13 +196,17 @@ class ShopperStep:
             first_order = ordered[np.unique(row[ordered], return_index=True)[1]]   # visits are by k, then row
             last_visit = np.full(visitors.size, np.iinfo(visit.dtype).max, dtype=visit.dtype)
             last_visit[row[first_order]] = visit[first_order]
-            not_played = visit > last_visit[row]
+            # Visits are by k: none before the earliest first order's k follows an order.
+            later = int(np.searchsorted(visit, visit[first_order].min(), side="right"))
+            not_played = later + np.flatnonzero(visit[later:] > last_visit[row[later:]])
             u[not_played] = np.inf
-            played -= np.count_nonzero(not_played)
-        reached = [u < threshold for threshold in thresholds]
-        funnel_counts += [played, *(np.count_nonzero(stage) for stage in reached)]
-        abandoned = reached[1] & ~reached[-1]
-        if abandoned.any():
+            played -= not_played.size
+        reached = self._funnel(u, thresholds)
+        funnel_counts += [played, *(stage.size for stage in reached)]
+        ordering = np.zeros(row.size, dtype=bool)
+        ordering[reached[-1]] = True
+        abandoned = reached[1][~ordering[reached[1]]]   # reached the cart, did not order
+        if abandoned.size:
             abandoners, abandoned_at = who[abandoned], at[abandoned]
             for strategy in self.strategies:
                 strategy.carts_abandoned(day, abandoners, abandoned_at)
@@ -215,6 +219,17 @@ class ShopperStep:
         buyers = buyers[staying]
         self.draw_next_visit(buyers, self.next_visit_after(buyers, order_times[staying], day))
         return buyers[s.next_visit[buyers] < self.dropout.visits_end(buyers, day)]
+
+    @staticmethod
+    def _funnel(u: np.ndarray, thresholds: np.ndarray) -> list[np.ndarray]:
+        """The visits (positions, in order) that reach each stage, u < its threshold. Each
+        stage's threshold is the one before times a probability of at most 1, so only the
+        visits that reached the stage before need comparing."""
+        reached = [np.flatnonzero(u < thresholds[0])]
+        for threshold in thresholds[1:]:
+            previous = reached[-1]
+            reached.append(previous[u[previous] < (threshold if threshold.size == 1 else threshold[previous])])
+        return reached
 
     def _visits_today(self, day: int, visitors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every visit of these visitors until the end of `day` at their current rates: the
