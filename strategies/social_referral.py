@@ -217,7 +217,8 @@ def social_graph(kind: str, nodes: int, mean_degree: int, rewiring: float,
     ends = np.concatenate([source, target]).astype(np.int32)
     other = np.concatenate([target, source]).astype(np.int32)
     adjacency = sparse.csr_matrix((np.ones(ends.size, dtype=np.int8), (ends, other)), shape=(nodes, nodes))
-    return adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int32)
+    # scipy's index type is int32 while the edges fit in it: kept, half the bytes a node.
+    return adjacency.indptr, adjacency.indices.astype(np.int32)
 
 
 # --- the strategy --------------------------------------------------------------------------
@@ -232,7 +233,10 @@ class SocialReferralStrategy(Strategy):
         s, market = platform.shoppers, platform.scenario.market.size
         self.referral_channel = platform.channel_index("referral")
         self.market = market
-        s.register_column("referred_by", np.int64, -1)   # the referrer, for referred shoppers
+        # Shopper and node indices (and the small negative markers) in int32 for any market
+        # under two billion: half the bytes a shopper of int64.
+        index = np.int32 if market < 2 ** 31 else np.int64
+        s.register_column("referred_by", index, -1)   # the referrer, for referred shoppers
         self.reviews = 0
         self.cart_lift = 1.0
         self.order_lift = 1.0
@@ -245,8 +249,9 @@ class SocialReferralStrategy(Strategy):
         if self.on_graph:
             self.indptr, self.neighbours = social_graph(config.graph, market, config.mean_degree, config.rewiring, rng)
             s.register_column("social_node", np.int32, -1)
-            self.shopper_at = np.full(market, FREE, dtype=np.int64)
-            self.free_order = rng.permutation(market)   # the order in which other joiners take free nodes
+            self.shopper_at = np.full(market, FREE, dtype=index)
+            # The order in which other joiners take free nodes.
+            self.free_order = rng.permutation(market).astype(index)
             self.free_next = 0
         self.reserved = 0   # well mixed: prospects promised to a referral tomorrow
         self.reached_shoppers: list[np.ndarray] = []   # today's shares that reached someone already a shopper

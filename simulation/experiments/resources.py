@@ -330,7 +330,7 @@ def _measure_footprint(scenario: Scenario) -> tuple[int, float]:
     def row_bytes(shoppers: Shoppers) -> int:
         import numpy as np
         return (sum(np.dtype(dtype).itemsize for dtype, _ in shoppers.columns.values())
-                + 2 * 8 * shoppers.period_words)
+                + shoppers.period_row_bytes())
 
     started = not tracemalloc.is_tracing()
     if started:

@@ -65,7 +65,13 @@ class Shoppers:
         self.n = 0
         self.capacity = 0
         self.columns = dict(SHOPPER_COLUMNS)
-        self.period_words = (horizon_days // PERIOD_DAYS) // 64 + 1
+        # The smallest unsigned word that holds a bit for every period of the run (a year's
+        # 13 periods fit in 16 bits); longer runs take as many 64-bit words as they need.
+        periods = horizon_days // PERIOD_DAYS + 1
+        self.period_dtype = next((np.dtype(t) for t in (np.uint8, np.uint16, np.uint32) if periods <= 8 * np.dtype(t).itemsize),
+                                 np.dtype(np.uint64))
+        self.period_word_bits = 8 * self.period_dtype.itemsize
+        self.period_words = (periods - 1) // self.period_word_bits + 1
         self._allocate(capacity)
 
     def register_column(self, name: str, dtype: type, fill: float) -> np.ndarray:
@@ -85,7 +91,7 @@ class Shoppers:
         # Bit k of a row: ordered during the shopper's k-th 30-day period of life
         # (life_periods) or during the run's k-th 30-day period (calendar_periods).
         for name in ("life_periods", "calendar_periods"):
-            new = np.zeros((capacity, self.period_words), dtype=np.uint64)
+            new = np.zeros((capacity, self.period_words), dtype=self.period_dtype)
             if self.n:
                 new[: self.n] = getattr(self, name)[: self.n]
             setattr(self, name, new)
@@ -128,14 +134,23 @@ class Shoppers:
         traits["alive"] = np.ones(count, dtype=bool)
         return traits
 
+    def period_row_bytes(self) -> int:
+        """Bytes per shopper of the two period bit sets."""
+        return 2 * self.period_words * self.period_dtype.itemsize
+
     def set_period_bit(self, bits: np.ndarray, who: np.ndarray, period: np.ndarray | int) -> None:
         """Set bit `period` in row `who` (rows unique)."""
+        word_bits = self.period_word_bits
         period = np.asarray(period, dtype=np.int64)
-        period = np.minimum(period, self.period_words * 64 - 1)
-        word, bit = period // 64, (period % 64).astype(np.uint64)
-        bits[who, word] |= np.left_shift(np.uint64(1), bit)
+        period = np.minimum(period, self.period_words * word_bits - 1)
+        word, bit = period // word_bits, (period % word_bits).astype(bits.dtype)
+        bits[who, word] |= np.left_shift(bits.dtype.type(1), bit)
 
     @staticmethod
     def has_period_bit(bits: np.ndarray, period: int) -> np.ndarray:
-        word, bit = divmod(period, 64)
-        return (bits[:, word] >> np.uint64(bit)) & np.uint64(1) == 1
+        """Whether each row has bit `period` set (none has a bit past the run's periods)."""
+        word, bit = divmod(period, 8 * bits.dtype.itemsize)
+        if word >= bits.shape[1]:
+            return np.zeros(bits.shape[0], dtype=bool)
+        one = bits.dtype.type(1)
+        return (bits[:, word] >> bits.dtype.type(bit)) & one == one

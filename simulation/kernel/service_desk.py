@@ -58,35 +58,47 @@ class AgentQueue:
         changes = iter(staffing)
         change = next(changes, None)
         now = -math.inf
+        inf = math.inf
+        # Locals: the loop runs once per ticket event, where attribute look-ups are a large share.
+        tickets, waiting, deadlines, decide = self.tickets, self.waiting, self.deadlines, decided.append
+        heappop, heappush, heapreplace = heapq.heappop, heapq.heappush, heapq.heapreplace
+        agents = self.agent_free_at   # set_agents replaces the list: refetched after it
         while True:
-            next_start = max(self.agent_free_at[0], now) if self.tickets and self.agent_free_at else math.inf
-            next_arrival = upcoming[1] if upcoming else math.inf
-            next_change = change[0] if change else math.inf
-            if min(next_start, next_arrival, next_change) >= until:
+            if tickets and agents:
+                next_start = agents[0]
+                if now > next_start:
+                    next_start = now
+            else:
+                next_start = inf
+            next_arrival = upcoming[1] if upcoming else inf
+            next_change = change[0] if change else inf
+            if next_start >= until and next_arrival >= until and next_change >= until:
                 break
-            if next_change <= min(next_start, next_arrival):
+            if next_change <= next_start and next_change <= next_arrival:
                 now = next_change
-                if change[1] != len(self.agent_free_at):
+                if change[1] != len(agents):
                     self.set_agents(change[1], now)
+                    agents = self.agent_free_at
                 change = next(changes, None)
                 continue
             if next_start <= next_arrival:
                 now = next_start
-                _, arrival, ticket = heapq.heappop(self.waiting)
-                if ticket not in self.tickets:   # already abandoned
+                _, arrival, ticket = heappop(waiting)
+                entry = tickets.pop(ticket, None)
+                if entry is None:   # already abandoned
                     continue
-                _, handling, deadline = self.tickets.pop(ticket)
+                _, handling, deadline = entry
                 if deadline < now:
-                    decided.append((ticket, math.nan))
+                    decide((ticket, math.nan))
                     continue
-                heapq.heapreplace(self.agent_free_at, now + handling)
-                decided.append((ticket, now - arrival))
+                heapreplace(agents, now + handling)
+                decide((ticket, now - arrival))
             else:
                 ticket, now, handling, limit, rank = upcoming
-                self.tickets[ticket] = (now, handling, now + limit)
-                heapq.heappush(self.waiting, (-rank, now, ticket))
-                if limit < math.inf:
-                    heapq.heappush(self.deadlines, (now + limit, ticket))
+                tickets[ticket] = (now, handling, now + limit)
+                heappush(waiting, (-rank, now, ticket))
+                if limit < inf:
+                    heappush(deadlines, (now + limit, ticket))
                 upcoming = next(pending, None)
         # Patience that ran out today, while still waiting (its waiting entry is dropped when popped).
         while self.deadlines and self.deadlines[0][0] < until:

@@ -25,6 +25,9 @@ from simulation.kernel.orders import OrderBatch
 from simulation.kernel.strategy import Strategy
 
 FUNNEL_STAGES = ("browse", "cart", "checkout", "order")
+# Shoppers whose next visits are drawn at once, at most: bounds the temporaries when a
+# million shoppers join on day 0 (a day's buyers are far fewer).
+DRAW_CHUNK = 1 << 18
 
 
 class ShopperStep:
@@ -66,19 +69,26 @@ class ShopperStep:
     def visit_rate(self, who: np.ndarray) -> np.ndarray:
         """Visits per day: lambda x satisfaction feedback x levers x strategies / baseline conversion."""
         s = self.shoppers
-        rate = s.purchase_rate[who].astype(np.float64)
-        rate *= feedback.purchase_rate_multiplier(s.satisfaction[who], self.scenario.feedback) / self.tally.neutral.purchase
+        # In float64 from the float32 columns: one pass, no float64 copy of the rates first.
+        rate = np.multiply(s.purchase_rate[who], feedback.purchase_rate_multiplier(s.satisfaction[who], self.scenario.feedback)
+                           / self.tally.neutral.purchase, dtype=np.float64)
         rate *= product_of(strategy.visit_factor(who) for strategy in self.strategies)
         rate *= self.levers.visit_rate_multiplier / self.scenario.behavior.funnel.conversion()
         return rate
 
-    def draw_next_visit(self, who: np.ndarray, after: np.ndarray | float) -> np.ndarray:
-        """Draw and keep these shoppers' next visit times; returns them."""
+    def draw_next_visit(self, who: np.ndarray, after: np.ndarray | float) -> None:
+        """Draw and keep these shoppers' next visit times, in chunks: a whole population
+        joining keeps its temporaries to a chunk's size."""
+        if who.size > DRAW_CHUNK:
+            # The stream gives the same numbers drawn in parts, and the rest is element-wise.
+            for start in range(0, who.size, DRAW_CHUNK):
+                part = slice(start, start + DRAW_CHUNK)
+                self.draw_next_visit(who[part], after[part] if np.ndim(after) else after)
+            return
         next_visit = self.visits_rng.standard_exponential(len(who))
         next_visit /= self.visit_rate(who)   # the gaps
         next_visit += after
         self.shoppers.next_visit[who] = next_visit
-        return next_visit
 
     def redraw_visits(self, who: np.ndarray, day: int) -> None:
         """A shopper's rate changed during `day`: memorylessness lets the next visit be redrawn."""
@@ -132,7 +142,8 @@ class ShopperStep:
         s = self.shoppers
         self.last_active_count += np.bincount(s.last_active_day[new] + self.active_offset,
                                               minlength=len(self.last_active_count))
-        alive = new[s.alive[new]]
+        alive_mask = s.alive[new]
+        alive = new if alive_mask.all() else new[alive_mask]   # no copy of a whole population
         self.tally.joined(s.satisfaction[alive])
         if trial:
             self.trial_orders.append(self._place_orders(day, alive, s.join_time[alive]))
@@ -185,13 +196,17 @@ class ShopperStep:
             first_order = ordered[np.unique(row[ordered], return_index=True)[1]]   # visits are by k, then row
             last_visit = np.full(visitors.size, np.iinfo(visit.dtype).max, dtype=visit.dtype)
             last_visit[row[first_order]] = visit[first_order]
-            not_played = visit > last_visit[row]
+            # Visits are by k: none before the earliest first order's k follows an order.
+            later = int(np.searchsorted(visit, visit[first_order].min(), side="right"))
+            not_played = later + np.flatnonzero(visit[later:] > last_visit[row[later:]])
             u[not_played] = np.inf
-            played -= np.count_nonzero(not_played)
-        reached = [u < threshold for threshold in thresholds]
-        funnel_counts += [played, *(np.count_nonzero(stage) for stage in reached)]
-        abandoned = reached[1] & ~reached[-1]
-        if abandoned.any():
+            played -= not_played.size
+        reached = self._funnel(u, thresholds)
+        funnel_counts += [played, *(stage.size for stage in reached)]
+        ordering = np.zeros(row.size, dtype=bool)
+        ordering[reached[-1]] = True
+        abandoned = reached[1][~ordering[reached[1]]]   # reached the cart, did not order
+        if abandoned.size:
             abandoners, abandoned_at = who[abandoned], at[abandoned]
             for strategy in self.strategies:
                 strategy.carts_abandoned(day, abandoners, abandoned_at)
@@ -202,8 +217,19 @@ class ShopperStep:
         self.dropout.after_purchases(buyers)
         staying = s.alive[buyers]
         buyers = buyers[staying]
-        next_visit = self.draw_next_visit(buyers, self.next_visit_after(buyers, order_times[staying], day))
-        return buyers[next_visit < self.dropout.visits_end(buyers, day)]
+        self.draw_next_visit(buyers, self.next_visit_after(buyers, order_times[staying], day))
+        return buyers[s.next_visit[buyers] < self.dropout.visits_end(buyers, day)]
+
+    @staticmethod
+    def _funnel(u: np.ndarray, thresholds: np.ndarray) -> list[np.ndarray]:
+        """The visits (positions, in order) that reach each stage, u < its threshold. Each
+        stage's threshold is the one before times a probability of at most 1, so only the
+        visits that reached the stage before need comparing."""
+        reached = [np.flatnonzero(u < thresholds[0])]
+        for threshold in thresholds[1:]:
+            previous = reached[-1]
+            reached.append(previous[u[previous] < (threshold if threshold.size == 1 else threshold[previous])])
+        return reached
 
     def _visits_today(self, day: int, visitors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every visit of these visitors until the end of `day` at their current rates: the
@@ -213,19 +239,29 @@ class ShopperStep:
         Between orders nothing a visit does changes a shopper's rates, so the Poisson
         process of docs/model.md §3 runs on without playing each visit first."""
         s, end_of_day = self.shoppers, self.dropout.visits_end(visitors, day)
-        mean_gap = 1.0 / self.visit_rate(visitors)
-        latest = s.next_visit[visitors]            # each visitor's latest visit drawn; the visits due first
+        # Only the visitors still visiting are carried from one visit to the next (their
+        # latest time, mean gap and end of day, compacted together); `latest` keeps every
+        # visitor's latest visit drawn, which ends as its first visit after today.
+        gap = 1.0 / self.visit_rate(visitors)
+        time = s.next_visit[visitors]              # the visits due first
         current = np.arange(visitors.size)         # visitors whose latest visit is today
-        rows, times = [current], [latest.copy()]
+        rows, times = [current], [time]
+        latest = None
         while True:
-            time = latest[current] + self.visits_rng.standard_exponential(current.size) * mean_gap[current]
-            latest[current] = time
-            today = time < (end_of_day if np.ndim(end_of_day) == 0 else end_of_day[current])
-            current = current[today]
+            time = self.visits_rng.standard_exponential(current.size) * gap + time
+            if latest is None:
+                latest = time                      # the first draw is every visitor's, in order
+            else:
+                latest[current] = time
+            today = time < end_of_day
+            current, time = current[today], time[today]
             if not current.size:
                 break
+            gap = gap[today]
+            if np.ndim(end_of_day):
+                end_of_day = end_of_day[today]
             rows.append(current)
-            times.append(time[today])
+            times.append(time)
             if len(rows) > MAX_VISIT_DEPTH_PER_DAY:
                 raise visits_out_of_bounds(day, self.visits_today + len(rows), current.size)
         s.next_visit[visitors] = latest   # the first visit after today
