@@ -104,4 +104,14 @@ def test_calibrate_fitted(snap_compare, make_app):
         await settle(pilot)
         await pilot.press("ctrl+r")
         await settle(pilot)
+        # The parameters' table sizes its columns to the rows after they are added; on a busy
+        # machine the header could be drawn before that (seen in CI): wait for both.
+        table = screen.query_one("#params")
+        for _ in range(100):
+            if screen.calibration is not None and table.row_count:
+                break
+            await pilot.pause(0.05)
+        table.refresh()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.2)
     assert snap_compare(make_app(jobs=1), terminal_size=SIZE, run_before=before)
