@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from simulation.kernel.registry import registry
+from simulation.storage.outputs import read_json_object
 
 MANIFEST, TRIALS, STUDY, BEST = "optimize.json", "trials.csv", "study.db", "best.yaml"
 STUDY_NAME = "growthsim"
@@ -77,13 +78,7 @@ def levers_key(levers: dict) -> str:
 
 def read_manifest(folder: Path) -> dict:
     path = Path(folder) / MANIFEST
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise OptimizeError(f"{path}: damaged ({error}); remove the folder to start again") from None
-    if not isinstance(found, dict):
-        raise OptimizeError(f"{path}: damaged (not a JSON object)")
-    return found
+    return read_json_object(path, lambda why: OptimizeError(f"{path}: damaged ({why}); remove the folder to start again"))
 
 
 def mean_kpis(replications: list[dict]) -> dict[str, float]:

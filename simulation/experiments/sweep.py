@@ -33,7 +33,7 @@ from simulation.kernel.engine import simulate
 from simulation.experiments.resources import LimitError, check_run, work_problems
 from simulation.storage.loading import ScenarioError, load_scenario, resolved_yaml
 from simulation.kernel.registry import registry
-from simulation.storage.outputs import jsonable, write_atomically, write_rows
+from simulation.storage.outputs import jsonable, read_json_object, write_atomically, write_rows
 from simulation.experiments.replicate import Interval, ignore_interrupts, interrupts_held_back, stop_pool
 from simulation.kernel.scenario import Scenario
 
@@ -62,13 +62,8 @@ def latin_hypercube_points(ranges: dict[str, tuple[float, float]], points: int, 
 
 def _read_json(path: Path) -> dict:
     """A sweep file as a dict; damaged (edited, cut short) is a SweepError naming it."""
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SweepError(f"{path}: damaged ({error}); remove it, or the whole folder to start the sweep again") from None
-    if not isinstance(found, dict):
-        raise SweepError(f"{path}: damaged (not a JSON object); remove it, or the whole folder to start again")
-    return found
+    return read_json_object(path, lambda why: SweepError(
+        f"{path}: damaged ({why}); remove it, or the whole folder to start the sweep again"))
 
 
 def _finished_replications(path: Path, replications: int) -> list[dict]:

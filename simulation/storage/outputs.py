@@ -107,6 +107,18 @@ def jsonable(value):
     return value
 
 
+def read_json_object(path: Path, damaged) -> dict:
+    """A JSON object from a file growthsim wrote; unreadable, cut short, edited into
+    something else: `damaged(reason)` is raised (the caller's error, naming its remedy)."""
+    try:
+        found = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise damaged(str(error)) from None
+    if not isinstance(found, dict):
+        raise damaged("not a JSON object")
+    return found
+
+
 def write_named_file(path: Path, text: str, *, option: str, ours: str, force: bool = False) -> None:
     """Write `text` to a file the user named, as check_named_file allows: into a stream, or a
     regular file replaced in one step."""
