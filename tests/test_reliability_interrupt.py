@@ -187,16 +187,19 @@ SWEEP = ["sweep", str(BASELINE), "--grid", "strategies.service_quality.agents=1,
 RUN = ["run", str(BASELINE), "--set", "horizon_days=300", "--replications", "6", "--jobs", "2"]
 
 
-@pytest.mark.parametrize("command, signal_number", [
-    (SWEEP, signal.SIGKILL), (SWEEP, signal.SIGTERM), (SWEEP, signal.SIGHUP), (RUN, signal.SIGKILL),
-], ids=["sweep-KILL", "sweep-TERM", "sweep-HUP", "run-KILL"])
-def test_workers_end_within_seconds_when_their_parent_is_killed(tmp_path, command, signal_number):
-    """Issue 15, item 3: a killed parent leaves no worker behind, idle or busy (each watches
-    its parent: simulation/experiments/replicate.py, watch_parent)."""
+@pytest.mark.parametrize("command, signal_number, at_once", [
+    (SWEEP, signal.SIGKILL, False), (SWEEP, signal.SIGTERM, False), (SWEEP, signal.SIGHUP, False),
+    (RUN, signal.SIGKILL, False), (RUN, signal.SIGKILL, True),
+], ids=["sweep-KILL", "sweep-TERM", "sweep-HUP", "run-KILL", "run-KILL-while-workers-import"])
+def test_workers_end_within_seconds_when_their_parent_is_killed(tmp_path, command, signal_number, at_once):
+    """Issue 15, item 3: a killed parent leaves no worker behind, idle or busy, or still
+    importing its modules when the parent dies (each watches the pid its parent gave it:
+    simulation/experiments/replicate.py, watch_parent)."""
     out = ["--out", str(tmp_path / "out")] if command[0] == "sweep" else []
     process = start(tmp_path, *command, *out)
     children = workers(process, 2)
-    wait_until(lambda: simulating(children), "the workers simulating")
+    if not at_once:
+        wait_until(lambda: simulating(children), "the workers simulating")
     os.kill(process.pid, signal_number)
     process.communicate(timeout=30)
     gone, alive = psutil.wait_procs(children, timeout=10)

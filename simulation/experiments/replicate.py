@@ -94,10 +94,10 @@ _reports = None        # in a worker process: the queue its replications report 
 _parent_pid = None     # in a worker process: the process that started it
 
 
-def _init_worker(reports) -> None:
+def _init_worker(parent: int, reports) -> None:
     global _reports, _parent_pid
-    _reports, _parent_pid = reports, os.getppid()
-    ignore_interrupts()
+    _reports, _parent_pid = reports, parent
+    ignore_interrupts(parent)
 
 
 def _run_one(scenario: Scenario, replication: int, transactions: bool, watch: Sequence[str] = (),
@@ -200,23 +200,24 @@ def _results(futures: list[Future], stop: threading.Event | None) -> list[RunRes
 # --- worker processes that end with the run, whatever ends it ------------------------------
 
 
-def ignore_interrupts() -> None:
+def ignore_interrupts(parent: int) -> None:
     """In a worker: Ctrl+C is the main process's to handle (it ends the workers); and the
-    worker ends itself if that process dies (watch_parent)."""
+    worker ends itself if that process, pid `parent`, dies (watch_parent)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    watch_parent()
+    watch_parent(parent)
 
 
 PARENT_POLL_SECONDS = 0.5
 
 
-def watch_parent() -> None:
-    """In a worker: a thread that ends the process within PARENT_POLL_SECONDS of its parent's
-    death (SIGKILL gives the parent no chance to end it): an idle worker waiting for a task
-    would wait forever. Polling the parent's pid works on every platform and for processes
-    started from any thread (Linux's parent-death signal follows the starting thread)."""
-    parent = os.getppid()
+def watch_parent(parent: int) -> None:
+    """In a worker: a thread that ends the process within PARENT_POLL_SECONDS of the death of
+    its parent, pid `parent` (SIGKILL gives the parent no chance to end it): an idle worker
+    waiting for a task would wait forever. Polling the parent's pid works on every platform
+    and for processes started from any thread (Linux's parent-death signal follows the
+    starting thread). The parent passes its pid: a worker asking os.getppid() itself, after
+    its imports, would take init for its parent if the parent died during them, and wait forever."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -246,9 +247,10 @@ def interrupts_held_back() -> Iterator[None]:
 @contextmanager
 def worker_pool(jobs: int, initializer=ignore_interrupts, initargs: tuple = ()) -> Iterator[ProcessPoolExecutor]:
     """A process pool (spawn: the same on every platform) whose workers are ended, not
-    waited for, when the block is left by an exception (Ctrl+C, a failed task)."""
+    waited for, when the block is left by an exception (Ctrl+C, a failed task). The
+    initializer's first argument is this process's pid (ignore_interrupts)."""
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=initializer, initargs=initargs)
+                               initializer=initializer, initargs=(os.getpid(), *initargs))
     try:
         yield pool
     except BaseException:

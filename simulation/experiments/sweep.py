@@ -275,7 +275,7 @@ class ProcessExecutor(Executor):
     def __init__(self, jobs: int | None = None) -> None:
         import multiprocessing
         self.pool = ProcessPoolExecutor(jobs or os.cpu_count(), mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=ignore_interrupts)
+                                        initializer=ignore_interrupts, initargs=(os.getpid(),))
         self.futures: list[Future] = []
 
     def submit(self, function, *args) -> Future:
