@@ -1,4 +1,4 @@
-"""Random keys: a few hundred presses drawn from the app's real bindings, in every mode,
+"""Random keys: a hundred presses drawn from the app's real bindings, in every mode,
 and the app neither crashes nor stops answering.
 
 The keys are the ones the app and its screens bind (F-keys for the modes, the letters
@@ -26,7 +26,9 @@ from tui.library import LibraryScreen
 from tui.run import RunScreen
 
 SIZE = (100, 30)
-PRESSES = int(os.environ.get("RANDOM_KEYS_PRESSES", "200"))
+# A hundred by default, for the suite's time: seed 6's crash came at press 43. More:
+# RANDOM_KEYS_PRESSES (below).
+PRESSES = int(os.environ.get("RANDOM_KEYS_PRESSES", "100"))
 
 MODE_KEYS = ["f1", "f2", "f3", "f4", "f5", "f6", "f7"]
 BOUND_LETTERS = ["r", "c", "d", "x", "e", "h", "n", "p", "b", "a", "y", "q", "delete"]
