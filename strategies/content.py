@@ -197,6 +197,9 @@ class ContentStrategy(Strategy):
             return 1.0
         return factor_where(self.follows[who], c.quality)
 
+    def funnel_varies_within_day(self) -> bool:
+        return False   # the recommender's cart uplift is the shopper's, whatever the hour
+
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         if not self.recommends or self.config.cart_uplift == 0:
             return {}

@@ -128,6 +128,9 @@ class FlashSaleStrategy(Strategy):
         s.next_visit[come] = np.minimum(s.next_visit[come], when)
         self.counts["flash_sale_visitors"] = come.size
 
+    def funnel_varies_within_day(self) -> bool:
+        return self.sale_today and self.config.conversion_lift != 1.0   # the sale's window, until sold out
+
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         if not self.sale_today or self.config.conversion_lift == 1.0 or who.size == 0:
             return {}

@@ -183,6 +183,9 @@ class LivestreamStrategy(Strategy):
             return 1.0
         return factor_where(self.follower[who], self.config.follower_visit_factor)
 
+    def funnel_varies_within_day(self) -> bool:
+        return self.session_today and self.config.conversion_lift != 1.0   # the session's hours
+
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         if not self.session_today or self.config.conversion_lift == 1.0 or who.size == 0:
             return {}

@@ -172,6 +172,9 @@ class LogisticsStrategy(Strategy):
     def joined(self, day: int, new: np.ndarray) -> None:
         self._update_chances(new)
 
+    def funnel_varies_within_day(self) -> bool:
+        return False   # free returns and the free-shipping threshold hold all day
+
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         c = self.config
         if c.free_returns and c.free_returns_conversion_uplift:

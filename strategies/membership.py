@@ -359,6 +359,9 @@ class MembershipStrategy(Strategy):
             factor = factor * factor_where(self.is_member(who), traffic)
         return factor
 
+    def funnel_varies_within_day(self) -> bool:
+        return False   # member days and free shipping hold all day
+
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         event = self._member_day()
         if event is not None and event.conversion != 1.0:

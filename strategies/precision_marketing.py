@@ -354,6 +354,9 @@ class PrecisionMarketingStrategy(Strategy):
 
     # --- the shopper step ----------------------------------------------------------------
 
+    def funnel_varies_within_day(self) -> bool:
+        return bool(self.scheduled or self.coupons_out)   # recall visits at their hour; coupons expire within a day
+
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         if not (self.scheduled or self.coupons_out):
             return {}

@@ -146,6 +146,9 @@ class PresaleStrategy(Strategy):
         self.counts["presale_deposits"] += who.size
         self.counts["presale_deposit_value"] += float(self.deposit[who].sum())
 
+    def funnel_varies_within_day(self) -> bool:
+        return self.paying.size > 0   # a depositor's visit to pay, at its hour
+
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         if self.paying.size == 0:
             return {}

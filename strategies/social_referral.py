@@ -327,6 +327,9 @@ class SocialReferralStrategy(Strategy):
         others = new[self.node_of[new] < 0]
         self._seat(others, self._free_nodes(others.size))
 
+    def funnel_varies_within_day(self) -> bool:
+        return False   # reviews lift every visit alike
+
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         factors = {}
         if self.cart_lift != 1.0:

@@ -79,6 +79,9 @@ class ThresholdDiscountStrategy(Strategy):
         c = self.config
         self.running = day >= c.start_day and (c.days is None or day < c.start_day + c.days)
 
+    def funnel_varies_within_day(self) -> bool:
+        return False   # the deal runs whole days
+
     def stage_factors(self, who: np.ndarray, at: np.ndarray):
         if self.running and self.config.conversion_lift != 1.0:
             return {"order": self.config.conversion_lift}

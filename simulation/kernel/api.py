@@ -18,7 +18,8 @@ from simulation.kernel.orders import OrderBatch
 from simulation.kernel.platform import Platform
 from simulation.kernel.strategy import CostCategory, Kpi, ShopperColumn, Strategy, StrategyPlugin
 
-API_VERSION = "1.2"   # 1.1: the free_shipping_chance touchpoint, OrderBatch.ships_free; 1.2: Strategy.book_forfeited_deposits
+API_VERSION = "1.3"   # 1.1: the free_shipping_chance touchpoint, OrderBatch.ships_free; 1.2: Strategy.book_forfeited_deposits;
+#                       1.3: Strategy.funnel_varies_within_day
 
 __all__ = [
     "API_VERSION", "Carrier", "Config", "CostCategory", "Factor", "HOURS_PER_DAY", "Kpi", "Levers", "OrderBatch",

@@ -69,6 +69,16 @@ class Strategy:
         `orders_placed` (`orders.ships_free`)."""
         return 0.0
 
+    def funnel_varies_within_day(self) -> bool:
+        """Whether today this strategy's stage_factors or free_shipping_chance change with a
+        visit's time `at` (a sale window, a live session, a visit at an appointed hour). If
+        any strategy's do, the engine plays every visit of the day one by one; otherwise it
+        draws only the visits that reach the cart and counts the others, which is the same
+        process (docs/model.md §3). A strategy that overrides either touchpoint is taken to
+        vary unless it says otherwise."""
+        cls = type(self)
+        return cls.stage_factors is not Strategy.stage_factors or cls.free_shipping_chance is not Strategy.free_shipping_chance
+
     def social_visit_chance(self, who: np.ndarray, at: np.ndarray) -> Factor:
         """The chance, per order by `who` at times `at`, that the visit it was placed on came
         through social media by this strategy (0 to 1): attribution only, it changes no
@@ -110,7 +120,7 @@ class Strategy:
 
 
 TOUCHPOINTS = tuple(name for name, value in vars(Strategy).items()
-                    if callable(value) and not name.startswith("_") and name not in ("book", "book_fee", "book_forfeited_deposits"))
+                    if callable(value) and not name.startswith("_") and name not in ("book", "book_fee", "book_forfeited_deposits", "funnel_varies_within_day"))
 
 
 class ShopperColumn:
