@@ -265,7 +265,13 @@ def _load_chain(path: Path, shown: str, chain: list[tuple[Path, str]],
     if parent_path.is_dir():
         raise ScenarioError([Problem.at(at, "extends", f"is a folder, not a scenario file: {parent_shown}")])
     base, base_origins = _load_chain(parent_path, parent_shown, chain, versions)
-    return _merge(base, data), base_origins | origins
+    # A title names this file's question: not inherited. A description is replaced whole, not
+    # merged language by language (a child's {en: ...} must not keep its parent's zh).
+    merged = _merge({key: value for key, value in base.items() if key != "title"},
+                    {key: value for key, value in data.items() if key != "description"})
+    if "description" in data:
+        merged["description"] = data["description"]
+    return merged, base_origins | origins
 
 
 def _load_file(path: Path, shown: str) -> tuple[dict, dict[KeyPath, Origin]]:
