@@ -52,5 +52,17 @@ def _(message: str) -> str:
     return _translations.gettext(message)
 
 
+def term(context: str, identifier: str) -> str:
+    """A KPI's or strategy's name (context KPI or strategy): the glossary's term in Chinese, the
+    identifier in English and for a plugin's own (growthsim.terms lists them for the catalogue)."""
+    return _translations.pgettext(context, identifier)
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalogue without translating it here: translated where it is
+    shown (a chart's word through report_page.chart_, a heading through `_`)."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
