@@ -34,7 +34,7 @@ LANGUAGES = core.LANGUAGES
 CATALOGUE_LOCALES = {"zh": "zh_CN"}   # a language of --lang and the catalogue that holds it
 VARIABLE = "GROWTHSIM_LANG"
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")   # gettext's order
-PSEUDO = "pseudo"   # GROWTHSIM_LANG=pseudo: every translated string shown as ⟦English⟧ (tests/test_i18n_pseudo.py)
+PSEUDO = core.PSEUDO   # GROWTHSIM_LANG=pseudo: every translated string shown as ⟦English⟧ (tests/test_i18n_pseudo.py)
 
 
 class LanguageError(ValueError):

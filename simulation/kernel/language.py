@@ -15,6 +15,7 @@ from typing import Mapping, Union
 LocalizedText = Union[str, dict[str, str]]   # "text" or {en: "text", zh: "文字"}
 LANGUAGES = ("en", "zh")   # the languages growthsim speaks (growthsim.i18n reads them here)
 FALLBACK = "en"
+PSEUDO = "pseudo"   # GROWTHSIM_LANG=pseudo (tests/test_i18n_pseudo.py): what is translated, in ⟦brackets⟧
 
 _language = "en"
 _translations: _gettext.NullTranslations = _gettext.NullTranslations()
@@ -28,6 +29,8 @@ def localized(text: str | Mapping[str, str] | None, language: str | None = None)
     if isinstance(text, str):
         return text
     language = current() if language is None else language
+    if language == PSEUDO:
+        return f"⟦{localized(text, FALLBACK)}⟧"
     for key in (language, FALLBACK):
         if text.get(key):
             return text[key]
