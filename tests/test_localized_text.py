@@ -47,3 +47,21 @@ def test_a_title_is_not_inherited_and_a_description_is_replaced_whole(tmp_path):
     child = load_scenario(tmp_path / "child.yaml")
     assert child.title == "" and child.description == {"en": "The child's own"}
     assert localized(child.description, "zh") == "The child's own"   # not the parent's Chinese
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("zh", ["--set: horizon_days: 应大于或等于 1（实际为 0）", "--set: strategies.logistics.enabld: 未知的键 'enabld'；你是指 'enabled' 吗？"]),
+    ("en", ["--set: horizon_days: Input should be greater than or equal to 1 (got 0)",
+            "--set: strategies.logistics.enabld: unknown key 'enabld'; did you mean 'enabled'?"]),
+])
+def test_the_loaders_messages_in_the_language_spoken_and_english_as_pydantic_words_it(lang, expected, capsys):
+    from growthsim import i18n
+    from growthsim.cli import main
+    try:
+        assert main(["--lang", lang, "run", "baseline", "--set", "horizon_days=0",
+                     "--set", "strategies.logistics.enabld=1"]) == 2
+    finally:
+        i18n.activate("en")
+    shown = " ".join(capsys.readouterr().err.split())
+    for line in expected:
+        assert " ".join(line.split()) in shown
