@@ -28,6 +28,7 @@ from growthsim.bundled import scenario_file
 from growthsim.console import for_stdout, format_interval, format_kpi, print_table, progress_bar
 from growthsim.i18n import LANGUAGES, LanguageError, _, choose, ngettext
 from growthsim.terms import kpi_label
+from simulation.kernel.language import localized
 from simulation.kernel.limits import LimitError
 from simulation.kernel.policies import PolicyError
 from simulation.storage.history import HistoryError
@@ -236,7 +237,8 @@ def simulate_with_progress(scenario: Scenario, replications: int, jobs: int | No
 def kpi_table(result: Replications) -> Table:
     table = Table(title=ngettext("{name}: {n} replication, seed {seed}", "{name}: {n} replications, seed {seed}",
                                  len(result.runs)).format(name=result.scenario.name, n=len(result.runs),
-                                                          seed=result.scenario.seed))
+                                                          seed=result.scenario.seed),
+                  caption=localized(result.scenario.title) or None)
     table.add_column(_("KPI"))
     table.add_column(_("mean"), justify="right")
     table.add_column(_("95 % CI"), justify="right")

@@ -7,7 +7,9 @@ then the locale in gettext's order (`LANGUAGE`, `LC_ALL`, `LC_MESSAGES`, `LANG`)
 otherwise. What machines read (JSON keys, CSV/TSV columns, exit codes, and standard output
 when it is not a terminal) stays English: see `english()`.
 
-The kernel never imports this module: its messages (validation errors) stay English.
+The kernel never imports this module: the language chosen here is installed in
+`simulation.kernel.language`, which the reports (simulation/experiments) and the scenarios'
+localized titles read; the kernel's validation errors stay English.
 
     python -m growthsim.i18n update    extract the strings, merge them into each .po
     python -m growthsim.i18n compile   write the .mo files that ship in the wheel
@@ -24,13 +26,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
 
+from simulation.kernel import language as core
+
 DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES = ("en", "zh")
+LANGUAGES = core.LANGUAGES
 CATALOGUE_LOCALES = {"zh": "zh_CN"}   # a language of --lang and the catalogue that holds it
 VARIABLE = "GROWTHSIM_LANG"
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")   # gettext's order
-PSEUDO = "pseudo"   # GROWTHSIM_LANG=pseudo: every translated string shown as ⟦English⟧ (tests/test_i18n_pseudo.py)
+PSEUDO = core.PSEUDO   # GROWTHSIM_LANG=pseudo: every translated string shown as ⟦English⟧ (tests/test_i18n_pseudo.py)
 
 
 class LanguageError(ValueError):
@@ -101,6 +105,7 @@ def activate(language: str) -> None:
     """Speak `language` from now on (and argparse's own words too: usage, options, errors)."""
     global _language, _translations
     _language, _translations = language, translations(language)
+    core.install(_language, _translations)
     # argparse looks its words up through its module globals `_` and `ngettext` (gettext's
     # default domain, read from the environment, not from --lang): point them at ours.
     argparse._ = gettext_
@@ -148,10 +153,12 @@ def english() -> Iterator[None]:
     global _language, _translations
     saved = _language, _translations
     _language, _translations = "en", gettext.NullTranslations()
+    core.install(_language, _translations)
     try:
         yield
     finally:
         _language, _translations = saved
+        core.install(*saved)
 
 
 def gettext_(message: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich.console import Console
+
 from growthsim.arguments import EXIT_OK, BadInput
 from growthsim.console import for_stdout
 from growthsim.i18n import _
@@ -12,6 +14,7 @@ from simulation.storage.history import History
 from simulation.experiments.optimize_events import OptimizeError
 from simulation.experiments.optimize_report import is_optimization, write_optimize_report
 from simulation.experiments.report import ReportError, write_comparison_report, write_report
+from simulation.experiments.report_page import charts_in_english
 
 
 def add_parser(commands) -> None:
@@ -48,6 +51,11 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def _say_written(path: Path) -> None:
+    if charts_in_english():   # the page says so too (report_page.font_note)
+        Console(stderr=True, highlight=False).print(
+            _("warning: {note}").format(note=_("no font that draws Chinese is installed: the report's charts are "
+                                               "labelled in English (install fonts-noto-cjk)")),
+            markup=False, soft_wrap=True)
     with for_stdout() as out:
         out.print(_("wrote {path}").format(path=path), markup=False, highlight=False, soft_wrap=True)
 

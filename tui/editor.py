@@ -21,6 +21,7 @@ from textual.widgets import Button, ContentSwitcher, Input, Label, OptionList, S
 from textual.widgets.option_list import Option
 
 from simulation.storage.loading import ScenarioError
+from simulation.kernel.language import localized
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
 from tui.forms import FieldRow, SectionForm
@@ -355,7 +356,7 @@ class EditorScreen(ModeScreen):
             self.notify(f"Saved {target.name}: extends {self.path.name}")
             self._load(target)
 
-        self.app.push_screen(SaveAsDialog(self.path, suggestion.name, name, self.scenario.description), chosen)
+        self.app.push_screen(SaveAsDialog(self.path, suggestion.name, name, localized(self.scenario.description)), chosen)
 
     async def action_run(self) -> None:
         if self._refuse("run"):

@@ -13,7 +13,8 @@ files it runs (anyone can open them in the editor or with `growthsim run`):
     ---
     ## The tactic ... ## The mechanism in the model ... ## What to look at ... ## Ask the class
 
-No Textual here.
+`lesson.zh.md` beside it is the same lesson in Chinese (its own front matter: the title in
+Chinese, the same scenario files), read when the language spoken is Chinese. No Textual here.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+
+from simulation.kernel.language import current
 
 REQUIRED = ("title", "strategy", "before", "after")
 
@@ -47,8 +50,15 @@ class Lesson:
         return self.folder.name
 
 
-def read_lesson(folder: Path) -> Lesson:
-    path = Path(folder) / "lesson.md"
+def lesson_file(folder: Path, language: str | None = None) -> Path:
+    """The lesson's text in `language` (the one spoken when None): lesson.LANG.md, else lesson.md."""
+    language = current() if language is None else language
+    translated = Path(folder) / f"lesson.{language}.md"
+    return translated if language != "en" and translated.is_file() else Path(folder) / "lesson.md"
+
+
+def read_lesson(folder: Path, language: str | None = None) -> Lesson:
+    path = lesson_file(folder, language)
     text = path.read_text(encoding="utf-8")
     if not text.startswith("---"):
         raise LessonError(f"{path}: no front matter (a first line '---')")
@@ -81,15 +91,16 @@ def read_extends_chain(path: Path) -> list[Path]:
     return chain
 
 
-def find_lessons(root: Path) -> tuple[list[Lesson], list[str]]:
-    """The lessons under `root`, in folder-name order, and the problems of those that do not load."""
+def find_lessons(root: Path, language: str | None = None) -> tuple[list[Lesson], list[str]]:
+    """The lessons under `root`, in folder-name order, in `language` (the one spoken when None),
+    and the problems of those that do not load."""
     lessons, problems = [], []
     root = Path(root)
     if not root.is_dir():
         return [], [f"{root}: no lessons folder"]
     for folder in sorted(p for p in root.iterdir() if (p / "lesson.md").is_file()):
         try:
-            lessons.append(read_lesson(folder))
+            lessons.append(read_lesson(folder, language))
         except (LessonError, OSError) as error:
             problems.append(str(error))
     return lessons, problems

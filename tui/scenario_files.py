@@ -17,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from simulation.kernel.language import localized
 from simulation.storage.history import History, Record
 from simulation.storage.loading import ScenarioError, load_scenario, scenario_dict
 from simulation.storage.outputs import write_atomically
@@ -79,7 +80,7 @@ def read_entry(path: Path) -> ScenarioEntry:
     except ScenarioError as error:
         return ScenarioEntry(path, path.stem, "", extends, str(error))
     same_as = hashlib.sha256(path.read_bytes() + b"\0" + scenario.model_dump_json().encode()).hexdigest()
-    return ScenarioEntry(path, scenario.name, " ".join(scenario.description.split()), extends,
+    return ScenarioEntry(path, scenario.name, " ".join(localized(scenario.description).split()), extends,
                          horizon_days=scenario.horizon_days, replications=scenario.replications, same_as=same_as)
 
 

@@ -189,7 +189,7 @@ def _position(node, key: str) -> tuple[int | None, int | None]:
 def _simulation_key(scenario: Scenario) -> str:
     """What the numbers of replication k depend on: not names, expectations, the ROI
     baseline (run separately) or how many replications there are."""
-    return scenario.model_dump_json(exclude={"name", "description", "expect", "baseline", "replications"})
+    return scenario.model_dump_json(exclude={"name", "title", "description", "expect", "baseline", "replications"})
 
 
 def _simulate(scenario: Scenario, replication: int) -> tuple[RunResult, float]:

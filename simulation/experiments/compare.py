@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulation.experiments.replicate import Interval, Progress, Replications, run_replications
+from simulation.kernel.language import N_
 from simulation.kernel.engine import RunResult
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
@@ -188,8 +189,8 @@ def strategy_returns(result: Replications, reference: Replications) -> list[Stra
 
 # --- the curves a comparison's report overlays ----------------------------------------------
 
-SERIES = {"cumulative_shoppers": "Shoppers acquired", "active_shoppers": "Active shoppers",
-          "revenue": "Revenue per day (7-day average)"}
+SERIES = {"cumulative_shoppers": N_("Shoppers acquired"), "active_shoppers": N_("Active shoppers"),
+          "revenue": N_("Revenue per day (7-day average)")}   # N_: translated where a report shows them
 ROLLED = {"revenue"}
 
 

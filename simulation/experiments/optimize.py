@@ -257,7 +257,8 @@ _MISSING = object()
 NOT_LEVERS = {"seed": "is the runs' seed, the same for every trial (set it with --seed)",
               "replications": "is set by --replications and --confirm",
               "horizon_days": "changes what every KPI measures; set it with --set",
-              "schema_version": "is the file's format", "name": "is not a number", "description": "is not a number"}
+              "schema_version": "is the file's format", "name": "is not a number", "title": "is not a number",
+              "description": "is not a number"}
 
 
 def _at(data, key: str):

@@ -20,12 +20,16 @@ import numpy as np  # noqa: E402
 
 from simulation.experiments.calibration_report import calibration_sections, is_calibration  # noqa: E402
 from simulation.experiments.compare import SERIES, bands, percent_text, rolling, roi_text  # noqa: E402
-from simulation.experiments.report_page import GENERATOR, PAGE, sections_html, svg  # noqa: E402
+from simulation.experiments.report_page import GENERATOR, chart_, charts_in_english, page, sections_html, svg  # noqa: E402
 from simulation.kernel.currency import DEFAULT_CURRENCY, format_money  # noqa: E402
+from simulation.kernel.language import N_, _, ngettext, term  # noqa: E402
 from simulation.kernel.registry import registry  # noqa: E402
 from simulation.storage.outputs import read_csv as read_csv_rows, write_named_file  # noqa: E402
 
 FUNNEL = ("visits", "browse", "cart", "checkout", "orders")
+MONEY_TERMS = {"shipping_fees": "shipping_fee_revenue", "membership_fees": "membership_fee_revenue"}   # line: its KPI
+FUNNEL_LABELS = {"visits": N_("visits"), "browse": N_("browse"), "cart": N_("cart"), "checkout": N_("checkout"),
+                 "orders": N_("orders")}
 
 
 class ReportError(Exception):
@@ -71,7 +75,7 @@ def bands_chart(title: str, series: dict[str, dict], ylabel: str) -> str:
         axes.plot(days, mean, label=label, linewidth=1.6)
         if np.isfinite(low).any():
             axes.fill_between(days, low, high, alpha=0.2)
-    axes.set(title=title, xlabel="day", ylabel=ylabel)
+    axes.set(title=title, xlabel=chart_(N_("day")), ylabel=ylabel)
     axes.grid(alpha=0.3)
     if len(series) > 1:
         axes.legend(frameon=False)
@@ -83,7 +87,10 @@ def money_chart(timeseries: dict[str, np.ndarray], currency: str = DEFAULT_CURRE
               for name in ("revenue", "marketing_cost", "operations_cost", "contribution", "shipping_fees",
                            "membership_fees", "forfeited_deposits") if name in timeseries
               and (name != "forfeited_deposits" or np.any(timeseries[name]))}    # only a pre-sale books it
-    return band_chart("Revenue, fee income and cost per day (7-day average)", series, f"money ({currency})")
+    if not charts_in_english():   # the ledger's lines by their KPI's term
+        series = {term("KPI", MONEY_TERMS.get(name, name)): values for name, values in series.items()}
+    return band_chart(chart_(N_("Revenue, fee income and cost per day (7-day average)")), series,
+                      chart_(N_("money ({currency})")).format(currency=currency))
 
 
 def cohort_heatmap(cohorts: dict[str, np.ndarray]) -> str:
@@ -100,8 +107,8 @@ def cohort_heatmap(cohorts: dict[str, np.ndarray]) -> str:
         if np.isfinite(value):
             axes.text(p, c, f"{100 * value:.0f}", ha="center", va="center", fontsize=7,
                       color="white" if value > np.nanmax(grid) * 0.6 else "black")
-    axes.set(title="Cohort retention: % of each join month ordering in its k-th month",
-             xlabel="month of life (30 days)", ylabel="join month")
+    axes.set(title=chart_(N_("Cohort retention: % of each join month ordering in its k-th month")),
+             xlabel=chart_(N_("month of life (30 days)")), ylabel=chart_(N_("join month")))
     figure.colorbar(image, ax=axes, fraction=0.03)
     return svg(figure)
 
@@ -109,11 +116,11 @@ def cohort_heatmap(cohorts: dict[str, np.ndarray]) -> str:
 def funnel_chart(timeseries: dict[str, np.ndarray]) -> str:
     totals = [np.nanmean(by_replication(timeseries, stage).sum(axis=1)) for stage in FUNNEL]
     figure, axes = plt.subplots(figsize=(7.5, 2.8))
-    bars = axes.barh(list(FUNNEL)[::-1], totals[::-1], color="#4c72b0")
+    bars = axes.barh([chart_(FUNNEL_LABELS[stage]) for stage in FUNNEL][::-1], totals[::-1], color="#4c72b0")
     for bar, total in zip(bars, totals[::-1]):
         axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {100 * total / totals[0]:.1f} %",
                   va="center", fontsize=8)
-    axes.set(title="Funnel over the run (share of visits)", xlabel="per replication")
+    axes.set(title=chart_(N_("Funnel over the run (share of visits)")), xlabel=chart_(N_("per replication")))
     axes.set_xscale("log")
     return svg(figure)
 
@@ -123,12 +130,13 @@ def growth_accounting_chart(growth: dict[str, np.ndarray]) -> str:
     mean = {k: np.array([growth[k][growth["period"] == p].mean() for p in periods])
             for k in ("new", "retained", "resurrected", "churned")}
     figure, axes = plt.subplots(figsize=(7.5, 3.2))
-    axes.bar(periods, mean["retained"], label="retained", color="#8da0cb")
-    axes.bar(periods, mean["new"], bottom=mean["retained"], label="new", color="#66c2a5")
-    axes.bar(periods, mean["resurrected"], bottom=mean["retained"] + mean["new"], label="resurrected", color="#a6d854")
-    axes.bar(periods, -mean["churned"], label="churned", color="#fc8d62")
+    axes.bar(periods, mean["retained"], label=chart_(N_("retained")), color="#8da0cb")
+    axes.bar(periods, mean["new"], bottom=mean["retained"], label=chart_(N_("new")), color="#66c2a5")
+    axes.bar(periods, mean["resurrected"], bottom=mean["retained"] + mean["new"], label=chart_(N_("resurrected")), color="#a6d854")
+    axes.bar(periods, -mean["churned"], label=chart_(N_("churned")), color="#fc8d62")
     axes.axhline(0, color="black", linewidth=0.8)
-    axes.set(title="Growth accounting: buyers per month", xlabel="month", ylabel="buyers")
+    axes.set(title=chart_(N_("Growth accounting: buyers per month")), xlabel=chart_(N_("month")),
+             ylabel=chart_(N_("buyers")))
     axes.legend(frameon=False, ncol=4, fontsize=8)
     return svg(figure)
 
@@ -152,8 +160,8 @@ def difference_chart(rows: list[dict], names: list[str]) -> str:
     axes.axvline(0, color="black", linewidth=0.8)
     axes.set_yticks(range(len(points)), [p[0] for p in points], fontsize=8)
     axes.invert_yaxis()
-    axes.set(title=f"Difference to 0: {names[0]}, % of its positive mean, 95 % paired interval (red: excludes 0)",
-             xlabel="%")
+    axes.set(title=chart_(N_("Difference to {name}, % of its positive mean, 95 % paired interval (red: excludes 0)"))
+             .format(name=names[0]), xlabel="%")
     return svg(figure)
 
 
@@ -161,15 +169,15 @@ def figures_table(document: dict) -> str:
     """Every KPI: the reference's mean, each scenario's, the paired difference with its 95 %
     interval, and the difference in % (n/a with the reason against a baseline ≤ 0)."""
     names, currency = document["names"], document.get("currency", DEFAULT_CURRENCY)
-    head = f"<th>KPI</th><th>{html.escape(names[0])}</th>" + "".join(
-        f"<th>{html.escape(name)}</th><th>difference [95 %]</th><th>%</th>" for name in names[1:])
+    head = f"<th>{_('KPI')}</th><th>{html.escape(names[0])}</th>" + "".join(
+        f"<th>{html.escape(name)}</th><th>{_('difference [95 %]')}</th><th>%</th>" for name in names[1:])
     by_kpi: dict[str, list[dict]] = defaultdict(list)
     for row in document["rows"]:
         if row["kpi"] != "roi_vs_first":   # an older compare.json's ROI row: see the ROI table now
             by_kpi[row["kpi"]].append(row)
     body = []
     for kpi, group in by_kpi.items():
-        cells = [kpi, _number(group[0]["mean"], kpi, currency)]
+        cells = [kpi_name(kpi), _number(group[0]["mean"], kpi, currency)]
         for row in group[1:]:
             difference = _number(row["diff_mean"], kpi, currency, signed=True)
             if row["diff_ci_low"] is not None:
@@ -178,8 +186,8 @@ def figures_table(document: dict) -> str:
             cells += [_number(row["mean"], kpi, currency), difference + (" *" if row["significant"] else ""),
                       percent_text(row)]
         body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    note = ("<p class=\"meta\">* the 95 % interval of the paired difference excludes 0. "
-            "% is the difference over the baseline's mean, only where that mean is positive.</p>")
+    note = "<p class=\"meta\">" + html.escape(_("* the 95 % interval of the paired difference excludes 0. % is the "
+                                                "difference over the baseline's mean, only where that mean is positive.")) + "</p>"
     return f"<table class=\"figures\"><tr>{head}</tr>{''.join(body)}</table>{note}"
 
 
@@ -197,26 +205,37 @@ def roi_table(document: dict) -> str:
         return text
     rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (
-            entry["scenario"], entry["strategy"] or "all changed together", money(entry, "cost_"),
+            entry["scenario"], strategy_name(entry["strategy"]) if entry["strategy"] else _("all changed together"), money(entry, "cost_"),
             money(entry, "gross_profit_"), roi_text(entry))) + "</tr>"
         for entry in document.get("roi", []))
     if not rows:
-        rows = "<tr><td>no strategy differs from the reference</td></tr>"
-    note = ("<p class=\"meta\">ROI = (incremental gross profit − strategy cost) / strategy cost, per paired "
-            "replication: the strategy's cost is its line in the ledger (scenario − baseline); the incremental "
-            "gross profit is the difference in contribution before that cost.</p>")
-    return ("<table class=\"roi\"><tr><th>scenario</th><th>strategy</th><th>strategy cost [95 %]</th>"
-            f"<th>incremental gross profit [95 %]</th><th>ROI [95 %]</th></tr>{rows}</table>{note}")
+        rows = f"<tr><td>{html.escape(_('no strategy differs from the reference'))}</td></tr>"
+    note = "<p class=\"meta\">" + html.escape(_(
+        "ROI = (incremental gross profit − strategy cost) / strategy cost, per paired replication: the strategy's "
+        "cost is its line in the ledger (scenario − baseline); the incremental gross profit is the difference in "
+        "contribution before that cost.")) + "</p>"
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in (_("scenario"), _("strategy"), _("strategy cost [95 %]"),
+                                                         _("incremental gross profit [95 %]"), _("ROI [95 %]")))
+    return f"<table class=\"roi\"><tr>{head}</tr>{rows}</table>{note}"
 
 
 def kpi_table(summary: dict) -> str:
     currency = summary.get("currency", DEFAULT_CURRENCY)
     show = lambda x, name: html.escape(_number(x, name, currency))   # noqa: E731
     rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>{show(v['mean'], name)}</td>"
+        f"<tr><td>{html.escape(kpi_name(name))}</td><td>{show(v['mean'], name)}</td>"
         f"<td>{show(v['ci_low'], name)} – {show(v['ci_high'], name)}</td></tr>"
         for name, v in summary["kpis"].items())
-    return f"<table><tr><th>KPI</th><th>mean</th><th>95 % CI</th></tr>{rows}</table>"
+    return f"<table><tr><th>{_('KPI')}</th><th>{_('mean')}</th><th>{_('95 % CI')}</th></tr>{rows}</table>"
+
+
+def kpi_name(kpi: str) -> str:
+    """A KPI's name in a report: the glossary's term in Chinese, the identifier in English."""
+    return term("KPI", kpi)
+
+
+def strategy_name(strategy: str) -> str:
+    return term("strategy", strategy)
 
 
 def _number(x, kpi: str = "", currency: str = DEFAULT_CURRENCY, *, signed: bool = False) -> str:
@@ -231,19 +250,25 @@ def _number(x, kpi: str = "", currency: str = DEFAULT_CURRENCY, *, signed: bool 
 def run_sections(folder: Path) -> tuple[str, str, str]:
     summary = json.loads((folder / "summary.json").read_text())
     timeseries = read_csv(folder / "timeseries.csv")
-    sections = [("KPIs", kpi_table(summary)),
-                ("Growth", band_chart("Shoppers acquired", {"cumulative": by_replication(timeseries, "cumulative_shoppers")}, "shoppers")),
-                ("Active shoppers", band_chart("Active shoppers (ordered or joined within the churn window)",
-                                               {"active": by_replication(timeseries, "active_shoppers")}, "shoppers")),
-                ("Revenue and cost", money_chart(timeseries, summary.get("currency", DEFAULT_CURRENCY)))]
+    shoppers = chart_(N_("shoppers"))
+    sections = [(_("KPIs"), kpi_table(summary)),
+                (_("Growth"), band_chart(chart_(N_("Shoppers acquired")),
+                                         {chart_(N_("cumulative")): by_replication(timeseries, "cumulative_shoppers")},
+                                         shoppers)),
+                (_("Active shoppers"), band_chart(chart_(N_("Active shoppers (ordered or joined within the churn window)")),
+                                                  {chart_(N_("active")): by_replication(timeseries, "active_shoppers")},
+                                                  shoppers)),
+                (_("Revenue and cost"), money_chart(timeseries, summary.get("currency", DEFAULT_CURRENCY)))]
     if (folder / "cohorts.csv").exists() and read_csv(folder / "cohorts.csv"):
-        sections.append(("Cohort retention", cohort_heatmap(read_csv(folder / "cohorts.csv"))))
-    sections.append(("Funnel", funnel_chart(timeseries)))
+        sections.append((_("Cohort retention"), cohort_heatmap(read_csv(folder / "cohorts.csv"))))
+    sections.append((_("Funnel"), funnel_chart(timeseries)))
     if (folder / "growth_accounting.csv").exists():
-        sections.append(("Growth accounting", growth_accounting_chart(read_csv(folder / "growth_accounting.csv"))))
-    meta = (f"{summary['replications']} replications, seed {summary['seed']}, {summary.get('horizon_days', '?')} days, "
-            f"money in {summary.get('currency', DEFAULT_CURRENCY)}")
-    return f"growthsim run: {summary['scenario']}", meta, sections_html(sections)
+        sections.append((_("Growth accounting"), growth_accounting_chart(read_csv(folder / "growth_accounting.csv"))))
+    meta = ngettext("{n} replication, seed {seed}, {days} days, money in {currency}",
+                    "{n} replications, seed {seed}, {days} days, money in {currency}", summary["replications"]).format(
+        n=summary["replications"], seed=summary["seed"], days=summary.get("horizon_days", "?"),
+        currency=summary.get("currency", DEFAULT_CURRENCY))
+    return _("growthsim run: {scenario}").format(scenario=summary["scenario"]), meta, sections_html(sections)
 
 
 def compare_sections(folder: Path) -> tuple[str, str, str]:
@@ -268,18 +293,19 @@ def _series_from_runs(folder: Path, names: list[str]) -> list[dict]:
 def comparison_sections(document: dict) -> tuple[str, str, str]:
     """The report of a comparison, from compare.json's content (a folder's, or the history's)."""
     names, rows = document["names"], document["rows"]
-    sections = [("Figures", figures_table(document))]
+    sections = [(_("Figures"), figures_table(document))]
     if "roi" in document:   # a comparison recorded before ROI per strategy has none
-        sections.append(("Return on investment", roi_table(document)))
-    sections.append(("KPI differences", difference_chart([r for r in rows if r["kpi"] != "roi_vs_first"], names)))
-    for column, title in SERIES.items():
+        sections.append((_("Return on investment"), roi_table(document)))
+    sections.append((_("KPI differences"), difference_chart([r for r in rows if r["kpi"] != "roi_vs_first"], names)))
+    for column, english in SERIES.items():
         lines = {f"{i}: {s['scenario']}": s
                  for i, s in enumerate(s for s in document.get("series", []) if s["column"] == column)}
         if lines:
-            sections.append((title, bands_chart(title, lines, "")))
-    meta = (f"{document['replications']} paired replications, seed {document['seed']}, "
-            f"money in {document.get('currency', DEFAULT_CURRENCY)}")
-    return "growthsim compare: " + " vs ".join(names), meta, sections_html(sections)
+            sections.append((_(english), bands_chart(chart_(english), lines, "")))
+    meta = ngettext("{n} paired replication, seed {seed}, money in {currency}",
+                    "{n} paired replications, seed {seed}, money in {currency}", document["replications"]).format(
+        n=document["replications"], seed=document["seed"], currency=document.get("currency", DEFAULT_CURRENCY))
+    return _("growthsim compare: {names}").format(names=_(" vs ").join(names)), meta, sections_html(sections)
 
 
 def write_comparison_report(document: dict, out: Path, *, force: bool = False) -> Path:
@@ -314,5 +340,4 @@ def write_report(folder: Path, out: Path | None = None, *, force: bool = False) 
 def _write_page(title: str, meta: str, body: str, out: Path, *, force: bool) -> None:
     """A file the user named is replaced only if growthsim wrote it (or --force); a device or
     FIFO is written into."""
-    page = PAGE.format(title=html.escape(title), meta=html.escape(meta), body=body)
-    write_named_file(out, page, option="--out", ours=GENERATOR, force=force)
+    write_named_file(out, page(title, meta, body), option="--out", ours=GENERATOR, force=force)

@@ -308,7 +308,7 @@ def _strategy_footprint(scenario: Scenario) -> tuple[int, float]:
     """(bytes per shopper row of every column, strategies' registered ones included;
     bytes strategies allocate per prospect of the market), from building a replication
     of the scenario at two small market sizes."""
-    key = scenario.model_dump_json(exclude={"market", "name", "description", "seed", "replications"})
+    key = scenario.model_dump_json(exclude={"market", "name", "title", "description", "seed", "replications"})
     if key not in _FOOTPRINTS:   # a sweep's points mostly share their strategies
         _FOOTPRINTS[key] = _measure_footprint(scenario)
     return _FOOTPRINTS[key]

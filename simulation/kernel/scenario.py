@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from simulation.kernel.calendar_presets import Calendar
 from simulation.kernel.currency import CODE_PATTERN, DEFAULT_CURRENCY
 from simulation.kernel.expectations import Expectations
+from simulation.kernel.language import LANGUAGES, LocalizedText
 from simulation.kernel.policies import Policy, get_key, set_key
 from simulation.kernel.config import Config
 from simulation.kernel.registry import registry
@@ -23,7 +24,7 @@ DAYS_PER_WEEK = 7.0
 DAYS_PER_YEAR = 365.0
 
 # What a run is (its length, its population, its randomness): no policy may change these midway.
-FIXED_FOR_THE_RUN = ("schema_version", "name", "description", "horizon_days", "start_date", "seed", "replications", "market",
+FIXED_FOR_THE_RUN = ("schema_version", "name", "title", "description", "horizon_days", "start_date", "seed", "replications", "market",
                      "policies", "calendar", "baseline", "expect")
 
 # The version of the scenario file format and its defaults. A file without
@@ -217,8 +218,12 @@ class Scenario(Config):
         SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION,
         description=f"Version of the file format and defaults a file was written for ({SCHEMA_VERSION}: amounts in CNY, "
                     "the Chinese platform's defaults of docs/evidence.md); a file without it is version 1.")
-    name: str = Field("scenario", description="Short name shown in tables.")
-    description: str = Field("", description="What this scenario asks, in a strategist's words.")
+    name: str = Field("scenario", description="Short name shown in tables: an identifier, the same in every language.")
+    title: LocalizedText = Field(
+        "", description="A title a person reads: a string, or one per language ({en: ..., zh: ...}; English when the "
+                        "language read has none).")
+    description: LocalizedText = Field(
+        "", description="What this scenario asks, in a strategist's words: a string, or one per language ({en: ..., zh: ...}).")
     horizon_days: int = Field(365, ge=1, le=3650, description="Days simulated.")
     start_date: datetime.date | None = Field(
         None, description="Calendar date of day 0 (ISO, e.g. 2025-01-01); a calibrated twin starts at its calibration end.")
@@ -248,15 +253,21 @@ class Scenario(Config):
         None, description="What `growthsim check` holds this scenario to: KPI bounds, relations to other scenarios, its golden (docs/check.md)."
     )
 
-    @field_validator("name", "description")
+    @field_validator("name", "title", "description")
     @classmethod
-    def _printable(cls, text: str, info: ValidationInfo) -> str:
+    def _printable(cls, text: LocalizedText, info: ValidationInfo) -> LocalizedText:
         """Terminal control characters (an escape sequence recolours or clears a terminal)
         have no place in a name shown in tables, titles and reports."""
+        if isinstance(text, dict):
+            unknown = sorted(set(text) - set(LANGUAGES))
+            if unknown or not text:
+                raise ValueError(f"languages are {', '.join(LANGUAGES)}; got {', '.join(unknown) or 'none'}")
         allowed = "\n\t" if info.field_name == "description" else ""
-        bad = next((c for c in text if (ord(c) < 32 or 127 <= ord(c) < 160) and c not in allowed), None)
-        if bad is not None:
-            raise ValueError(f"has a control character U+{ord(bad):04X} at {text.index(bad)}; write plain text")
+        for key, value in (text.items() if isinstance(text, dict) else [(None, text)]):
+            bad = next((c for c in value if (ord(c) < 32 or 127 <= ord(c) < 160) and c not in allowed), None)
+            if bad is not None:
+                where = f"{key}: " if key else ""
+                raise ValueError(f"{where}has a control character U+{ord(bad):04X} at {value.index(bad)}; write plain text")
         return text
 
     @model_validator(mode="after")

@@ -42,6 +42,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
+from simulation.kernel.language import N_, _
 from simulation.kernel.existing_customers import CustomersFileError, customers_in_file
 from simulation.kernel.scenario import SCHEMA_VERSION, VERSION_1_DEFAULTS, Scenario
 
@@ -247,9 +248,9 @@ def _load_chain(path: Path, shown: str, chain: list[tuple[Path, str]],
     parent = data.pop("extends")
     at = origins.pop(("extends",))
     if not isinstance(parent, str):
-        raise ScenarioError([Problem.at(at, "extends", f"should be a file name, got {_show(parent)}")])
+        raise ScenarioError([Problem.at(at, "extends", _("should be a file name, got {value}").format(value=_show(parent)))])
     if not parent.strip():
-        raise ScenarioError([Problem.at(at, "extends", "should be a file name, got an empty one")])
+        raise ScenarioError([Problem.at(at, "extends", _("should be a file name, got an empty one"))])
     if len(chain) + 1 >= MAX_EXTENDS:
         raise ScenarioError([Problem.at(at, "extends", f"a chain of more than {MAX_EXTENDS} files "
                                         f"({chain[0][1] if chain else shown} -> ... -> {shown} -> {parent}); "
@@ -257,15 +258,21 @@ def _load_chain(path: Path, shown: str, chain: list[tuple[Path, str]],
     parent_path = path.parent / parent
     parent_shown = os.path.normpath(Path(shown).parent / parent)
     chain = chain + [(path.resolve(), shown)]
-    if any(parent_path.resolve() == seen for seen, _ in chain):
-        names = " -> ".join([name for _, name in chain] + [parent_shown])
-        raise ScenarioError([Problem.at(at, "extends", f"cycle: {names}")])
+    if any(parent_path.resolve() == seen for seen, _name in chain):
+        names = " -> ".join([name for _path, name in chain] + [parent_shown])
+        raise ScenarioError([Problem.at(at, "extends", _("cycle: {names}").format(names=names))])
     if not parent_path.exists():
-        raise ScenarioError([Problem.at(at, "extends", f"file not found: {parent_shown}")])
+        raise ScenarioError([Problem.at(at, "extends", _("file not found: {path}").format(path=parent_shown))])
     if parent_path.is_dir():
-        raise ScenarioError([Problem.at(at, "extends", f"is a folder, not a scenario file: {parent_shown}")])
+        raise ScenarioError([Problem.at(at, "extends", _("is a folder, not a scenario file: {path}").format(path=parent_shown))])
     base, base_origins = _load_chain(parent_path, parent_shown, chain, versions)
-    return _merge(base, data), base_origins | origins
+    # A title names this file's question: not inherited. A description is replaced whole, not
+    # merged language by language (a child's {en: ...} must not keep its parent's zh).
+    merged = _merge({key: value for key, value in base.items() if key != "title"},
+                    {key: value for key, value in data.items() if key != "description"})
+    if "description" in data:
+        merged["description"] = data["description"]
+    return merged, base_origins | origins
 
 
 def _load_file(path: Path, shown: str) -> tuple[dict, dict[KeyPath, Origin]]:
@@ -275,11 +282,11 @@ def _load_file(path: Path, shown: str) -> tuple[dict, dict[KeyPath, Origin]]:
     try:
         text = _read_limited(path).decode("utf-8-sig")
     except OSError as error:  # not found, a directory, no permission
-        raise fail(f"cannot read file: {error.strerror or error}") from None
+        raise fail(_("cannot read file: {reason}").format(reason=error.strerror or error)) from None
     except UnicodeDecodeError as error:
-        raise fail(f"not UTF-8 text (byte {error.start} is invalid); is it a binary file?") from None
+        raise fail(_("not UTF-8 text (byte {byte} is invalid); is it a binary file?").format(byte=error.start)) from None
     if "\0" in text:
-        raise fail("contains NUL bytes; is it a binary file?")
+        raise fail(_("contains NUL bytes; is it a binary file?"))
     deep = _flow_too_deep(text)
     if deep is not None:   # refused before parsing: the parser would recurse for seconds first
         line, column = text.count("\n", 0, deep) + 1, deep - text.rfind("\n", 0, deep)
@@ -297,8 +304,8 @@ def _load_file(path: Path, shown: str) -> tuple[dict, dict[KeyPath, Origin]]:
     except RecursionError:   # brackets inside brackets, thousands deep
         raise fail(f"nested too deeply (a scenario nests at most {MAX_DEPTH} levels)") from None
     if doc is None:  # empty or only comments: running the defaults instead would hide the mistake
-        raise fail("the file is empty (no keys, or only comments); a scenario needs at least a name, "
-                   "or `extends:` a scenario it changes")
+        raise fail(_("the file is empty (no keys, or only comments); a scenario needs at least a name, "
+                     "or `extends:` a scenario it changes"))
     if not isinstance(doc, CommentedMap):
         kind = "list" if isinstance(doc, CommentedSeq) else f"single value {_show(doc)}"
         raise fail(f"the top level should be a mapping of keys, got a {kind}")
@@ -428,7 +435,8 @@ def _apply_overrides(data: dict, origins: dict[KeyPath, Origin], overrides: Iter
         key, equals, value = text.partition("=")
         path = tuple(key.strip().split("."))
         if not equals or not all(path):
-            problems.append(Problem.at(SET, None, f"expected KEY=VALUE with a dotted KEY, got {text!r}"))
+            problems.append(Problem.at(SET, None, _("expected KEY=VALUE with a dotted KEY, got {text}").format(
+                text=repr(text))))
             continue
         target = data
         for depth, part in enumerate(path[:-1], start=1):
@@ -480,15 +488,46 @@ def _key_text(part: Any) -> str:
     return part if isinstance(part, str) else str(part) if isinstance(part, int) else _show(part)
 
 
+# pydantic's messages a person meets most, as templates for the catalogue: each is used only
+# when it gives pydantic's own English words (so English is unchanged), then translated.
+PYDANTIC_MESSAGES = {
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "int_type": N_("Input should be a valid integer"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "string_type": N_("Input should be a valid string"),
+    "literal_error": N_("Input should be {expected}"),
+}
+
+
+def _pydantic_message(detail: dict) -> str:
+    template = PYDANTIC_MESSAGES.get(detail["type"])
+    fields = detail.get("ctx") or {}
+    try:
+        if template is not None and template.format(**fields) == detail["msg"]:
+            return _(template).format(**fields)
+    except (KeyError, IndexError, ValueError):
+        pass
+    return detail["msg"]
+
+
 def _message(detail: dict) -> str:
     if detail["type"] == "extra_forbidden":
         return _unknown_key(detail["loc"])
     if detail["type"] == "value_error":  # our own validators: drop pydantic's "Value error, "
         message = str(detail["ctx"]["error"])
     else:
-        message = detail["msg"]
+        message = _pydantic_message(detail)
     value = detail["input"]
-    return message if isinstance(value, (dict, list)) else f"{message} (got {_show(value)})"
+    return message if isinstance(value, (dict, list)) else _("{message} (got {value})").format(message=message,
+                                                                                              value=_show(value))
 
 
 def model_in(annotation: Any) -> type[BaseModel] | None:
@@ -511,12 +550,14 @@ def _unknown_key(loc: KeyPath) -> str:
             continue
         model = model_in(fields[part].annotation) if part in fields else None
         fields = model.model_fields if model is not None else {}
-    message = f"unknown key {_key_text(loc[-1])!r}"
+    key = repr(_key_text(loc[-1]))
     valid = list(fields)
     if not valid:
-        return message
+        return _("unknown key {key}").format(key=key)
     close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
-    return f"{message}; did you mean {close[0]!r}?" if close else f"{message}; valid keys: {', '.join(valid)}"
+    if close:
+        return _("unknown key {key}; did you mean {close}?").format(key=key, close=repr(close[0]))
+    return _("unknown key {key}; valid keys: {valid}").format(key=key, valid=", ".join(valid))
 
 
 def _non_finite_numbers(data: Any, origins: dict[KeyPath, Origin], path: KeyPath = (), written: Any = None) -> list[Problem]:
@@ -526,7 +567,7 @@ def _non_finite_numbers(data: Any, origins: dict[KeyPath, Origin], path: KeyPath
     if isinstance(data, float) and not math.isfinite(data):
         origin = next(origins[path[:n]] for n in range(len(path), -1, -1) if path[:n] in origins)
         shown = _show(_at(written, path, data) if written is not None else data)
-        return [Problem.at(origin, ".".join(map(_key_text, path)) or None, f"should be a finite number (got {shown})")]
+        return [Problem.at(origin, ".".join(map(_key_text, path)) or None, _("should be a finite number (got {value})").format(value=shown))]
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
     return [problem for key, value in items
             for problem in _non_finite_numbers(value, origins, path + (key,), written)]

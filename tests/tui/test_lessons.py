@@ -29,6 +29,17 @@ def test_bundled_lessons_are_complete_and_their_scenarios_load():
         assert lesson.strategy in Strategies.model_fields
 
 
+def test_every_lesson_in_chinese_runs_the_same_scenarios():
+    """lesson.zh.md: the same front matter but the title, the four sections in Chinese."""
+    english, chinese = find_lessons(BUNDLED_LESSONS, "en")[0], find_lessons(BUNDLED_LESSONS, "zh")
+    assert not chinese[1] and len(chinese[0]) == len(english)
+    for en, zh in zip(english, chinese[0]):
+        assert (zh.strategy, zh.before, zh.after, zh.watch, zh.chart) == (en.strategy, en.before, en.after, en.watch, en.chart)
+        assert zh.title != en.title and "## The tactic" not in zh.body
+        for heading in ("## 策略", "## 模型中的机制", "## 看什么", "## 课堂讨论"):
+            assert heading in zh.body, (zh.slug, heading)
+
+
 def test_a_lesson_for_each_strategy():
     taught = [lesson.strategy for lesson in find_lessons(BUNDLED_LESSONS)[0]]
     assert set(taught) == set(Strategies.model_fields)

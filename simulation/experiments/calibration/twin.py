@@ -118,7 +118,7 @@ def twin_scenario(base: Scenario, summary: Summary, model: str, fit: Fit, spend:
             "market": {"size": size, "initial_shoppers": customers, "customers": CUSTOMERS_FILE},
             "acquisition": acquisition_data, "behavior": behavior, "feedback": {"neutral_at": "first_day"}}
     data.update(scaled_operations(base, factor))
-    whole = _merge(base.model_dump(mode="json", exclude={"expect", "baseline"}), data)
+    whole = _merge(base.model_dump(mode="json", exclude={"expect", "baseline", "title"}), data)
     return Scenario.model_validate(whole), factor
 
 
