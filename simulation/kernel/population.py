@@ -58,6 +58,15 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[first]
 
 
+def _column(capacity: int, dtype: type, fill: float) -> np.ndarray:
+    """`capacity` rows of `fill`. Zeros come from calloc, whose pages the system maps only
+    when first written: rows nobody has joined yet take no memory (a market's columns are
+    allocated before a strategy builds its social graph, the run's largest transient)."""
+    if fill == 0:
+        return np.zeros(capacity, dtype=dtype)
+    return np.full(capacity, fill, dtype=dtype)
+
+
 class Shoppers:
     """Every shopper acquired so far; `n` of them, arrays may be longer."""
 
@@ -79,12 +88,12 @@ class Shoppers:
         if name in self.columns:
             raise ValueError(f"shopper column {name!r} exists already")
         self.columns[name] = (dtype, fill)
-        setattr(self, name, np.full(self.capacity, fill, dtype=dtype))
+        setattr(self, name, _column(self.capacity, dtype, fill))
         return getattr(self, name)
 
     def _allocate(self, capacity: int) -> None:
         for name, (dtype, fill) in self.columns.items():
-            new = np.full(capacity, fill, dtype=dtype)
+            new = _column(capacity, dtype, fill)
             if self.n:
                 new[: self.n] = getattr(self, name)[: self.n]
             setattr(self, name, new)
