@@ -13,7 +13,8 @@ it assumes the whole market may join (strategies buy shoppers outright, feedback
 amplifies word of mouth, so no tighter bound holds in general), at the bytes per row
 of the shopper columns *and* the columns strategies register, plus what strategies
 allocate per prospect of the market (measured by building two small replications),
-the per-day counts of the churn window, the service agents, the orders a replication
+a social graph's build by igraph before anyone joins (beyond the run's own peak: it is gone
+by then), the per-day counts of the churn window, the service agents, the orders a replication
 can place (kept in full with `--transactions`, and in the warehouse backlog when
 capacity is short) and the results the main process keeps per replication. It is
 compared with the memory available: `GROWTHSIM_MEMORY` if set (bytes, or with a unit:
