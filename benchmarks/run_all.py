@@ -1,10 +1,11 @@
 """Every growthsim benchmark in one command, printed as one table (benchmarks/README.md).
 
-    python -m benchmarks [--quick] [--json] [--only floor,scenarios,peers,executors,calibration]
+    python -m benchmarks [--quick] [--json] [--only floor,scenarios,memory,peers,executors,calibration]
 
 Sections: the floor (benchmarks/floor.py, the yardstick every simulation time is divided
 by, measured in this run at each size it is used at); every bundled scenario from the
-command line and in-process with operations scaled (scenarios.py); growthsim beside a
+command line and in-process with operations scaled (scenarios.py); the peak memory of the
+baseline at 50 M shoppers and the combined plan at 10 M (memory.py); growthsim beside a
 Mesa 3 model and a one-SimPy-process-per-shopper model of the same rules, with their
 KPIs' agreement (peers/); a run of replications and a sweep on one process, local
 processes and a Dask LocalCluster, results compared byte for byte (executors.py);
@@ -28,15 +29,16 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:   # `python benchmarks/run_all.py` as well as `python -m benchmarks`
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import executors, scenarios  # noqa: E402
+from benchmarks import executors, memory, scenarios  # noqa: E402
 from benchmarks.floor import kernel as floor_kernel  # noqa: E402
 from benchmarks.peers import compare as peers  # noqa: E402
 from simulation.storage.outputs import jsonable  # noqa: E402
 
-SECTIONS = ("floor", "scenarios", "peers", "executors", "calibration")
+SECTIONS = ("floor", "scenarios", "memory", "peers", "executors", "calibration")
 FULL = {
     "floor_repeat": 3,
     "scenarios": {"names": None, "shoppers": 1_000_000, "days": 365},
+    "memory": memory.FULL_RUNS,
     # Peers: growthsim runs 365 days at both sizes; Mesa and SimPy 365 at 10 k, 60 at 100 k.
     "peers": {"replications": 5, "sizes": [(10_000, {"growthsim": 365, "mesa": 365, "simpy": 365}),
                                            (100_000, {"growthsim": 365, "mesa": 60, "simpy": 60})]},
@@ -46,6 +48,7 @@ FULL = {
 QUICK = {
     "floor_repeat": 1,
     "scenarios": {"names": ["baseline", "combined"], "shoppers": 2_000, "days": 20},
+    "memory": memory.QUICK_RUNS,
     "peers": {"replications": 8, "sizes": [(1_000, {"growthsim": 30, "mesa": 30, "simpy": 30}),
                                            (2_000, {"growthsim": 30, "mesa": 20, "simpy": 20})]},
     "executors": {"overrides": ["market.size=2000", "market.initial_shoppers=1000", "horizon_days=20"],
@@ -88,6 +91,9 @@ def collect(settings: dict, only: tuple[str, ...], log) -> dict:
             base = floor(row["shoppers"], row["days"])
             row["floor_seconds"] = base
             row["cli_x_floor"], row["scaled_x_floor"] = row["cli_seconds"] / base, row["scaled_seconds"] / base
+    if "memory" in only:
+        log("memory: " + ", ".join(f"{name} at {n:,}" for name, n, _, _ in settings["memory"]) + " ...")
+        results["memory"] = memory.measure(settings["memory"])
     if "peers" in only:
         p = settings["peers"]
         results["peers"] = []
@@ -125,6 +131,10 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
                       f"{r['cli_x_floor']:.1f}", f"peak RSS {r['cli_peak_rss_gib']:.2f} GiB"))
         table.append(("scenario scaled", r["scenario"], size(r["shoppers"], r["days"]), f"{r['scaled_seconds']:.1f}",
                       f"{r['scaled_x_floor']:.1f}", f"peak RSS {r['scaled_peak_rss_gib']:.2f} GiB"))
+    for r in results.get("memory", []):
+        table.append(("memory", r["scenario"], size(r["shoppers"], r["days"]), f"{r['seconds']:.0f}", "",
+                      f"peak RSS {r['peak_rss_gib']:.2f} GiB, {r['bytes_per_shopper']:.0f} bytes a shopper"
+                      f" (goal {r['goal_gib']:g} GiB)"))
     for found in results.get("peers", []):
         n = found["shoppers"]
         for name, figures in found["implementations"].items():

@@ -151,7 +151,7 @@ class _IgraphGraph(ctypes.Structure):   # igraph_t of the C core (0.10, 1.0)
                 ("target", _IgraphVector)]
 
 
-def _edge_arrays_in_place(graph) -> tuple[np.ndarray, np.ndarray] | None:
+def _edge_arrays_in_place(graph, index: type) -> tuple[np.ndarray, np.ndarray] | None:
     """Both ends of every edge, copied straight from igraph's C vectors (milliseconds for
     millions of edges, where `get_edgelist` builds a Python tuple per edge); None if the
     C layout is not the expected one, checked before any of the vectors is read."""
@@ -165,23 +165,25 @@ def _edge_arrays_in_place(graph) -> tuple[np.ndarray, np.ndarray] | None:
     vectors = (raw.source, raw.target)
     if any(not v.begin or not v.end or v.end - v.begin != 8 * edges or v.storage_end < v.end for v in vectors):
         return None
-    ends = [np.ctypeslib.as_array((ctypes.c_int64 * edges).from_address(v.begin)).copy() if edges
-            else np.empty(0, np.int64) for v in vectors]
+    # Copied straight into the int32 the CSR keeps (node indices of a market under 2^31):
+    # no int64 copy of tens of millions of edges beside igraph's own.
+    ends = [np.ctypeslib.as_array((ctypes.c_int64 * edges).from_address(v.begin)).astype(index) if edges
+            else np.empty(0, index) for v in vectors]
     sample = np.linspace(0, edges - 1, min(edges, 64)).astype(np.int64)
     if any(sorted(graph.es[int(e)].tuple) != sorted((int(ends[0][e]), int(ends[1][e]))) for e in sample):
         return None
     return ends[0], ends[1]
 
 
-def edge_arrays(graph) -> tuple[np.ndarray, np.ndarray]:
-    """The graph's edges as two integer arrays (sources, targets)."""
-    ends = _edge_arrays_in_place(graph)
+def edge_arrays(graph, index: type = np.int64) -> tuple[np.ndarray, np.ndarray]:
+    """The graph's edges as two integer arrays (sources, targets) of type `index`."""
+    ends = _edge_arrays_in_place(graph, index)
     if ends is not None:
         return ends
     enabled = gc.isenabled()
     gc.disable()   # millions of tuples: the collector would traverse them again and again
     try:
-        pairs = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        pairs = np.array(graph.get_edgelist(), dtype=index).reshape(-1, 2)
     finally:
         if enabled:
             gc.enable()
@@ -211,14 +213,19 @@ def social_graph(kind: str, nodes: int, mean_degree: int, rewiring: float,
         igraph.set_random_number_generator(random)   # igraph's default: the random module
         if collecting:
             gc.enable()
-    source, target = edge_arrays(graph)
+    # int32 node indices for any market under 2^31 (igraph's own vectors are int64).
+    index = np.int32 if nodes < 2 ** 31 else np.int64
+    source, target = edge_arrays(graph, index)
+    del graph   # igraph's copy of the edges (about 180 bytes a node) goes before the CSR is built
     from scipy import sparse   # a counting sort in C: edges both ways, grouped by node
 
-    ends = np.concatenate([source, target]).astype(np.int32)
-    other = np.concatenate([target, source]).astype(np.int32)
+    ends = np.concatenate([source, target])
+    other = np.concatenate([target, source])
+    del source, target
     adjacency = sparse.csr_matrix((np.ones(ends.size, dtype=np.int8), (ends, other)), shape=(nodes, nodes))
+    del ends, other
     # scipy's index type is int32 while the edges fit in it: kept, half the bytes a node.
-    return adjacency.indptr, adjacency.indices.astype(np.int32)
+    return adjacency.indptr, adjacency.indices.astype(index, copy=False)
 
 
 # --- the strategy --------------------------------------------------------------------------

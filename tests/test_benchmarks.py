@@ -42,7 +42,7 @@ def test_quick_benchmark_prints_one_table_and_its_checks_hold():
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["section", "case", "size", "seconds", "×", "floor", "figures"]
     sections = {line.split()[0] for line in lines[2:] if line and not line.startswith(("checks", "--quick"))}
-    assert {"floor", "scenario", "peers", "executors", "calibration"} <= sections
+    assert {"floor", "scenario", "memory", "peers", "executors", "calibration"} <= sections
     assert "checks: peers agree: yes; executors bit-identical: yes" in done.stdout
     for scenario in ("baseline", "combined"):
         assert any(line.startswith("scenario cli") and scenario in line for line in lines)

@@ -17,7 +17,8 @@ from tests.conftest import scenario
 
 def population(first_order_day, orders, heard=None, shared=None) -> Shoppers:
     """Shoppers with only the columns these KPIs read set."""
-    s = Shoppers(horizon_days=60, capacity=len(orders))
+    s = Shoppers(horizon_days=60)
+    s._allocate(len(orders))   # the rows joining would allocate, without drawing traits
     s.n = len(orders)
     s.first_order_day[:] = first_order_day
     s.orders[:] = orders

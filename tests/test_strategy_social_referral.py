@@ -174,6 +174,6 @@ def test_reading_edges_from_igraphs_memory_agrees_with_its_edge_list(monkeypatch
     import strategies.social_referral as social
 
     fast = social_graph("small_world", 20_000, 6, 0.2, np.random.default_rng(3))
-    monkeypatch.setattr(social, "_edge_arrays_in_place", lambda graph: None)   # igraph's public accessor
+    monkeypatch.setattr(social, "_edge_arrays_in_place", lambda graph, index: None)   # igraph's public accessor
     slow = social_graph("small_world", 20_000, 6, 0.2, np.random.default_rng(3))
     assert all(np.array_equal(x, y) for x, y in zip(fast, slow))

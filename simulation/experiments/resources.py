@@ -13,7 +13,8 @@ it assumes the whole market may join (strategies buy shoppers outright, feedback
 amplifies word of mouth, so no tighter bound holds in general), at the bytes per row
 of the shopper columns *and* the columns strategies register, plus what strategies
 allocate per prospect of the market (measured by building two small replications),
-the per-day counts of the churn window, the service agents, the orders a replication
+a social graph's build by igraph before anyone joins (beyond the run's own peak: it is gone
+by then), the per-day counts of the churn window, the service agents, the orders a replication
 can place (kept in full with `--transactions`, and in the warehouse backlog when
 capacity is short) and the results the main process keeps per replication. It is
 compared with the memory available: `GROWTHSIM_MEMORY` if set (bytes, or with a unit:
@@ -36,6 +37,7 @@ one count per day of it and walks them every day.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import tracemalloc
@@ -59,6 +61,13 @@ BYTES_PER_ORDER_RESULT = 32      # --transactions: shopper, time, value, discoun
 BYTES_PER_ORDER_BACKLOG = 64     # an order waiting in the warehouse (four columns, and a copy per day)
 BYTES_PER_SHOPPER_ROW = 112      # --transactions: a row of shoppers.csv's table (13 columns)
 BYTES_PER_AGENT = 24             # the agents' heap of free times, and its sorted copy on staffing changes
+# A social graph (strategies.social_referral.graph) is built by igraph over the whole market
+# before anyone joins: igraph's Barabasi peaks at 304 bytes a node (10 neighbours a node,
+# int64 edges and their indexes) and the int32 CSR taken from it at 322 (measured at 1-2 M
+# nodes, ru_maxrss): about 30 bytes per friend of a node and 48 per node (the node indexes,
+# the attachment tree). Shopper columns that start at zero take no memory yet then.
+GRAPH_BUILD_BYTES_PER_NODE = 48
+GRAPH_BUILD_BYTES_PER_FRIEND = 30
 SAFETY = 1.25
 
 
@@ -95,9 +104,12 @@ def estimate(scenario: Scenario, *, transactions: bool = False) -> Estimate:
     orders = order_bound(scenario)
     window = scenario.behavior.churn_window_days
     daily = 8 * horizon * len(registry().daily_columns)
+    running = rows * per_shopper + size * per_prospect
     replication = {
         f"{rows:,} shopper rows (market.size {size:,}; arrays grow by doubling) at {per_shopper} bytes": rows * per_shopper,
         "what strategies keep per prospect of the market": size * per_prospect,
+        # Before anyone joins and gone after: only what it takes beyond the run's own peak.
+        "building the social graph (strategies.social_referral.graph)": max(0.0, size * _graph_build_bytes(scenario) - running),
         "orders waiting in the warehouse (strategies.logistics.capacity_per_day)":
             BYTES_PER_ORDER_BACKLOG * max(0.0, orders - _capacity(scenario) * horizon),
         "daily counts of the churn window (behavior.churn_window_days)": 3 * 8 * (window + horizon + 1),
@@ -138,6 +150,12 @@ def orders_per_shopper(scenario: Scenario) -> float:
     survives = stats.gamma.sf(t, shape, scale=scale) * stats.beta.cdf(
         np.minimum(1.0, 1.0 / (t * max(least_dropout, 1e-300))), behavior.dropout.a, behavior.dropout.b)
     return min(mean, float(t[0] + np.trapezoid(survives, t)))
+
+
+def _graph_build_bytes(scenario: Scenario) -> int:
+    social = getattr(scenario.strategies, "social_referral", None)
+    on_graph = social is not None and social.enabled and getattr(social, "graph", "well_mixed") != "well_mixed"
+    return GRAPH_BUILD_BYTES_PER_NODE + GRAPH_BUILD_BYTES_PER_FRIEND * social.mean_degree if on_graph else 0
 
 
 def _capacity(scenario: Scenario) -> int:
@@ -336,8 +354,12 @@ def _measure_footprint(scenario: Scenario) -> tuple[int, float]:
     if started:
         tracemalloc.start()
     try:
+        # A first build pays once for what every later one shares (igraph's import, caches
+        # of the schema): untimed, or the growth between the two sizes comes out negative.
+        build(_PROBE_SIZES[0])
         sizes = []
         for size in _PROBE_SIZES:
+            gc.collect()   # a replication is a cycle (strategies hold the platform): gone before we count
             before = tracemalloc.get_traced_memory()[0]
             replication = build(size)
             sizes.append(tracemalloc.get_traced_memory()[0] - before)

@@ -1,7 +1,8 @@
 """Shoppers as a struct of arrays: shopper `i` is index `i` of every array.
 
-The columns are declared once, in `SHOPPER_COLUMNS`; arrays grow by doubling as
-shoppers join, so memory follows the shoppers acquired, not the market.
+The columns are declared once, in `SHOPPER_COLUMNS`; they are allocated when the first
+shoppers join and grow by doubling as more join, so memory follows the shoppers acquired,
+not the market.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[first]
 
 
+def _column(capacity: int, dtype: type, fill: float) -> np.ndarray:
+    """`capacity` rows of `fill`. Zeros come from calloc, whose pages the system maps only
+    when first written: rows allocated ahead of the shoppers (doubling) take no memory yet."""
+    if fill == 0:
+        return np.zeros(capacity, dtype=dtype)
+    return np.full(capacity, fill, dtype=dtype)
+
+
 class Shoppers:
     """Every shopper acquired so far; `n` of them, arrays may be longer."""
 
@@ -72,19 +81,23 @@ class Shoppers:
                                  np.dtype(np.uint64))
         self.period_word_bits = 8 * self.period_dtype.itemsize
         self.period_words = (periods - 1) // self.period_word_bits + 1
-        self._allocate(capacity)
+        # The columns take `capacity` rows when the first shoppers join, not now: strategies
+        # build their own structures first (a social graph over the whole market is the
+        # run's largest transient), and the columns would only add to it.
+        self.reserved = capacity
+        self._allocate(0)
 
     def register_column(self, name: str, dtype: type, fill: float) -> np.ndarray:
         """A strategy's own per-shopper column (e.g. membership tier); it grows with the others."""
         if name in self.columns:
             raise ValueError(f"shopper column {name!r} exists already")
         self.columns[name] = (dtype, fill)
-        setattr(self, name, np.full(self.capacity, fill, dtype=dtype))
+        setattr(self, name, _column(self.capacity, dtype, fill))
         return getattr(self, name)
 
     def _allocate(self, capacity: int) -> None:
         for name, (dtype, fill) in self.columns.items():
-            new = np.full(capacity, fill, dtype=dtype)
+            new = _column(capacity, dtype, fill)
             if self.n:
                 new[: self.n] = getattr(self, name)[: self.n]
             setattr(self, name, new)
@@ -104,7 +117,7 @@ class Shoppers:
         returns their slice."""
         count = len(join_times)
         if self.n + count > self.capacity:
-            self._allocate(max(self.n + count, 2 * self.capacity))
+            self._allocate(max(self.n + count, 2 * self.capacity, self.reserved))
         new = slice(self.n, self.n + count)
         self.join_time[new] = join_times
         self.join_day[new] = np.floor(join_times).astype(np.int32)
