@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -14,10 +15,10 @@ from growthsim.arguments import EXIT_OK, BadInput, positive_int
 from growthsim.bundled import scenario_file
 from growthsim.console import for_stdout, format_number, print_table, progress_bar
 from growthsim.i18n import _, format_date
-from simulation.experiments.calibration.calibrate import (Calibration, CalibrationError, CalibrationOptions, calibrate,
-                                                          calibration_json_text, simulate_holdout, write_calibration)
 from simulation.storage.loading import load_scenario
-from simulation.storage.order_export import OrderExportError, ReadOptions, read_orders
+
+if TYPE_CHECKING:
+    from simulation.experiments.calibration.calibrate import Calibration   # polars: imported when calibrating
 from simulation.storage.outputs import check_output_folder
 
 
@@ -84,6 +85,10 @@ def _date(text: str) -> datetime.date:
 
 
 def command_calibrate(args: argparse.Namespace) -> int:
+    from simulation.experiments.calibration.calibrate import (CalibrationError, CalibrationOptions, calibrate,
+                                                              calibration_json_text, simulate_holdout,
+                                                              write_calibration)
+    from simulation.storage.order_export import OrderExportError, ReadOptions, read_orders
     check_output_folder(args.out)   # before the work, not after it
     base = load_scenario(scenario_file(Path(args.extends)))
     err = Console(stderr=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -15,13 +16,15 @@ from growthsim.arguments import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, Ba
 from growthsim.bundled import scenario_file
 from growthsim.console import for_stdout, format_kpi, print_table, progress_bar
 from growthsim.i18n import _
-from simulation.experiments.optimize import Optimization
 from simulation.experiments.optimize_events import (ConfirmationDone, ConfirmationStarted, OptimizeError, RunFinished,
                                                     SearchStarted, TrialFinished)
 from simulation.experiments.records import record_optimization, warn_on_stderr
 from simulation.experiments.optimize_spec import (Constraint, Lever, Objective, OptimizeRequest, SpecError,
                                                   request_problem)
 from simulation.experiments.sweep import SweepError
+
+if TYPE_CHECKING:
+    from simulation.experiments.optimize import Optimization   # Optuna: imported when optimising (command_optimize)
 
 
 def add_parser(commands) -> None:
@@ -81,6 +84,7 @@ def build_request(args: argparse.Namespace) -> OptimizeRequest:
 
 
 def command_optimize(args: argparse.Namespace) -> int:
+    from simulation.experiments.optimize import Optimization
     args.scenario = scenario_file(args.scenario)
     request = build_request(args)
     try:

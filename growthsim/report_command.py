@@ -12,9 +12,9 @@ from growthsim.console import for_stdout
 from growthsim.i18n import _
 from simulation.storage.history import History
 from simulation.experiments.optimize_events import OptimizeError
-from simulation.experiments.optimize_report import is_optimization, write_optimize_report
-from simulation.experiments.report import ReportError, write_comparison_report, write_report
-from simulation.experiments.report_page import charts_in_english
+
+# The report modules (matplotlib) are imported when a report is drawn: every command
+# builds this parser, and a run need not pay for them in start-up time and memory.
 
 
 def add_parser(commands) -> None:
@@ -28,6 +28,8 @@ def add_parser(commands) -> None:
 
 
 def command_report(args: argparse.Namespace) -> int:
+    from simulation.experiments.optimize_report import is_optimization, write_optimize_report
+    from simulation.experiments.report import ReportError, write_report
     folder = Path(args.target)
     if not folder.exists() and args.target.isdigit():
         record = History().get(int(args.target))
@@ -51,6 +53,7 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def _say_written(path: Path) -> None:
+    from simulation.experiments.report_page import charts_in_english
     if charts_in_english():   # the page says so too (report_page.font_note)
         Console(stderr=True, highlight=False).print(
             _("warning: {note}").format(note=_("no font that draws Chinese is installed: the report's charts are "
@@ -64,6 +67,7 @@ def _report_comparison(record, args: argparse.Namespace) -> int:
     """A comparison's report from the history's copy of its compare.json: into its --out
     folder when it had one (that report.html is ours to replace, as `report FOLDER` does),
     else compare-ID-report.html here; a file named by --out only if growthsim wrote it."""
+    from simulation.experiments.report import write_comparison_report
     in_folder = args.out is None and record.out_dir is not None and Path(record.out_dir).is_dir()
     out = args.out or (Path(record.out_dir) / "report.html" if in_folder else Path(f"compare-{record.id}-report.html"))
     written = write_comparison_report(record.results, out, force=args.force or in_folder)
