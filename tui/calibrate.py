@@ -34,6 +34,7 @@ from tui.calibrate_request import ORDER_FILE_SUFFIXES, CalibrateRequest, free_fo
 from tui.calibrate_view import parameter_rows, tracking_lines, tracking_text
 from tui.live_run import Throttle
 from tui.widgets import AskDialog, LinePlot, failure_dialog
+from tui.words import N_, _
 
 # What the person can fix (a file, a column, a date, a fit that cannot drive a twin): shown in
 # the screen, in words. Anything else is a bug and gets the app's failure dialog.
@@ -87,9 +88,9 @@ class CalibrateScreen(ModeScreen):
     MODE = "calibrate"
     CSS_PATH = "calibrate.tcss"
     BINDINGS = [
-        Binding("ctrl+o", "browse", "Browse"),
-        Binding("ctrl+r", "fit", "Fit"),
-        Binding("ctrl+s", "save", "Save twin"),
+        Binding("ctrl+o", "browse", N_("Browse")),
+        Binding("ctrl+r", "fit", N_("Fit")),
+        Binding("ctrl+s", "save", N_("Save twin")),
     ]
 
     busy: reactive[bool] = reactive(False, init=False)

@@ -41,6 +41,7 @@ from tui.optimize_request import OptimizeForm, default_lever
 from tui.optimize_view import TrialPoint, TrialsPlot
 from tui.scenario_files import find_scenarios
 from tui.widgets import failure_dialog
+from tui.words import N_, _
 
 # What the person can fix (a lever the scenario refuses, a folder that is not ours, a constant
 # objective, a run over the limits): said in the screen. Anything else gets the failure dialog.
@@ -98,10 +99,10 @@ class OptimizeScreen(ModeScreen):
     MODE = "optimize"
     CSS_PATH = "optimize.tcss"
     BINDINGS = [
-        Binding("ctrl+r", "start", "Optimize"),
-        Binding("escape", "stop", "Stop"),
-        Binding("ctrl+o", "open_best", "Open best"),
-        Binding("ctrl+k", "compare_best", "Compare best"),
+        Binding("ctrl+r", "start", N_("Optimize")),
+        Binding("escape", "stop", N_("Stop")),
+        Binding("ctrl+o", "open_best", N_("Open best")),
+        Binding("ctrl+k", "compare_best", N_("Compare best")),
     ]
 
     busy: reactive[bool] = reactive(False, init=False)
