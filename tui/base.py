@@ -32,6 +32,10 @@ def full_width() -> int:
             + cell_len(f" {_('F1 Help')} "))
 
 
+# Textual's own binding of the command palette (App.COMMAND_PALETTE_BINDING) says "palette".
+PALETTE = N_("palette")
+
+
 class TranslatedFooter(Footer):
     """The footer with each binding's description in the language spoken: bindings are
     declared in English (their msgid, marked with N_) and translated when shown."""
