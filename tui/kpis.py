@@ -87,7 +87,8 @@ def kpi_info(kpi: str) -> tuple[str, str, str]:
         return kpi_label(kpi), kind, _(line)
     for plugin in registry().plugins:
         if kpi in plugin.kpis:
-            return kpi.replace("_", " ").capitalize(), plugin.kpis[kpi].unit, plugin.kpis[kpi].description
+            shown = kpi.replace("_", " ").capitalize() if language() == "en" else kpi_label(kpi)
+            return shown, plugin.kpis[kpi].unit, plugin.kpis[kpi].description
     return kpi, "", ""
 
 
