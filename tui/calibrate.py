@@ -128,7 +128,7 @@ class CalibrateScreen(ModeScreen):
                 yield LinePlot(_("Repeat transactions per week of the holdout"), id="tracking")
 
     def on_mount(self) -> None:
-        self.query_one("#params", DataTable).add_columns("model", "parameter", "value", "± s.e.")
+        self.query_one("#params", DataTable).add_columns(_("model"), _("parameter"), _("value"), _("± s.e."))
         self.query_one(CalibrateForm).load_model(CalibrateRequest())
         self.query_one("#tracking", LinePlot).show({}, xlabel=_("week of the holdout"))
 

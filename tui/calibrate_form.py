@@ -17,7 +17,8 @@ FIELDS = CalibrateRequest.model_fields
 CHOICES = {"model": MODELS, "acquisition": ACQUISITIONS}
 LABELS = {"file": N_("order file"), "keep_status": N_("keep status"), "calibration_end": N_("calibration end"),
           "customer": N_("customer column"), "date": N_("date column"), "amount": N_("amount column"),
-          "order": N_("order column"), "status": N_("status column")}
+          "order": N_("order column"), "status": N_("status column"), "model": N_("model"),
+          "acquisition": N_("acquisition"), "extends": N_("extends"), "replications": N_("replications")}
 PLACEHOLDERS = {"file": "path/to/orders.csv", "calibration_end": N_("YYYY-MM-DD (empty: no holdout)"),
                 **{role: N_("guessed") for role in COLUMN_ROLES}, "keep_status": N_("every status")}
 

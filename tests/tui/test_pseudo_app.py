@@ -1,7 +1,7 @@
 """No word of the app escapes translation: with the pseudo-locale (GROWTHSIM_LANG=pseudo)
 every translated string reads ⟦English⟧, so an English word outside the brackets on a
-screen is one that did not go through the catalogue. The walk visits the main screens and
-reads every widget a person sees.
+screen is one that did not go through the catalogue. The walk visits every mode's screen
+and help, and reads every widget a person sees.
 
 Not checked, by the contract of docs/translating.md: data (scenario names, descriptions and
 paths, numbers, dates), identifiers (KPI and scenario keys), key names, and the editor's
@@ -23,7 +23,8 @@ SIZE = (160, 45)
 # Words that are data or identifiers, never translated.
 ALLOWED = {"growthsim", "base", "more_agents", "lib", "yaml", "Enter", "Esc", "Ctrl", "Tab", "Shift", "UTC", "GMV",
            "KPI", "ROI", "NPS", "CLV", "CAC", "LTV", "HTML", "CSV", "Del", "esc", "enter", "del", "lessons", "agents",
-           "before", "after", "md", "Up", "Down", "vs"}
+           "before", "after", "md", "Up", "Down", "vs",
+           "auto", "max", "min"}   # choice values, as on the command line (--model auto, --direction max)
 DATA = [line.partition(": ")[2] for line in (BASE + MORE_AGENTS).splitlines() if line.startswith("description:")]
 DATA += ["Agents in a hurry", "The tactic", "More agents.", "Ask the class", "Does it pay?",   # the test lesson
          "n/a"]   # simulation/experiments/compare.py's
@@ -108,6 +109,10 @@ async def test_no_word_of_the_main_screens_escapes_translation(make_app):
         await look("compare charts")
         await pilot.press("f7")
         await look("lessons")
+        await pilot.press("f8")
+        await look("calibrate")
+        await pilot.press("f9")
+        await look("optimize")
         await pilot.press("f1")
         await look("help")
     assert not found, "\n".join(f"{where}: {hit}" for where, hits in found.items() for hit in sorted(hits))
