@@ -56,7 +56,8 @@ Does it pay?
 
 @pytest.fixture(autouse=True)
 def stable_terminal(monkeypatch, tmp_path_factory):
-    """No colour override, no animation, no theme from the environment, no blinking cursor."""
+    """No colour override, no animation, no theme from the environment, no blinking cursor; the
+    settings in a file of the test's own, and English again after the test."""
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("TEXTUAL_THEME", raising=False)
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
@@ -65,6 +66,9 @@ def stable_terminal(monkeypatch, tmp_path_factory):
     from textual.widgets import Input, TextArea
     for widget in (Input, TextArea):
         monkeypatch.setattr(widget, "cursor_blink", False)
+    yield
+    from growthsim import i18n
+    i18n.activate("en")   # a test that switched the app's language (the palette's) leaves the next in English
 
 
 @pytest.fixture
