@@ -29,6 +29,8 @@ from typing import Iterator, Mapping
 from simulation.kernel import language as core
 
 DOMAIN = "messages"
+TUI_DOMAIN = "tui"   # the terminal app's words: a catalogue of their own (tui/), translated apart
+MAPPINGS = {DOMAIN: "babel.cfg", TUI_DOMAIN: "babel-tui.cfg"}   # where each domain's strings are found
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = core.LANGUAGES
 CATALOGUE_LOCALES = {"zh": "zh_CN"}   # a language of --lang and the catalogue that holds it
@@ -57,6 +59,8 @@ class PseudoTranslations(gettext.NullTranslations):
 
 _language = "en"
 _translations: gettext.NullTranslations = gettext.NullTranslations()
+_tui_translations: gettext.NullTranslations = gettext.NullTranslations()
+_explicit = False   # chosen by --lang or GROWTHSIM_LANG (the app's remembered language yields to them)
 
 
 def _language_of(value: str) -> str | None:
@@ -93,18 +97,19 @@ def resolve(flag: str | None = None, environ: Mapping[str, str] | None = None) -
     return "en"
 
 
-def translations(language: str) -> gettext.NullTranslations:
+def translations(language: str, domain: str = DOMAIN) -> gettext.NullTranslations:
     if language == PSEUDO:
         return PseudoTranslations()
     if language not in CATALOGUE_LOCALES:
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[CATALOGUE_LOCALES[language]], fallback=True)
+    return gettext.translation(domain, LOCALE_DIR, languages=[CATALOGUE_LOCALES[language]], fallback=True)
 
 
 def activate(language: str) -> None:
     """Speak `language` from now on (and argparse's own words too: usage, options, errors)."""
-    global _language, _translations
+    global _language, _translations, _tui_translations
     _language, _translations = language, translations(language)
+    _tui_translations = translations(language, TUI_DOMAIN)
     core.install(_language, _translations)
     # argparse looks its words up through its module globals `_` and `ngettext` (gettext's
     # default domain, read from the environment, not from --lang): point them at ours.
@@ -137,9 +142,16 @@ def take_flag(argv: list[str]) -> tuple[str | None, list[str]]:
 def choose(argv: list[str]) -> list[str]:
     """Speak the language the command line and the environment ask for; returns the command
     line without `--lang`. LanguageError for a language growthsim does not speak."""
+    global _explicit
     flag, rest = take_flag(argv)
     activate(resolve(flag))
+    _explicit = bool(flag or os.environ.get(VARIABLE))
     return rest
+
+
+def chosen_explicitly() -> bool:
+    """Whether the language came from --lang or GROWTHSIM_LANG (by `choose`), not the locale."""
+    return _explicit
 
 
 def language() -> str:
@@ -150,15 +162,15 @@ def language() -> str:
 @contextmanager
 def english() -> Iterator[None]:
     """English for the block: standard output that is not a terminal is read by scripts."""
-    global _language, _translations
-    saved = _language, _translations
-    _language, _translations = "en", gettext.NullTranslations()
+    global _language, _translations, _tui_translations
+    saved = _language, _translations, _tui_translations
+    _language, _translations, _tui_translations = "en", gettext.NullTranslations(), gettext.NullTranslations()
     core.install(_language, _translations)
     try:
         yield
     finally:
-        _language, _translations = saved
-        core.install(*saved)
+        _language, _translations, _tui_translations = saved
+        core.install(_language, _translations)
 
 
 def gettext_(message: str) -> str:
@@ -176,6 +188,15 @@ def pgettext(context: str, message: str) -> str:
 _ = gettext_
 
 
+def tui_gettext(message: str) -> str:
+    """A word of the terminal app, from its own catalogue (domain `tui`)."""
+    return _tui_translations.gettext(message)
+
+
+def tui_ngettext(singular: str, plural: str, n: int) -> str:
+    return _tui_translations.ngettext(singular, plural, n)
+
+
 def format_date(day: datetime.date) -> str:
     """A date in prose: 2025年11月11日 in Chinese, ISO (2025-11-11) in English. Tables keep
     ISO in both languages: it sorts, and its width does not change."""
@@ -190,14 +211,23 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "messages.pot"
 
 
-def _extract():
-    """The strings of growthsim/ (as babel.cfg says) and argparse's own words."""
+def template_of(domain: str) -> Path:
+    return ROOT / f"{domain}.pot"
+
+
+def po_of(domain: str, locale: str = "zh_CN") -> Path:
+    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+def _extract(domain: str = DOMAIN):
+    """The strings of the domain's folders (as its mapping says: babel.cfg for growthsim/,
+    babel-tui.cfg for tui/), and for growthsim's, argparse's own words."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_from_file
 
     from babel.messages.frontend import parse_mapping_cfg
 
-    with open(ROOT / "babel.cfg") as handle:
+    with open(ROOT / MAPPINGS[domain]) as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     from growthsim import __version__
     catalogue = Catalog(project="growthsim", version=__version__, copyright_holder="growthsim contributors",
@@ -205,8 +235,9 @@ def _extract():
     found = [(ROOT / path, line, message, comments, context)
              for path, line, message, comments, context in
              extract_from_dir(ROOT, method_map=method_map, options_map=options_map, keywords=DEFAULT_KEYWORDS)]
-    found += [(Path(argparse.__file__), line, message, comments, context)
-              for line, message, comments, context in extract_from_file("python", argparse.__file__)]
+    if domain == DOMAIN:
+        found += [(Path(argparse.__file__), line, message, comments, context)
+                  for line, message, comments, context in extract_from_file("python", argparse.__file__)]
     for path, line, message, comments, context in found:
         where = os.path.relpath(path, ROOT) if Path(path).is_relative_to(ROOT) else "argparse.py"
         catalogue.add(message, None, [(where, line)], auto_comments=comments, context=context,
@@ -215,14 +246,19 @@ def _extract():
 
 
 def update() -> None:
-    """Write messages.pot and merge it into every .po (new strings empty, old ones kept obsolete)."""
+    """Write each domain's .pot and merge it into every .po (new strings empty, old ones kept obsolete)."""
+    for domain in MAPPINGS:
+        _update(domain)
+
+
+def _update(domain: str) -> None:
     from babel.messages.pofile import read_po, write_po
 
-    template = _extract()
-    with open(TEMPLATE, "wb") as handle:
+    template = _extract(domain)
+    with open(template_of(domain), "wb") as handle:
         write_po(handle, template, omit_header=False, sort_by_file=True, width=100)
     for language, locale in CATALOGUE_LOCALES.items():
-        po = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        po = po_of(domain, locale)
         if po.exists():
             with open(po, "rb") as handle:
                 catalogue = read_po(handle, locale=locale)
@@ -252,8 +288,13 @@ def compiled(po: Path) -> bytes:
 
 
 def compile_catalogues() -> None:
-    for locale in CATALOGUE_LOCALES.values():
-        po = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    for domain in MAPPINGS:
+        for locale in CATALOGUE_LOCALES.values():
+            _compile(po_of(domain, locale))
+
+
+def _compile(po: Path) -> None:
+    if po.exists():
         po.with_suffix(".mo").write_bytes(compiled(po))
         print(f"wrote {po.with_suffix('.mo')}")
 

@@ -10,12 +10,14 @@ from typing import Iterable
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.clock import Clock
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from growthsim import bundled
+from growthsim import i18n
 from simulation.storage.loading import ScenarioError, load_scenario
 from simulation.kernel.scenario import Scenario
 from tui.run import Outcome
+from tui.words import N_, _
 
 BUNDLED_SCENARIOS = bundled.scenarios_folder()
 BUNDLED_LESSONS = bundled.lessons_folder()
@@ -27,22 +29,22 @@ class GrowthsimApp(App):
     CSS_PATH = ["app.tcss", "widgets.tcss"]   # each screen loads its own (its CSS_PATH)
     DEFAULT_MODE = "library"
     BINDINGS = [
-        Binding("f1", "help", "Help", priority=True),
-        Binding("f2", "go('library')", "Library", show=False, priority=True),
-        Binding("f3", "go('editor')", "Editor", show=False, priority=True),
-        Binding("f4", "go('run')", "Run", show=False, priority=True),
-        Binding("f5", "go('results')", "Results", show=False, priority=True),
-        Binding("f6", "go('compare')", "Compare", show=False, priority=True),
-        Binding("f7", "go('lessons')", "Lessons", show=False, priority=True),
-        Binding("f8", "go('calibrate')", "Calibrate", show=False, priority=True),
-        Binding("f9", "go('optimize')", "Optimize", show=False, priority=True),
-        Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, priority=True),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", N_("Help"), priority=True),
+        Binding("f2", "go('library')", N_("Library"), show=False, priority=True),
+        Binding("f3", "go('editor')", N_("Editor"), show=False, priority=True),
+        Binding("f4", "go('run')", N_("Run"), show=False, priority=True),
+        Binding("f5", "go('results')", N_("Results"), show=False, priority=True),
+        Binding("f6", "go('compare')", N_("Compare"), show=False, priority=True),
+        Binding("f7", "go('lessons')", N_("Lessons"), show=False, priority=True),
+        Binding("f8", "go('calibrate')", N_("Calibrate"), show=False, priority=True),
+        Binding("f9", "go('optimize')", N_("Optimize"), show=False, priority=True),
+        Binding("ctrl+t", "toggle_theme", N_("Light/dark"), show=False, priority=True),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
     ]
 
     def __init__(self, folders: Iterable[Path] = (), *, lessons: Path | None = None, theme: str = "dark",
                  out_dir: Path | None = None, results_after_run: bool = True, progress_interval: float = 0.2,
-                 jobs: int | None = None, clock: Clock | None = None) -> None:
+                 jobs: int | None = None, clock: Clock | None = None, notices: Iterable[str] = ()) -> None:
         super().__init__()
         from tui.calibrate import CalibrateScreen
         from tui.compare import CompareScreen
@@ -69,9 +71,12 @@ class GrowthsimApp(App):
         self.last_outcome: Outcome | None = None
         self.last_export: Path | None = None
         self.last_twin: Path | None = None   # the scenario.yaml of the twin saved last
+        self.notices = list(notices)   # said once the app is up (a settings file it could not read)
 
     def on_mount(self) -> None:
         self.switch_mode("library")
+        for notice in self.notices:
+            self.notify(notice, severity="warning", timeout=10)
 
     # --- moving between modes ---------------------------------------------------------
 
@@ -103,7 +108,7 @@ class GrowthsimApp(App):
             scenario = load_scenario(path)
         except ScenarioError as error:
             from tui.widgets import ErrorDialog
-            self.push_screen(ErrorDialog(f"{path} has problems", str(error)))
+            self.push_screen(ErrorDialog(_("{path} has problems").format(path=path), str(error)))
             return
         await self.run_scenario(scenario, Path(path), replications)
 
@@ -129,49 +134,89 @@ class GrowthsimApp(App):
             await self.open_compare([Path(path).parent / parent, Path(path)], start=True)
         else:
             await self.open_compare([Path(path)])
-            self.notify("It extends no scenario: pick what to compare it with.")
+            self.notify(_("It extends no scenario: pick what to compare it with."))
 
     # --- the command palette: every action -------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from tui.base import MODES
-        for mode, title in MODES:
-            yield SystemCommand(f"Go to {title.split(' ', 1)[1]}", f"Switch to the {mode} screen ({title.split()[0]})",
+        from tui.base import mode_titles
+        for mode, title in mode_titles():
+            key, name = title.split(" ", 1)
+            yield SystemCommand(_("Go to {screen}").format(screen=name),
+                                _("Switch to the {screen} screen ({key})").format(screen=name, key=key),
                                 lambda mode=mode: self.run_action(f"go('{mode}')"))
         actions = [
-            ("library", "run", "Run the selected scenario", "Simulate it and watch it unfold (Library: R)"),
-            ("library", "open", "Open the selected scenario", "Edit its levers (Library: Enter)"),
-            ("library", "duplicate", "Duplicate the selected scenario", "A copy beside it (Library: D)"),
-            ("library", "delete", "Delete the selected scenario", "After asking (Library: X)"),
-            ("library", "compare", "Compare the selected scenario with its parent", "Library: C"),
-            ("editor", "save", "Save the scenario", "Only what differs from its parent (Editor: Ctrl+S)"),
-            ("editor", "save_as", "Save as a new scenario", "A new file that extends this one (Editor: Ctrl+N)"),
-            ("editor", "run", "Run the edited scenario", "Editor: Ctrl+R"),
-            ("editor", "revert", "Revert the editor's changes", "Back to the file as saved (Editor: the Revert button)"),
-            ("run", "cancel", "Cancel the run", "Run: Esc"),
-            ("run", "again", "Run the same scenario again", "Run: Ctrl+R"),
-            ("results", "export", "Export the run's files", "As growthsim run --out (Results: E)"),
-            ("results", "report", "Write the HTML report", "report.html with charts (Results: H)"),
-            ("results", "compare", "Compare the result's scenario with its parent", "Results: C"),
-            ("compare", "start", "Compare the picked scenarios", "Compare: Ctrl+R"),
-            ("compare", "cancel", "Cancel the comparison", "Compare: Esc"),
-            ("lessons", "play", "Play the lesson's before/after run", "Lessons: Ctrl+R"),
-            ("lessons", "next", "Next lesson", "Lessons: N"),
-            ("lessons", "previous", "Previous lesson", "Lessons: P"),
-            ("calibrate", "browse", "Pick an order file to calibrate", "A twin of your customers (Calibrate: Ctrl+O)"),
-            ("calibrate", "fit", "Fit the order file", "The models and the twin's holdout check (Calibrate: Ctrl+R)"),
-            ("calibrate", "save", "Save the twin into the library", "As growthsim calibrate --out (Calibrate: Ctrl+S)"),
-            ("optimize", "start", "Optimize the levers", "Search, then confirm the best on fresh seeds "
-                                                         "(Optimize: Ctrl+R)"),
-            ("optimize", "stop", "Stop the optimisation", "The finished trials are kept (Optimize: Esc)"),
-            ("optimize", "open_best", "Open the best plan", "best.yaml in the Editor (Optimize: Ctrl+O)"),
-            ("optimize", "compare_best", "Compare the best plan with the original", "Optimize: Ctrl+K"),
+            ("library", "run", _("Run the selected scenario"), _("Simulate it and watch it unfold (Library: R)")),
+            ("library", "open", _("Open the selected scenario"), _("Edit its levers (Library: Enter)")),
+            ("library", "duplicate", _("Duplicate the selected scenario"), _("A copy beside it (Library: D)")),
+            ("library", "delete", _("Delete the selected scenario"), _("After asking (Library: X)")),
+            ("library", "compare", _("Compare the selected scenario with its parent"), _("Library: C")),
+            ("editor", "save", _("Save the scenario"), _("Only what differs from its parent (Editor: Ctrl+S)")),
+            ("editor", "save_as", _("Save as a new scenario"), _("A new file that extends this one (Editor: Ctrl+N)")),
+            ("editor", "run", _("Run the edited scenario"), _("Editor: Ctrl+R")),
+            ("editor", "revert", _("Revert the editor's changes"), _("Back to the file as saved (Editor: the Revert button)")),
+            ("run", "cancel", _("Cancel the run"), _("Run: Esc")),
+            ("run", "again", _("Run the same scenario again"), _("Run: Ctrl+R")),
+            ("results", "export", _("Export the run's files"), _("As growthsim run --out (Results: E)")),
+            ("results", "report", _("Write the HTML report"), _("report.html with charts (Results: H)")),
+            ("results", "compare", _("Compare the result's scenario with its parent"), _("Results: C")),
+            ("compare", "start", _("Compare the picked scenarios"), _("Compare: Ctrl+R")),
+            ("compare", "cancel", _("Cancel the comparison"), _("Compare: Esc")),
+            ("lessons", "play", _("Play the lesson's before/after run"), _("Lessons: Ctrl+R")),
+            ("lessons", "next", _("Next lesson"), _("Lessons: N")),
+            ("lessons", "previous", _("Previous lesson"), _("Lessons: P")),
+            ("calibrate", "browse", _("Pick an order file to calibrate"), _("A twin of your customers (Calibrate: Ctrl+O)")),
+            ("calibrate", "fit", _("Fit the order file"), _("The models and the twin's holdout check (Calibrate: Ctrl+R)")),
+            ("calibrate", "save", _("Save the twin into the library"), _("As growthsim calibrate --out (Calibrate: Ctrl+S)")),
+            ("optimize", "start", _("Optimize the levers"), _("Search, then confirm the best on fresh seeds "
+                                                         "(Optimize: Ctrl+R)")),
+            ("optimize", "stop", _("Stop the optimisation"), _("The finished trials are kept (Optimize: Esc)")),
+            ("optimize", "open_best", _("Open the best plan"), _("best.yaml in the Editor (Optimize: Ctrl+O)")),
+            ("optimize", "compare_best", _("Compare the best plan with the original"), _("Optimize: Ctrl+K")),
         ]
         for mode, action, title, help_text in actions:
             yield SystemCommand(title, help_text, lambda mode=mode, action=action: self._mode_action(mode, action))
-        yield SystemCommand("Key map", "Every key of every screen (F1)", self.action_help)
-        yield SystemCommand("Toggle light/dark theme", "Ctrl+T", self.action_toggle_theme)
-        yield SystemCommand("Quit", "Leave growthsim (Ctrl+Q)", self.exit)
+        yield SystemCommand(_("Key map"), _("Every key of every screen (F1)"), self.action_help)
+        yield SystemCommand(_("Toggle light/dark theme"), "Ctrl+T", self.action_toggle_theme)
+        for language, name in (("zh", "中文"), ("en", "English")):
+            yield SystemCommand(_("Language: {name}").format(name=name),
+                                _("Speak {name} from now on, and next time too").format(name=name),
+                                lambda language=language: self.switch_language(language))
+        yield SystemCommand(_("Quit"), _("Leave growthsim (Ctrl+Q)"), self.exit)
+
+    # --- the language ---------------------------------------------------------------
+
+    async def switch_language(self, language: str) -> None:
+        """Speak `language` now, and remember it. Every screen is made anew in it (their words
+        are set when composed): not while a run works or the editor holds unsaved changes."""
+        from tui.editor import EditorScreen
+        from tui.settings import SettingsError, save_language
+        if any(worker.is_running for worker in self.workers):
+            self.notify(_("Wait for the run to finish (or cancel it) before switching the language."),
+                        severity="warning")
+            return
+        editors = [s for stack in self._screen_stacks.values() for s in stack if isinstance(s, EditorScreen)]
+        if any(editor.dirty for editor in editors):
+            self.notify(_("Save or revert the editor's changes before switching the language."), severity="warning")
+            return
+        editing = editors[0].path if editors else None
+        i18n.activate(language)
+        current = self.current_mode
+        while isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        self.add_mode("switching-language", Screen)
+        await self.switch_mode("switching-language")
+        for mode, screen in self.MODE_SCREENS.items():
+            await self.remove_mode(mode)
+            self.add_mode(mode, screen)
+        if editing is not None:
+            await self.open_editor(editing)
+        await self.switch_mode(current)
+        await self.remove_mode("switching-language")
+        try:
+            save_language(language)
+        except (SettingsError, OSError) as error:
+            self.notify(_("The language is not remembered: {error}").format(error=error), severity="warning")
 
     async def _mode_action(self, mode: str, action: str) -> None:
         screen = await self.mode_screen(mode)

@@ -34,6 +34,7 @@ from tui.calibrate_request import ORDER_FILE_SUFFIXES, CalibrateRequest, free_fo
 from tui.calibrate_view import parameter_rows, tracking_lines, tracking_text
 from tui.live_run import Throttle
 from tui.widgets import AskDialog, LinePlot, failure_dialog
+from tui.words import N_, _
 
 # What the person can fix (a file, a column, a date, a fit that cannot drive a twin): shown in
 # the screen, in words. Anything else is a bug and gets the app's failure dialog.
@@ -87,9 +88,9 @@ class CalibrateScreen(ModeScreen):
     MODE = "calibrate"
     CSS_PATH = "calibrate.tcss"
     BINDINGS = [
-        Binding("ctrl+o", "browse", "Browse"),
-        Binding("ctrl+r", "fit", "Fit"),
-        Binding("ctrl+s", "save", "Save twin"),
+        Binding("ctrl+o", "browse", N_("Browse")),
+        Binding("ctrl+r", "fit", N_("Fit")),
+        Binding("ctrl+s", "save", N_("Save twin")),
     ]
 
     busy: reactive[bool] = reactive(False, init=False)
@@ -110,26 +111,26 @@ class CalibrateScreen(ModeScreen):
             with Vertical(id="left"):
                 yield CalibrateForm(id="form")
                 with Horizontal(id="buttons"):
-                    yield Button("Read", id="read", tooltip="Read the file: its columns and bad rows (Enter in the path)",
+                    yield Button(_("Read"), id="read", tooltip=_("Read the file: its columns and bad rows (Enter in the path)"),
                                  compact=True)
-                    yield Button("Fit", id="fit", variant="primary", tooltip="Fit the models and simulate the twin "
-                                 "over the holdout (Ctrl+R)", compact=True)
-                    yield Button("Save twin", id="save", variant="success", disabled=True,
-                                 tooltip="Write the twin's folder into the library (Ctrl+S)", compact=True)
+                    yield Button(_("Fit"), id="fit", variant="primary", tooltip=_("Fit the models and simulate the twin "
+                                                                                  "over the holdout (Ctrl+R)"), compact=True)
+                    yield Button(_("Save twin"), id="save", variant="success", disabled=True,
+                                 tooltip=_("Write the twin's folder into the library (Ctrl+S)"), compact=True)
                 with VerticalScroll(id="file-scroll"):
                     yield Static("", id="file-report")
             with Vertical(id="right"):
-                yield Static("Choose a shop's order export (Browse, or type its path and press Enter), check the "
-                             "columns, then [b]Fit[/].", id="status")
+                yield Static(_("Choose a shop's order export (Browse, or type its path and press Enter), check the "
+                               "columns, then [b]Fit[/]."), id="status")
                 yield ProgressBar(total=1.0, show_eta=False, id="bar", clock=self.gs.clock)
                 yield DataTable(id="params", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="why")
-                yield LinePlot("Repeat transactions per week of the holdout", id="tracking")
+                yield LinePlot(_("Repeat transactions per week of the holdout"), id="tracking")
 
     def on_mount(self) -> None:
-        self.query_one("#params", DataTable).add_columns("model", "parameter", "value", "± s.e.")
+        self.query_one("#params", DataTable).add_columns(_("model"), _("parameter"), _("value"), _("± s.e."))
         self.query_one(CalibrateForm).load_model(CalibrateRequest())
-        self.query_one("#tracking", LinePlot).show({}, xlabel="week of the holdout")
+        self.query_one("#tracking", LinePlot).show({}, xlabel=_("week of the holdout"))
 
     # --- reading the file ----------------------------------------------------------------
 
@@ -147,7 +148,7 @@ class CalibrateScreen(ModeScreen):
                 self.form.widget("file").value = str(_as_typed(path))
                 self.action_read()
 
-        self.app.push_screen(FilePicker("Pick the order export", folder, ORDER_FILE_SUFFIXES), chosen)
+        self.app.push_screen(FilePicker(_("Pick the order export"), folder, ORDER_FILE_SUFFIXES), chosen)
 
     @on(Input.Submitted, "#cal-file")
     def file_submitted(self) -> None:
@@ -188,21 +189,22 @@ class CalibrateScreen(ModeScreen):
         if message.request.calibration_end is None and first < last:
             guesses["calibration_end"] = suggested_end(first, last).isoformat()
         self.form.fill_empty(guesses)
-        lines = report.lines() + [f"Orders from {first} to {last}."]
+        lines = report.lines() + [_("Orders from {first} to {last}.").format(first=first, last=last)]
         self.query_one("#file-report", Static).update(Text("\n".join(lines)))
         if not self.busy:
-            self._status(f"Read [b]{escape(Path(report.file).name)}[/]: {report.kept_rows:,} orders from {first} to "
-                         f"{last}. Check the columns and the calibration end, then [b]Fit[/] (Ctrl+R).")
+            self._status(_("Read [b]{file}[/]: {orders} orders from {first} to {last}. Check the columns and the "
+                           "calibration end, then [b]Fit[/] (Ctrl+R).").format(
+                file=escape(Path(report.file).name), orders=f"{report.kept_rows:,}", first=first, last=last))
 
     # --- fitting -------------------------------------------------------------------------
 
     def action_fit(self) -> None:
         if self.busy:
-            self.notify("A fit is going on.", severity="warning")
+            self.notify(_("A fit is going on."), severity="warning")
             return
         request = self.form.to_model()
         if request is None:
-            self._status("[b]Fix the fields marked[/] first.", error=True)
+            self._status(_("[b]Fix the fields marked[/] first."), error=True)
             return
         self.busy = True
         self.calibration = None
@@ -246,7 +248,7 @@ class CalibrateScreen(ModeScreen):
 
     def on_calibration_step(self, message: CalibrationStep) -> None:
         if self.busy:
-            self._status(f"Fitting: {escape(message.text)}...")
+            self._status(_("Fitting: {step}...").format(step=escape(message.text)))
 
     def on_twin_progress(self, message: TwinProgress) -> None:
         if self.busy:
@@ -264,7 +266,7 @@ class CalibrateScreen(ModeScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group in ("calibrate", "save twin"):
             self.busy = False
-            self._status("The calibration failed.", error=True)
+            self._status(_("The calibration failed."), error=True)
             self.app.push_screen(failure_dialog("calibration", event.worker.error))
 
     def watch_busy(self, busy: bool) -> None:
@@ -278,15 +280,15 @@ class CalibrateScreen(ModeScreen):
         self.query_one("#save", Button).disabled = calibration is None or self.busy
         if calibration is None:
             self.query_one("#why", Static).update("")
-            self.query_one("#tracking", LinePlot).show({}, xlabel="week of the holdout")
+            self.query_one("#tracking", LinePlot).show({}, xlabel=_("week of the holdout"))
             return
         for row in parameter_rows(calibration):
             table.add_row(*row)
         self.query_one("#why", Static).update(tracking_text(calibration))
-        self.query_one("#tracking", LinePlot).show(tracking_lines(calibration), xlabel="week of the holdout")
+        self.query_one("#tracking", LinePlot).show(tracking_lines(calibration), xlabel=_("week of the holdout"))
         self.query_one(ProgressBar).update(total=1.0, progress=1.0)
-        self._status(f"Fitted [b]{escape(Path(calibration.source).name)}[/]: {calibration.summary.x.size:,} customers. "
-                     "[b]Save twin[/] (Ctrl+S) puts it in the library.")
+        self._status(_("Fitted [b]{file}[/]: {customers} customers. [b]Save twin[/] (Ctrl+S) puts it in the library.").format(
+            file=escape(Path(calibration.source).name), customers=f"{calibration.summary.x.size:,}"))
 
     # --- saving the twin -------------------------------------------------------------------
 
@@ -307,9 +309,9 @@ class CalibrateScreen(ModeScreen):
                 self.busy = True
                 self.save(self.calibration, Path(folder).expanduser())
 
-        self.app.push_screen(AskDialog("Write the twin (calibration.json, scenario.yaml, customers.parquet, "
-                                       "scores.csv and report.html) into the folder:", str(self.default_folder()),
-                                       ok="Save"), chosen)
+        self.app.push_screen(AskDialog(_("Write the twin (calibration.json, scenario.yaml, customers.parquet, "
+                                         "scores.csv and report.html) into the folder:"), str(self.default_folder()),
+                                       ok=_("Save")), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save twin")
     def save(self, calibration: Calibration, folder: Path) -> None:
@@ -319,7 +321,7 @@ class CalibrateScreen(ModeScreen):
             write_calibration(calibration, folder)
             write_report(folder)
         except EXPECTED_ERRORS as error:
-            self.post_message(CalibrationFailed(f"Not saved: {error}"))
+            self.post_message(CalibrationFailed(_("Not saved: {error}").format(error=error)))
             return
         self.post_message(TwinSaved(folder))
 
@@ -329,9 +331,9 @@ class CalibrateScreen(ModeScreen):
         if not any(folder.is_relative_to(Path(f).resolve()) for f in self.gs.folders):
             self.gs.folders.insert(0, folder)   # the library lists what it was opened on: add the twin's folder
         self.gs.last_twin = folder / "scenario.yaml"
-        self._status(f"Saved the twin in [b]{escape(str(_as_typed(folder)))}[/]: open or run it from the "
-                     "Library (F2), like any scenario; report.html there shows the whole fit.")
-        self.notify(f"Saved {_as_typed(folder)}")
+        self._status(_("Saved the twin in [b]{folder}[/]: open or run it from the Library (F2), like any scenario; "
+                       "report.html there shows the whole fit.").format(folder=escape(str(_as_typed(folder)))))
+        self.notify(_("Saved {name}").format(name=_as_typed(folder)))
 
     # --- helpers -----------------------------------------------------------------------
 

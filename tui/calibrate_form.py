@@ -11,13 +11,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.calibrate_request import ACQUISITIONS, COLUMN_ROLES, MODELS, CalibrateRequest
+from tui.words import N_, _
 
 FIELDS = CalibrateRequest.model_fields
 CHOICES = {"model": MODELS, "acquisition": ACQUISITIONS}
-LABELS = {"file": "order file", "keep_status": "keep status", "calibration_end": "calibration end",
-          **{role: f"{role} column" for role in COLUMN_ROLES}}
-PLACEHOLDERS = {"file": "path/to/orders.csv", "calibration_end": "YYYY-MM-DD (empty: no holdout)",
-                **{role: "guessed" for role in COLUMN_ROLES}, "keep_status": "every status"}
+LABELS = {"file": N_("order file"), "keep_status": N_("keep status"), "calibration_end": N_("calibration end"),
+          "customer": N_("customer column"), "date": N_("date column"), "amount": N_("amount column"),
+          "order": N_("order column"), "status": N_("status column"), "model": N_("model"),
+          "acquisition": N_("acquisition"), "extends": N_("extends"), "replications": N_("replications")}
+PLACEHOLDERS = {"file": "path/to/orders.csv", "calibration_end": N_("YYYY-MM-DD (empty: no holdout)"),
+                **{role: N_("guessed") for role in COLUMN_ROLES}, "keep_status": N_("every status")}
 
 
 class CalibrateForm(VerticalScroll):
@@ -26,15 +29,15 @@ class CalibrateForm(VerticalScroll):
     def compose(self) -> ComposeResult:
         for name, info in FIELDS.items():
             with Horizontal(classes="field", id=f"field-{name}"):
-                yield Label(LABELS.get(name, name), classes="name")
+                yield Label(_(LABELS[name]) if name in LABELS else name, classes="name")
                 if name in CHOICES:
                     yield Select([(c, c) for c in CHOICES[name]], value=info.default, allow_blank=False,
                                  id=f"cal-{name}", tooltip=info.description, compact=True)
                 else:
                     yield Input(id=f"cal-{name}", tooltip=info.description, compact=True,
-                                placeholder=PLACEHOLDERS.get(name, ""))
+                                placeholder=_(PLACEHOLDERS[name]) if name in PLACEHOLDERS else "")
                 if name == "file":
-                    yield Button("Browse", id="browse", tooltip="Pick the order file (Ctrl+O)", compact=True)
+                    yield Button(_("Browse"), id="browse", tooltip=_("Pick the order file (Ctrl+O)"), compact=True)
         yield Static("", id="form-error")
 
     def widget(self, name: str) -> Input | Select:
@@ -72,6 +75,6 @@ class CalibrateForm(VerticalScroll):
             self.query_one(f"#field-{name}").set_class(name in problems, "-invalid")
         text = Text()
         for name, message in problems.items():
-            text.append(f"✗ {LABELS.get(name, name).strip()}: {message}\n", style="bold")
+            text.append(f"✗ {(_(LABELS[name]) if name in LABELS else name).strip()}: {message}\n", style="bold")
         self.query_one("#form-error", Static).update(text)
         self.query_one("#form-error", Static).display = bool(problems)

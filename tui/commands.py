@@ -20,10 +20,28 @@ def _options(args: argparse.Namespace) -> list[str]:
     return options + ["--theme", args.theme]
 
 
+def remembered_language() -> list[str]:
+    """Speak the language the app remembers (tui/settings.py) unless --lang or GROWTHSIM_LANG
+    chose one; the notices to show when the settings file cannot be read."""
+    from growthsim import i18n
+    from tui.settings import SettingsError, saved_language
+    from tui.words import _
+    if i18n.chosen_explicitly():
+        return []
+    try:
+        language = saved_language()
+    except SettingsError as error:
+        return [_("Settings ignored: {error}").format(error=error)]
+    if language is not None:
+        i18n.activate(language)
+    return []
+
+
 def command_app(args: argparse.Namespace) -> int:
     from tui.app import create_app
     from tui.app import BUNDLED_SCENARIOS
-    app = create_app([*args.folders, BUNDLED_SCENARIOS], lessons=args.lessons, theme=args.theme)
+    notices = remembered_language()
+    app = create_app([*args.folders, BUNDLED_SCENARIOS], lessons=args.lessons, theme=args.theme, notices=notices)
     app.run()
     return app.return_code or EXIT_OK
 

@@ -40,10 +40,12 @@ from simulation.kernel.currency import DEFAULT_CURRENCY, format_money
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
-from tui.kpis import SERIES_INFO, fmt, kpi_info, label, series_tick_label
+from growthsim.terms import strategy_label
+from tui.kpis import SERIES_INFO, fmt, kpi_info, label, rjust_cells, series_tick_label, series_title
 from tui.live_run import CompareSnapshot, LiveComparison
 from tui.scenario_files import find_scenarios
 from tui.widgets import ErrorDialog, LinePlot, failure_dialog, retention_colour
+from tui.words import N_, _
 
 SIGNIFICANT = "*"
 
@@ -104,7 +106,7 @@ def _difference_text(row: dict, currency: str) -> str:
             return "-"
         if kind == "money":
             return format_money(v, currency, compact=True, signed=True)
-        return f"{100 * v:+.1f} pt" if kind == "share" else ("+" if v > 0 else "") + fmt(v)
+        return _("{points} pt").format(points=f"{100 * v:+.1f}") if kind == "share" else ("+" if v > 0 else "") + fmt(v)
     text = show(row["diff_mean"])
     if row["diff_mean"] is not None and row["diff_ci_low"] is not None:
         text += f" [{show(row['diff_ci_low'])}, {show(row['diff_ci_high'])}]"
@@ -114,16 +116,18 @@ def _difference_text(row: dict, currency: str) -> str:
 def roi_table(document: dict) -> Table:
     """ROI of each strategy a scenario changed against the reference, from its ledger cost line."""
     currency = document.get("currency", DEFAULT_CURRENCY)
-    table = Table(title="ROI = (incremental gross profit - strategy cost) / strategy cost, per paired replication",
+    table = Table(title=_("ROI = (incremental gross profit - strategy cost) / strategy cost, per paired replication"),
                   title_justify="left", box=None)
-    for header in ("scenario", "strategy", "strategy cost", "incr. gross profit", "ROI [95 %]"):
-        table.add_column(header, justify="left" if header in ("scenario", "strategy") else "right")
+    for index, header in enumerate((_("scenario"), _("strategy"), _("strategy cost"), _("incr. gross profit"),
+                                    _("ROI [95 %]"))):
+        table.add_column(header, justify="left" if index < 2 else "right")
     money = lambda v: format_money(v, currency, compact=True, signed=True)   # noqa: E731
     for entry in document.get("roi", []):
-        table.add_row(entry["scenario"], entry["strategy"] or "all changed together", money(entry["cost_mean"]),
+        table.add_row(entry["scenario"], strategy_label(entry["strategy"]) if entry["strategy"] else _("all changed together"),
+                      money(entry["cost_mean"]),
                       money(entry["gross_profit_mean"]), roi_text(entry))
     if not document.get("roi"):
-        table.add_row("", "no strategy differs from the reference", "", "", "")
+        table.add_row("", _("no strategy differs from the reference"), "", "", "")
     return table
 
 
@@ -137,8 +141,8 @@ def _as_number(text) -> float | str:
 class CompareScreen(ModeScreen):
     MODE = "compare"
     BINDINGS = [
-        Binding("ctrl+r", "start", "Compare", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+r", "start", N_("Compare"), priority=True),
+        Binding("escape", "cancel", N_("Cancel")),
     ]
     CSS_PATH = "compare.tcss"
 
@@ -159,42 +163,42 @@ class CompareScreen(ModeScreen):
         self._order: list[str] = []
 
     def body(self) -> ComposeResult:
-        yield Static("Pick two or more scenarios (the first picked is the reference), then Compare (Ctrl+R).",
+        yield Static(_("Pick two or more scenarios (the first picked is the reference), then Compare (Ctrl+R)."),
                      id="status")
         with Horizontal(id="bar-row"):
             yield ProgressBar(total=1.0, show_eta=False, id="bar", clock=self.gs.clock)
         with TabbedContent(id="tabs"):
-            with TabPane("Pick", id="tab-pick"):
+            with TabPane(_("Pick"), id="tab-pick"):
                 yield SelectionList[str](id="choices")
                 with Horizontal(id="pick-row"):
-                    yield Label("replications")
+                    yield Label(_("replications"))
                     yield Input("", id="replications", compact=True, type="integer",
-                                tooltip="Paired replications per scenario (empty: the first scenario's)")
-                    yield Button("Compare", id="start", variant="success", compact=True,
-                                 tooltip="Run every picked scenario with the same seeds (Ctrl+R)")
-                    yield Button("Clear", id="clear", compact=True, tooltip="Unpick everything")
-            with TabPane("KPI table", id="tab-table"):
-                yield Static(f"Difference to the reference with its 95 % paired interval; {SIGNIFICANT} where the "
-                             "interval excludes 0 (a real difference, not noise); % of the reference, n/a where it "
-                             "is 0 or less (≤ 0).", classes="note")
+                                tooltip=_("Paired replications per scenario (empty: the first scenario's)"))
+                    yield Button(_("Compare"), id="start", variant="success", compact=True,
+                                 tooltip=_("Run every picked scenario with the same seeds (Ctrl+R)"))
+                    yield Button(_("Clear"), id="clear", compact=True, tooltip=_("Unpick everything"))
+            with TabPane(_("KPI table"), id="tab-table"):
+                yield Static(_("Difference to the reference with its 95 % paired interval; {mark} where the "
+                               "interval excludes 0 (a real difference, not noise); % of the reference, n/a where it "
+                               "is 0 or less (≤ 0).").format(mark=SIGNIFICANT), classes="note")
                 with Horizontal(id="past-row"):
-                    yield Select([], prompt="a past comparison from the history", id="past", compact=True)
-                    yield Button("Report", id="report", compact=True,
-                                 tooltip="Write the HTML report of the comparison shown (figures, ROI, charts)")
+                    yield Select([], prompt=_("a past comparison from the history"), id="past", compact=True)
+                    yield Button(_("Report"), id="report", compact=True,
+                                 tooltip=_("Write the HTML report of the comparison shown (figures, ROI, charts)"))
                 yield DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="roi", classes="note")
-            with TabPane("Charts", id="tab-charts"):
+            with TabPane(_("Charts"), id="tab-charts"):
                 with Horizontal(id="series-row"):
-                    yield Select([(title, name) for name, title in SERIES_INFO.items()], value="active_shoppers",
+                    yield Select([(series_title(name), name) for name in SERIES_INFO], value="active_shoppers",
                                  allow_blank=False, id="series", compact=True)
-                    yield Static("  mean over replications, one line per scenario", classes="note")
+                    yield Static("  " + _("mean over replications, one line per scenario"), classes="note")
                 yield LinePlot("", id="overlay")
-            with TabPane("Sweep", id="tab-sweep"):
+            with TabPane(_("Sweep"), id="tab-sweep"):
                 with Horizontal(id="sweep-row"):
-                    yield Select([], prompt="a sweep from the history", id="sweeps", compact=True)
+                    yield Select([], prompt=_("a sweep from the history"), id="sweeps", compact=True)
                     yield Select([(label(k), k) for k in registry().kpi_names], value="contribution", allow_blank=False,
                                  id="sweep-kpi", compact=True)
-                yield Input(placeholder="or the folder (or sweep.csv) of a `growthsim sweep --out`, then Enter",
+                yield Input(placeholder=_("or the folder (or sweep.csv) of a `growthsim sweep --out`, then Enter"),
                             id="sweep-path", compact=True)
                 yield Static("", id="sweep-note", classes="note")
                 yield PlotextPlot(id="sweep-plot")
@@ -220,8 +224,10 @@ class CompareScreen(ModeScreen):
         for record in self._history(30):
             if record.kind == "run" and record.scenarios:
                 value = f"history:{record.id}"
-                options.append(Selection(f"history #{record.id} {record.name}  [dim]{record.created[:16]} · "
-                                         f"{record.replications} reps[/]", value, value in picked))
+                options.append(Selection(_("history #{id} {name}").format(id=record.id, name=record.name)
+                                         + f"  [dim]{record.created[:16]} · "
+                                         + _("{replications} reps").format(replications=record.replications) + "[/]",
+                                         value, value in picked))
         choices.add_options(options)
         self._order = [v for v in picked if v in {o.value for o in options}]
         records = self._history(50)
@@ -256,16 +262,17 @@ class CompareScreen(ModeScreen):
             names = [self._label(v) for v in self._order]
             if names:
                 self.query_one("#status", Static).update(
-                    f"Reference: [b]{names[0]}[/]" + (f"; against {', '.join(names[1:])}" if names[1:] else
-                                                       "; pick at least one more"))
+                    _("Reference: [b]{name}[/]").format(name=names[0])
+                    + (_("; against {names}").format(names=", ".join(names[1:])) if names[1:] else
+                       _("; pick at least one more")))
 
     def _label(self, value: str) -> str:
-        kind, _, rest = value.partition(":")
-        return Path(rest).stem if kind == "file" else f"history #{rest}"
+        kind, _colon, rest = value.partition(":")
+        return Path(rest).stem if kind == "file" else _("history #{id}").format(id=rest)
 
     def _source(self, value: str) -> str:
         """Where the history says a picked scenario came from."""
-        kind, _, rest = value.partition(":")
+        kind, _colon, rest = value.partition(":")
         return rest if kind == "file" else f"history #{rest}"
 
     def _history(self, limit: int) -> list:
@@ -277,7 +284,7 @@ class CompareScreen(ModeScreen):
             return []
 
     def _scenario(self, value: str) -> Scenario:
-        kind, _, rest = value.partition(":")
+        kind, _colon, rest = value.partition(":")
         if kind == "file":
             return load_scenario(rest)
         record = History().get(int(rest))
@@ -294,20 +301,21 @@ class CompareScreen(ModeScreen):
         if self.running:
             return
         if len(self._order) < 2:
-            self.notify("Pick at least two scenarios to compare.", severity="warning")
+            self.notify(_("Pick at least two scenarios to compare."), severity="warning")
             return
         try:
             scenarios = [self._scenario(v) for v in self._order]
         except (ScenarioError, ValueError) as error:
-            self.app.push_screen(ErrorDialog("Cannot compare", str(error)))
+            self.app.push_screen(ErrorDialog(_("Cannot compare"), str(error)))
             return
         text = self.query_one("#replications", Input).value.strip()
         replications = int(text) if text.isdigit() and int(text) >= 2 else max(2, scenarios[0].replications)
         self.running = True
         self.stop = threading.Event()
         self.query_one(ProgressBar).update(total=1.0, progress=0)
-        self.query_one("#status", Static).update(f"Comparing {len(scenarios)} scenarios, {replications} paired "
-                                                 "replications each... (Esc cancels)")
+        self.query_one("#status", Static).update(_("Comparing {count} scenarios, {replications} paired "
+                                                   "replications each... (Esc cancels)").format(
+            count=len(scenarios), replications=replications))
         self.run_comparison(scenarios, [self._source(v) for v in self._order], [self._label(v) for v in self._order],
                      replications, self.stop)
 
@@ -348,11 +356,11 @@ class CompareScreen(ModeScreen):
         self.query_one(ProgressBar).update(progress=snapshot.fraction)
         self.query_one("#status", Static).update(
             f"[b]{escape(snapshot.label)}[/] ({snapshot.stage + 1}/{snapshot.stages}) · "
-            f"{100 * snapshot.fraction:.0f} % · Esc cancels")
+            f"{100 * snapshot.fraction:.0f} % · " + _("Esc cancels"))
 
     def on_compare_stopped(self, message: CompareStopped) -> None:
         self.running = False
-        self.query_one("#status", Static).update("Comparison cancelled.")
+        self.query_one("#status", Static).update(_("Comparison cancelled."))
 
     def on_compare_finished(self, message: CompareFinished) -> None:
         self.running = False
@@ -366,8 +374,9 @@ class CompareScreen(ModeScreen):
         self.query_one(ProgressBar).update(progress=1.0)
         n = len(comparison.results[0].runs)
         self.query_one("#status", Static).update(
-            f"[b]{escape(' vs '.join(comparison.names))}[/]: {n} paired replications, "
-            f"seed {comparison.results[0].scenario.seed}")
+            f"[b]{escape(' vs '.join(comparison.names))}[/]: "
+            + _("{replications} paired replications, seed {seed}").format(
+                replications=n, seed=comparison.results[0].scenario.seed))
         if self.document is not None:
             self.fill_table(self.document)
         self.draw_overlay()
@@ -387,7 +396,7 @@ class CompareScreen(ModeScreen):
         table = self.query_one("#kpi-table", DataTable)
         table.clear(columns=True)
         names, currency = document["names"], document.get("currency", DEFAULT_CURRENCY)
-        table.add_column("KPI", key="kpi")
+        table.add_column(_("KPI"), key="kpi")
         table.add_column(names[0], key="ref")
         for index, name in enumerate(names[1:], start=1):
             table.add_column(name, key=f"value-{index}")
@@ -412,8 +421,10 @@ class CompareScreen(ModeScreen):
         self.document, self.record_id = document, record_id
         self.fill_table(document)
         self.query_one("#status", Static).update(
-            f"[b]{escape(' vs '.join(document['names']))}[/] (history #{record_id}): {document['replications']} "
-            f"paired replications, seed {document['seed']}")
+            f"[b]{escape(' vs '.join(document['names']))}[/] ("
+            + _("history #{id}").format(id=record_id) + "): "
+            + _("{replications} paired replications, seed {seed}").format(
+                replications=document['replications'], seed=document['seed']))
 
     @on(Select.Changed, "#past")
     def past_comparison(self, event: Select.Changed) -> None:
@@ -429,7 +440,7 @@ class CompareScreen(ModeScreen):
 
     def action_report(self) -> None:
         if self.document is None:
-            self.notify("Compare first, or pick a past comparison.", severity="warning")
+            self.notify(_("Compare first, or pick a past comparison."), severity="warning")
             return
         name = f"compare-{self.record_id}" if self.record_id is not None else \
             f"compare-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
@@ -441,9 +452,9 @@ class CompareScreen(ModeScreen):
             out.parent.mkdir(parents=True, exist_ok=True)
             write_comparison_report(document, out)
         except Exception as error:   # a full disk, a file growthsim did not write: said, never a crash
-            self.app.call_from_thread(self.app.push_screen, ErrorDialog("No report written", str(error)))
+            self.app.call_from_thread(self.app.push_screen, ErrorDialog(_("No report written"), str(error)))
             return
-        self.app.call_from_thread(self.notify, f"Wrote {out}")
+        self.app.call_from_thread(self.notify, _("Wrote {path}").format(path=out))
 
     @on(Select.Changed, "#series")
     def draw_overlay(self) -> None:
@@ -454,7 +465,7 @@ class CompareScreen(ModeScreen):
         for result in self.comparison.results:
             lines[result.scenario.name] = np.mean([run.daily[name] for run in result.runs], axis=0)
         currency = self.comparison.results[0].scenario.currency
-        self.query_one("#overlay", LinePlot).show(lines, title=SERIES_INFO.get(name, name),
+        self.query_one("#overlay", LinePlot).show(lines, title=series_title(name),
                                                   tick_label=series_tick_label(name, currency))
 
     # --- sweeps ----------------------------------------------------------------------------
@@ -465,7 +476,7 @@ class CompareScreen(ModeScreen):
             return
         record = History().get(int(event.value))
         if record is not None:
-            self.show_sweep(record.results.get("rows", []), f"sweep #{record.id} {record.name}",
+            self.show_sweep(record.results.get("rows", []), _("sweep #{id} {name}").format(id=record.id, name=record.name),
                             record.results.get("currency", DEFAULT_CURRENCY))
 
     @on(Input.Submitted, "#sweep-path")
@@ -474,10 +485,10 @@ class CompareScreen(ModeScreen):
         try:
             rows = read_sweep_csv(path)
         except OSError as error:
-            self.notify(f"Cannot read {path}: {error.strerror}", severity="error")
+            self.notify(_("Cannot read {path}: {error}").format(path=path, error=error.strerror), severity="error")
             return
         except ValueError as error:   # not UTF-8, or a torn row
-            self.notify(f"Cannot read {path}: {error}", severity="error")
+            self.notify(_("Cannot read {path}: {error}").format(path=path, error=error), severity="error")
             return
         self.show_sweep(rows, str(path), sweep_currency(path))
 
@@ -502,29 +513,29 @@ class CompareScreen(ModeScreen):
         plt.clear_data()
         plt.clear_figure()
         if not rows:
-            note.update("This sweep has no finished point.")
+            note.update(_("This sweep has no finished point."))
             plot.refresh()
             return
         levers = sweep_levers(rows)
         if len(levers) == 1:
             lever = levers[0]
             points = sorted(((_as_number(r[lever]), r) for r in rows), key=lambda p: p[0])
-            xs = [p for p, _ in points]
+            xs = [p for p, _row in points]
             numeric = all(isinstance(x, float) for x in xs)
             x = xs if numeric else list(range(len(xs)))
             for part, colour in (("mean", "cyan"), ("ci_low", "gray"), ("ci_high", "gray")):
-                ys = [r.get(f"{kpi}_{part}") for _, r in points]
+                ys = [r.get(f"{kpi}_{part}") for _x, r in points]
                 ys = [float(y) if y is not None else float("nan") for y in ys]
                 plt.plot(x, ys, color=colour, marker="braille", label=part if part == "mean" else None)
             if not numeric:
                 plt.xticks(x, [str(v) for v in xs])
             unit = f" ({self.sweep_currency})" if kpi_info(kpi)[1] == "money" else ""
-            plt.title(f"{label(kpi)}{unit} over {lever}")
+            plt.title(_("{kpi} over {lever}").format(kpi=f"{label(kpi)}{unit}", lever=lever))
             plt.xlabel(lever)
             plot.display = True
             grid.update("")
-            note.update(f"{self.sweep_title}: {label(kpi)} (mean, with its 95 % interval in grey) over the swept "
-                        "lever")
+            note.update(_("{title}: {kpi} (mean, with its 95 % interval in grey) over the swept lever").format(
+                title=self.sweep_title, kpi=label(kpi)))
         elif len(levers) >= 2:
             plot.display = False
             a, b = levers[0], levers[1]
@@ -533,7 +544,8 @@ class CompareScreen(ModeScreen):
             cells = {(_as_number(r[a]), _as_number(r[b])): r.get(f"{kpi}_mean") for r in rows}
             finite = [v for v in cells.values() if v is not None and math.isfinite(v)]
             low, high = (min(finite), max(finite)) if finite else (0, 1)
-            table = Table(title=f"{label(kpi)}: {a} (rows) x {b} (columns)", title_justify="left", box=None)
+            table = Table(title=_("{kpi}: {rows} (rows) x {columns} (columns)").format(kpi=label(kpi), rows=a, columns=b),
+                          title_justify="left", box=None)
             table.add_column(a.split(".")[-1], justify="right")
             for vb in values_b:
                 table.add_column(str(vb), justify="right", min_width=9)
@@ -545,12 +557,15 @@ class CompareScreen(ModeScreen):
                         row.append("")
                     else:
                         share = (v - low) / (high - low) if high > low else 0.5
-                        row.append(Text(f"{fmt(v, kpi, self.sweep_currency):>9}",
+                        row.append(Text(rjust_cells(fmt(v, kpi, self.sweep_currency), 9),
                                         style=f"black on {retention_colour(share)}"))
                 table.add_row(*row)
             grid.update(table)
-            extra = f" (first two of {len(levers)} levers)" if len(levers) > 2 else ""
-            note.update(f"{self.sweep_title}: darker is higher{extra}")
+            if len(levers) > 2:
+                note.update(_("{title}: darker is higher (first two of {count} levers)").format(
+                    title=self.sweep_title, count=len(levers)))
+            else:
+                note.update(_("{title}: darker is higher").format(title=self.sweep_title))
         plot.refresh()
 
     @on(Button.Pressed)

@@ -26,8 +26,9 @@ from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
 from tui.forms import FieldRow, SectionForm
 from tui.scenario_files import SaveError, dump, free_name, raw_scenario, read_extends, save_as_child, save_in_place
-from tui.schema import sections
+from tui.schema import section_title, sections
 from tui.widgets import ConfirmDialog, ErrorDialog
+from tui.words import N_, _, ngettext
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class SaveAsDialog(ModalScreen["NewScenario | None"]):
     """The new file's name, and a name and description of its own: a what-if that kept its
     parent's would say what the parent is, not what it changes. Escape cancels."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
     CSS_PATH = "editor.tcss"
 
     def __init__(self, parent: Path, file: str, name: str, description: str) -> None:
@@ -51,17 +52,18 @@ class SaveAsDialog(ModalScreen["NewScenario | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"A new scenario beside {self.parent_path.name}, extending it.")
-            yield Label("File name:")
+            yield Label(_("A new scenario beside {name}, extending it.").format(name=self.parent_path.name))
+            yield Label(_("File name:"))
             yield Input(self.suggested[0], id="file")
-            yield Label("Name (shown in tables):")
+            yield Label(_("Name (shown in tables):"))
             yield Input(self.suggested[1], id="name")
-            yield Label("Description: what this one changes, and why")
-            yield Input("", id="description", placeholder=f"was: {self.parent_description}"[:200])
+            yield Label(_("Description: what this one changes, and why"))
+            yield Input("", id="description", placeholder=_("was: {description}").format(
+                description=self.parent_description)[:200])
             yield Static("", id="problem")
             with Horizontal():
-                yield Button("Save", variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Save"), variant="primary", id="ok")
+                yield Button(_("Cancel"), id="cancel")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -81,8 +83,9 @@ class SaveAsDialog(ModalScreen["NewScenario | None"]):
         values = {key: self.query_one(f"#{key}", Input).value.strip() for key in ("file", "name", "description")}
         missing = [key for key, value in values.items() if not value]
         if missing:
-            self.query_one("#problem", Static).update(Text(f"Give the new scenario a {' and a '.join(missing)}.",
-                                                           style="bold red"))
+            names = {"file": _("a file name"), "name": _("a name"), "description": _("a description")}
+            self.query_one("#problem", Static).update(Text(_("Give the new scenario {missing}.").format(
+                missing=_(", ").join(names[key] for key in missing)), style="bold red"))
             self.query_one(f"#{missing[0]}", Input).focus()
             return
         self.dismiss(NewScenario(**values))
@@ -95,11 +98,11 @@ class EditorScreen(ModeScreen):
     # or PageDown on a list never laid out raised KeyError. `_load` focuses the list.
     AUTO_FOCUS = ""
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("ctrl+n", "save_as", "Save as new", priority=True),
-        Binding("ctrl+r", "run", "Run", priority=True),
-        Binding("ctrl+down", "section(1)", "Next section", show=False, priority=True),
-        Binding("ctrl+up", "section(-1)", "Previous section", show=False, priority=True),
+        Binding("ctrl+s", "save", N_("Save"), priority=True),
+        Binding("ctrl+n", "save_as", N_("Save as new"), priority=True),
+        Binding("ctrl+r", "run", N_("Run"), priority=True),
+        Binding("ctrl+down", "section(1)", N_("Next section"), show=False, priority=True),
+        Binding("ctrl+up", "section(-1)", N_("Previous section"), show=False, priority=True),
     ]
     CSS_PATH = "editor.tcss"
 
@@ -123,18 +126,20 @@ class EditorScreen(ModeScreen):
         self._rows: dict[tuple, FieldRow] = {}
 
     def body(self) -> ComposeResult:
-        yield Static("No scenario open: pick one in the Library (F2) and press Enter.", id="file")
+        yield Static(_("No scenario open: pick one in the Library (F2) and press Enter."), id="file")
         yield Static("", id="status")
         with Horizontal(id="panes"):
-            yield OptionList(*(Option(s.title, id=s.id) for s in self.sections), id="sections")
+            yield OptionList(*(Option(section_title(s), id=s.id) for s in self.sections), id="sections")
             # Forms are mounted when their section is first shown: every strategy's
             # fields at once would be a thousand widgets to lay out.
             yield ContentSwitcher(id="forms")
         with Horizontal(id="buttons"):
-            yield Button("Save", id="save", variant="primary", tooltip="Only what differs from the parent (Ctrl+S)", compact=True)
-            yield Button("Save as new", id="save_as", tooltip="A new file that extends this one (Ctrl+N)", compact=True)
-            yield Button("Run", id="run", variant="success", tooltip="Run the scenario as it is in the form (Ctrl+R)", compact=True)
-            yield Button("Revert", id="revert", tooltip="Back to the file as saved", compact=True)
+            yield Button(_("Save"), id="save", variant="primary", tooltip=_("Only what differs from the parent (Ctrl+S)"),
+                         compact=True)
+            yield Button(_("Save as new"), id="save_as", tooltip=_("A new file that extends this one (Ctrl+N)"), compact=True)
+            yield Button(_("Run"), id="run", variant="success", tooltip=_("Run the scenario as it is in the form (Ctrl+R)"),
+                         compact=True)
+            yield Button(_("Revert"), id="revert", tooltip=_("Back to the file as saved"), compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#panes").display = False
@@ -147,7 +152,7 @@ class EditorScreen(ModeScreen):
             def answer(yes: bool | None) -> None:
                 if yes:
                     self._load(path)
-            self.app.push_screen(ConfirmDialog(f"Discard the changes to {self.path.name}?", yes="Discard"), answer)
+            self.app.push_screen(ConfirmDialog(_("Discard the changes to {name}?").format(name=self.path.name), yes=_("Discard")), answer)
             return
         self._load(path)
 
@@ -155,8 +160,8 @@ class EditorScreen(ModeScreen):
         try:
             scenario = raw_scenario(path)
         except ScenarioError as error:
-            self.app.push_screen(ErrorDialog(f"{path} cannot be opened in the form",
-                                             f"{error}\n\nFix it in a text editor; the library shows it with ✗."))
+            self.app.push_screen(ErrorDialog(_("{path} cannot be opened in the form").format(path=path),
+                                             f"{error}\n\n" + _("Fix it in a text editor; the library shows it with ✗.")))
             return
         path = Path(path)
         self.parent_file = read_extends(path)
@@ -171,7 +176,8 @@ class EditorScreen(ModeScreen):
 
     def watch_path(self, path: Path | None) -> None:
         if path is not None:
-            extends = f"  [dim]extends {self.parent_file}[/]" if self.parent_file else "  [dim](extends nothing)[/]"
+            extends = ("  [dim]" + (_("extends {parent}").format(parent=self.parent_file) if self.parent_file
+                                    else _("(extends nothing)")) + "[/]")
             self.query_one("#file", Static).update(f"[b]{self.original['name']}[/]  {path}{extends}")
         self.query_one("#panes").display = path is not None
         self.query_one("#buttons").display = path is not None
@@ -263,7 +269,7 @@ class EditorScreen(ModeScreen):
         for index, section in enumerate(self.sections):
             bad = sum(1 for spec in section.fields if spec.path in shown)
             edits = sum(1 for spec in section.fields if spec.path in changed)
-            title = Text(section.title)
+            title = Text(section_title(section))
             if edits:
                 title.append(f" •{edits}", style="yellow")
             if bad:
@@ -274,10 +280,14 @@ class EditorScreen(ModeScreen):
         count = len(shown) + len(general)
         changes = len(changed)
         if count:
-            status.update(f"✗ {count} problem{'s' if count > 1 else ''}: fix the fields marked in red; "
-                          "nothing is saved or run until they are fixed." + "".join("\n" + g for g in general))
+            status.update("✗ " + ngettext("{count} problem: fix the fields marked in red; "
+                                          "nothing is saved or run until they are fixed.",
+                                          "{count} problems: fix the fields marked in red; "
+                                          "nothing is saved or run until they are fixed.", count).format(count=count)
+                          + "".join("\n" + g for g in general))
         else:
-            status.update(f"✓ valid · {changes} change{'s' if changes != 1 else ''} from the file")
+            status.update("✓ " + ngettext("valid · {changes} change from the file", "valid · {changes} changes from the file",
+                                          changes).format(changes=changes))
         status.set_class(bool(count), "-invalid")
 
     # --- navigating --------------------------------------------------------------------
@@ -318,27 +328,28 @@ class EditorScreen(ModeScreen):
     # --- saving and running ---------------------------------------------------------------
 
     def _refuse(self, what: str) -> bool:
+        """True (and a notification: `what`, a message with {count}) when the form cannot be used."""
         if self.path is None:
             return True
         self.validate()
         if self.scenario is None:
-            self.notify(f"Not {what}: {len(self.problems)} problem(s) marked in red.", severity="error")
+            self.notify(_(what).format(count=len(self.problems)), severity="error")
             return True
         return False
 
     def action_save(self) -> None:
-        if self._refuse("saved"):
+        if self._refuse(N_("Not saved: {count} problem(s) marked in red.")):
             return
         try:
             save_in_place(self.path, self.scenario)
         except (SaveError, ScenarioError, OSError) as error:
-            self.app.push_screen(ErrorDialog("Not saved", str(error)))
+            self.app.push_screen(ErrorDialog(_("Not saved"), str(error)))
             return
-        self.notify(f"Saved {self.path.name}")
+        self.notify(_("Saved {name}").format(name=self.path.name))
         self._load(self.path)
 
     def action_save_as(self) -> None:
-        if self._refuse("saved"):
+        if self._refuse(N_("Not saved: {count} problem(s) marked in red.")):
             return
         suggestion = free_name(self.path.parent, f"{self.path.stem}-what-if")
         name = self.scenario.name if self.scenario.name != self.original.get("name") else suggestion.stem
@@ -351,15 +362,15 @@ class EditorScreen(ModeScreen):
             try:
                 save_as_child(self.path, target, scenario)
             except (SaveError, ScenarioError, OSError) as error:
-                self.app.push_screen(ErrorDialog("Not saved", str(error)))
+                self.app.push_screen(ErrorDialog(_("Not saved"), str(error)))
                 return
-            self.notify(f"Saved {target.name}: extends {self.path.name}")
+            self.notify(_("Saved {name}: extends {parent}").format(name=target.name, parent=self.path.name))
             self._load(target)
 
         self.app.push_screen(SaveAsDialog(self.path, suggestion.name, name, localized(self.scenario.description)), chosen)
 
     async def action_run(self) -> None:
-        if self._refuse("run"):
+        if self._refuse(N_("Not run: {count} problem(s) marked in red.")):
             return
         scenario = self.scenario
         if scenario.baseline:

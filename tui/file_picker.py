@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Label
+from tui.words import N_, _
 
 
 class SuffixTree(DirectoryTree):
@@ -26,7 +27,7 @@ class SuffixTree(DirectoryTree):
 
 
 class FilePicker(ModalScreen["Path | None"]):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
     CSS_PATH = "dialogs.tcss"
 
     def __init__(self, title: str, folder: Path, suffixes: tuple[str, ...]) -> None:
@@ -35,10 +36,11 @@ class FilePicker(ModalScreen["Path | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Label(f"{self.title_text} ({', '.join(self.suffixes)}); Enter picks, Esc cancels")
+            yield Label(_("{title} ({suffixes}); Enter picks, Esc cancels").format(
+                title=self.title_text, suffixes=", ".join(self.suffixes)))
             yield SuffixTree(self.folder, self.suffixes, id="tree")
             with Horizontal():
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(SuffixTree).focus()

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Select, Static, Switch, TextArea
 
 from tui.schema import FieldSpec, Section, get_path, set_path, show_value
+from tui.words import _
 
 
 class FieldProblem(Exception):
@@ -52,11 +53,11 @@ class FieldRow(Vertical):
             elif spec.kind == "yaml":
                 yield TextArea(id=spec.widget_id, tooltip=tooltip, soft_wrap=False, show_line_numbers=False)
             else:
-                placeholder = "empty: none" if spec.optional else ""
+                placeholder = _("empty: none") if spec.optional else ""
                 yield Input(id=spec.widget_id, tooltip=tooltip, placeholder=placeholder, compact=True)
             bits = [b for b in (spec.unit, spec.range if spec.kind != "choice" else "") if b]
             if spec.optional:
-                bits.append("may be empty")
+                bits.append(_("may be empty"))
             yield Static(" · ".join(bits), classes="unit")
         if spec.description:
             yield Static(spec.description, classes="desc")
@@ -111,7 +112,7 @@ class FieldRow(Vertical):
             try:
                 parsed = YAML(typ="safe", pure=True).load(widget.text)
             except YAMLError as error:
-                raise FieldProblem(f"not YAML: {str(error).splitlines()[0]}") from None
+                raise FieldProblem(_("not YAML: {error}").format(error=str(error).splitlines()[0])) from None
             if parsed is None:
                 return None if self.spec.optional else []
             return parsed

@@ -14,6 +14,9 @@ from textual.widgets.option_list import Option
 from tui.base import ModeScreen
 from tui.kpis import label
 from tui.lessons import Lesson, find_lessons
+from tui.words import N_, _
+from growthsim.i18n import language
+from growthsim.terms import strategy_label
 
 
 QUESTION_HEADING = "## Ask the class"
@@ -34,11 +37,11 @@ def split_question(body: str) -> tuple[str, str]:
 class LessonsScreen(ModeScreen):
     MODE = "lessons"
     BINDINGS = [
-        Binding("ctrl+r", "play", "Play before/after", priority=True),
-        Binding("n", "next", "Next"),
-        Binding("p", "previous", "Previous"),
-        Binding("b", "open('before')", "Open before", show=False),
-        Binding("a", "open('after')", "Open after", show=False),
+        Binding("ctrl+r", "play", N_("Play before/after"), priority=True),
+        Binding("n", "next", N_("Next")),
+        Binding("p", "previous", N_("Previous")),
+        Binding("b", "open('before')", N_("Open before"), show=False),
+        Binding("a", "open('after')", N_("Open after"), show=False),
     ]
     CSS_PATH = "lessons.tcss"
 
@@ -60,12 +63,12 @@ class LessonsScreen(ModeScreen):
                 yield Markdown("", id="question")
                 yield Static("", id="files")
         with Horizontal(id="buttons"):
-            yield Button("Play before/after", id="play", variant="success", compact=True,
-                         tooltip="Compare the two scenarios with the same seeds (Ctrl+R)")
-            yield Button("Open before", id="before", compact=True, tooltip="The platform without the tactic (B)")
-            yield Button("Open after", id="after", compact=True, tooltip="The tactic switched on (A)")
-            yield Button("Previous", id="previous", compact=True, tooltip="P")
-            yield Button("Next", id="next", compact=True, tooltip="N")
+            yield Button(_("Play before/after"), id="play", variant="success", compact=True,
+                         tooltip=_("Compare the two scenarios with the same seeds (Ctrl+R)"))
+            yield Button(_("Open before"), id="before", compact=True, tooltip=_("The platform without the tactic (B)"))
+            yield Button(_("Open after"), id="after", compact=True, tooltip=_("The tactic switched on (A)"))
+            yield Button(_("Previous"), id="previous", compact=True, tooltip="P")
+            yield Button(_("Next"), id="next", compact=True, tooltip="N")
 
     def on_mount(self) -> None:
         self.lessons, self.problems = find_lessons(self.gs.lessons_dir)
@@ -77,7 +80,7 @@ class LessonsScreen(ModeScreen):
             self.show(0)
         else:
             self.query_one("#lesson-text", Markdown).update(
-                "# No lessons\n\n" + "\n".join(f"- {p}" for p in self.problems))
+                "# " + _("No lessons") + "\n\n" + "\n".join(f"- {p}" for p in self.problems))
         options.focus()
 
     @on(OptionList.OptionHighlighted, "#lesson-list")
@@ -90,7 +93,8 @@ class LessonsScreen(ModeScreen):
 
     def watch_index(self, index: int) -> None:
         lesson = self.lessons[index]
-        header = f"# {index + 1}. {lesson.title}\n\n*Strategy: {lesson.strategy.replace('_', ' ')}*\n\n"
+        strategy = lesson.strategy.replace('_', ' ') if language() == "en" else strategy_label(lesson.strategy)
+        header = f"# {index + 1}. {lesson.title}\n\n*" + _("Strategy: {name}").format(name=strategy) + "*\n\n"
         text, question = split_question(lesson.body)
         self.query_one("#lesson-text", Markdown).update(header + text)
         self.query_one("#lesson-scroll", VerticalScroll).scroll_home(animate=False)
@@ -99,7 +103,8 @@ class LessonsScreen(ModeScreen):
         question_widget.display = bool(question)
         watch = ", ".join(label(k) for k in lesson.watch)
         self.query_one("#files", Static).update(
-            f"before: {lesson.before}\nafter:  {lesson.after}" + (f"\nwatch:  {watch}" if watch else ""))
+            _("before: {before}\nafter:  {after}").format(before=lesson.before, after=lesson.after)
+            + ("\n" + _("watch:  {kpis}").format(kpis=watch) if watch else ""))
 
     @property
     def lesson(self) -> Lesson | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,11 +14,13 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Static
 
+from growthsim.terms import kpi_label
 from simulation.kernel.currency import DEFAULT_CURRENCY
 from tui.base import ModeScreen
 from tui.kpis import fmt
 from tui.scenario_files import ScenarioEntry, children_of, delete, duplicate, find_scenarios
 from tui.widgets import ConfirmDialog
+from tui.words import N_, _
 
 SHOWN = ("shoppers_total", "retention_d30", "contribution")
 
@@ -39,35 +42,35 @@ def folder_of(path: Path) -> str:
 class LibraryScreen(ModeScreen):
     MODE = "library"
     BINDINGS = [
-        Binding("enter", "open", "Open", show=True),
-        Binding("r", "run", "Run"),
-        Binding("c", "compare", "Compare"),
-        Binding("d", "duplicate", "Duplicate"),
-        Binding("delete,x", "delete", "Delete"),
-        Binding("ctrl+l", "reload", "Reload"),
+        Binding("enter", "open", N_("Open"), show=True),
+        Binding("r", "run", N_("Run")),
+        Binding("c", "compare", N_("Compare")),
+        Binding("d", "duplicate", N_("Duplicate")),
+        Binding("delete,x", "delete", N_("Delete")),
+        Binding("ctrl+l", "reload", N_("Reload")),
     ]
     CSS_PATH = "library.tcss"
 
     entries: reactive[list[ScenarioEntry]] = reactive(list, init=False, always_update=True)   # the files listed
 
     def body(self) -> ComposeResult:
-        yield Static("Scenario library. Pick a scenario: [b]Enter[/] opens it in the editor, [b]R[/] runs it, "
-                     "[b]C[/] compares it with the scenario it extends.", id="intro")
+        yield Static(_("Scenario library. Pick a scenario: [b]Enter[/] opens it in the editor, [b]R[/] runs it, "
+                       "[b]C[/] compares it with the scenario it extends."), id="intro")
         with Horizontal(id="panes"):
             yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
             with Vertical(id="detail"):
                 with VerticalScroll():
                     yield Static(id="detail-text")
                 with Grid(id="buttons"):
-                    yield Button("Open", id="open", variant="primary", tooltip="Edit its levers (Enter)", compact=True)
-                    yield Button("Run", id="run", variant="success", tooltip="Simulate it and watch it unfold (R)", compact=True)
-                    yield Button("Compare", id="compare", tooltip="Against the scenario it extends (C)", compact=True)
-                    yield Button("Duplicate", id="duplicate", tooltip="A copy beside it, to change (D)", compact=True)
-                    yield Button("Delete", id="delete", variant="error", tooltip="Delete the file, after asking (X)", compact=True)
+                    yield Button(_("Open"), id="open", variant="primary", tooltip=_("Edit its levers (Enter)"), compact=True)
+                    yield Button(_("Run"), id="run", variant="success", tooltip=_("Simulate it and watch it unfold (R)"), compact=True)
+                    yield Button(_("Compare"), id="compare", tooltip=_("Against the scenario it extends (C)"), compact=True)
+                    yield Button(_("Duplicate"), id="duplicate", tooltip=_("A copy beside it, to change (D)"), compact=True)
+                    yield Button(_("Delete"), id="delete", variant="error", tooltip=_("Delete the file, after asking (X)"), compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("scenario", "days", "last run", *("shoppers", "ret.d30", "contrib."))
+        table.add_columns(_("scenario"), _("days"), _("last run"), *(_("shoppers"), _("ret.d30"), _("contrib.")))
         self.reload()
         table.focus()
 
@@ -97,7 +100,7 @@ class LibraryScreen(ModeScreen):
             if entry.also_in or names.count(entry.name) > 1:   # which folder(s): the name alone is ambiguous
                 name.append(f"  {', '.join(folder_of(path) for path in entry.paths)}", style="dim")
             table.add_row(name, str(entry.horizon_days or ""),
-                          entry.last_run.created[5:16].replace("T", " ") if entry.last_run else "never",
+                          entry.last_run.created[5:16].replace("T", " ") if entry.last_run else _("never"),
                           *shown, key=str(entry.path))
 
     @property
@@ -112,29 +115,36 @@ class LibraryScreen(ModeScreen):
         entry = self.selected
         detail = self.query_one("#detail-text", Static)
         if entry is None:
-            detail.update("No scenario files found in " + ", ".join(map(str, self.gs.folders)))
+            detail.update(_("No scenario files found in {folders}").format(folders=", ".join(map(str, self.gs.folders))))
             return
         text = Text()
         text.append(entry.name + "\n", style="bold")
         text.append(f"{as_typed(entry.path)}\n", style="dim")
         for path in entry.also_in:
-            text.append(f"the same file: {as_typed(path)}\n", style="dim")
+            text.append(_("the same file: {path}").format(path=as_typed(path)) + "\n", style="dim")
         if entry.extends:
-            text.append(f"extends {entry.extends}\n", style="dim")
+            text.append(_("extends {parent}").format(parent=entry.extends) + "\n", style="dim")
         if entry.error:
-            text.append("\nThis file has problems:\n", style="bold red")
+            text.append("\n" + _("This file has problems:") + "\n", style="bold red")
             text.append(entry.error + "\n", style="red")
         else:
-            text.append(f"{entry.horizon_days} days, {entry.replications} replications\n\n", style="dim")
-            text.append((entry.description or "(no description)") + "\n")
+            text.append(_("{days} days, {replications} replications").format(
+                days=entry.horizon_days, replications=entry.replications) + "\n\n", style="dim")
+            text.append((entry.description or _("(no description)")) + "\n")
         if entry.last_run:
             overrides = (entry.last_run.scenarios[0].get("overrides") or []) if entry.last_run.scenarios else []
-            changed = f", with --set {', '.join(overrides)}" if overrides else ""
-            text.append(f"\nLast run {entry.last_run.created[:16].replace('T', ' ')} UTC, "
-                        f"{entry.last_run.replications} replications{changed}:\n", style="bold")
+            when = entry.last_run.created[:16].replace('T', ' ')
+            if overrides:
+                last = _("Last run {when} UTC, {replications} replications, with --set {overrides}:").format(
+                    when=when, replications=entry.last_run.replications, overrides=", ".join(overrides))
+            else:
+                last = _("Last run {when} UTC, {replications} replications:").format(
+                    when=when, replications=entry.last_run.replications)
+            text.append("\n" + last + "\n", style="bold")
             currency = entry.last_run.results.get("currency", DEFAULT_CURRENCY)
             for name, interval in list(entry.last_run.results.get("kpis", {}).items())[:8]:
-                text.append(f"  {name:<22} {fmt(interval.get('mean'), name, currency):>12}\n")
+                label = kpi_label(name)
+                text.append(f"  {label}{' ' * max(0, 22 - cell_len(label))} {fmt(interval.get('mean'), name, currency):>12}\n")
         detail.update(text)
 
     @on(DataTable.RowSelected)
@@ -157,7 +167,7 @@ class LibraryScreen(ModeScreen):
         if entry is None:
             return
         if entry.error:
-            self.notify("Fix the file's problems first (open it in the editor).", severity="error")
+            self.notify(_("Fix the file's problems first (open it in the editor)."), severity="error")
             return
         await self.gs.run_file(entry.path)
 
@@ -167,7 +177,7 @@ class LibraryScreen(ModeScreen):
             return
         if not entry.extends:
             await self.gs.open_compare([entry.path])
-            self.notify("Pick the scenarios to compare it with.")
+            self.notify(_("Pick the scenarios to compare it with."))
             return
         await self.gs.open_compare([(entry.path.parent / entry.extends), entry.path], start=True)
 
@@ -176,7 +186,7 @@ class LibraryScreen(ModeScreen):
         if entry is None:
             return
         target = duplicate(entry.path)
-        self.notify(f"Duplicated as {target.name}")
+        self.notify(_("Duplicated as {name}").format(name=target.name))
         self.reload(select=target)
 
     def action_delete(self) -> None:
@@ -186,13 +196,13 @@ class LibraryScreen(ModeScreen):
         children = children_of(entry.path, self.entries)
         warning = ""
         if children:
-            warning = ("\n\nThese scenarios extend it and will no longer load: "
-                       + ", ".join(c.path.name for c in children))
+            warning = "\n\n" + _("These scenarios extend it and will no longer load: {names}").format(
+                names=", ".join(c.path.name for c in children))
 
         def done(yes: bool | None) -> None:
             if yes:
                 delete(entry.path)
-                self.notify(f"Deleted {entry.path.name}")
+                self.notify(_("Deleted {name}").format(name=entry.path.name))
                 self.reload()
 
-        self.app.push_screen(ConfirmDialog(f"Delete {entry.path}?{warning}", yes="Delete"), done)
+        self.app.push_screen(ConfirmDialog(_("Delete {path}?").format(path=entry.path) + warning, yes=_("Delete")), done)

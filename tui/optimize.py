@@ -41,6 +41,7 @@ from tui.optimize_request import OptimizeForm, default_lever
 from tui.optimize_view import TrialPoint, TrialsPlot
 from tui.scenario_files import find_scenarios
 from tui.widgets import failure_dialog
+from tui.words import N_, _
 
 # What the person can fix (a lever the scenario refuses, a folder that is not ours, a constant
 # objective, a run over the limits): said in the screen. Anything else gets the failure dialog.
@@ -98,10 +99,10 @@ class OptimizeScreen(ModeScreen):
     MODE = "optimize"
     CSS_PATH = "optimize.tcss"
     BINDINGS = [
-        Binding("ctrl+r", "start", "Optimize"),
-        Binding("escape", "stop", "Stop"),
-        Binding("ctrl+o", "open_best", "Open best"),
-        Binding("ctrl+k", "compare_best", "Compare best"),
+        Binding("ctrl+r", "start", N_("Optimize")),
+        Binding("escape", "stop", N_("Stop")),
+        Binding("ctrl+o", "open_best", N_("Open best")),
+        Binding("ctrl+k", "compare_best", N_("Compare best")),
     ]
 
     busy: reactive[bool] = reactive(False, init=False)
@@ -122,22 +123,22 @@ class OptimizeScreen(ModeScreen):
             with Vertical(id="left"):
                 yield OptimizeFormView(id="form")
                 with Horizontal(id="buttons"):
-                    yield Button("Optimize", id="start", variant="primary", compact=True,
-                                 tooltip="Search, then confirm the best few on fresh seeds (Ctrl+R)")
-                    yield Button("Stop", id="stop", variant="error", disabled=True, compact=True,
-                                 tooltip="Stop; the finished trials stay in the folder's study.db (Esc)")
+                    yield Button(_("Optimize"), id="start", variant="primary", compact=True,
+                                 tooltip=_("Search, then confirm the best few on fresh seeds (Ctrl+R)"))
+                    yield Button(_("Stop"), id="stop", variant="error", disabled=True, compact=True,
+                                 tooltip=_("Stop; the finished trials stay in the folder's study.db (Esc)"))
             with Vertical(id="right"):
-                yield Static("Pick a scenario, add levers (their ranges come from the schema), set the objective "
-                             "and constraints, then [b]Optimize[/] (Ctrl+R).", id="status")
+                yield Static(_("Pick a scenario, add levers (their ranges come from the schema), set the objective "
+                               "and constraints, then [b]Optimize[/] (Ctrl+R)."), id="status")
                 yield ProgressBar(total=1, show_eta=False, id="bar", clock=self.gs.clock)
                 yield TrialsPlot(id="trials")
         with VerticalScroll(id="finalists-scroll"):   # the whole width: the command's table is wide
             yield Static("", id="finalists")
         with Horizontal(id="result-buttons"):
-            yield Button("Open best", id="open_best", disabled=True, compact=True,
-                         tooltip="Open best.yaml in the Editor; its folder joins the Library (Ctrl+O)")
-            yield Button("Compare with original", id="compare_best", disabled=True, compact=True,
-                         tooltip="Compare best.yaml with the scenario as given (Ctrl+K)")
+            yield Button(_("Open best"), id="open_best", disabled=True, compact=True,
+                         tooltip=_("Open best.yaml in the Editor; its folder joins the Library (Ctrl+O)"))
+            yield Button(_("Compare with original"), id="compare_best", disabled=True, compact=True,
+                         tooltip=_("Compare best.yaml with the scenario as given (Ctrl+K)"))
 
     async def on_mount(self) -> None:
         self.refresh_scenarios()
@@ -167,7 +168,7 @@ class OptimizeScreen(ModeScreen):
     async def action_add_lever(self) -> None:
         key = self.form.widget("lever-key").value
         if key is Select.BLANK:
-            self.notify("Pick a key to add as a lever.", severity="warning")
+            self.notify(_("Pick a key to add as a lever."), severity="warning")
             return
         await self.form.add_lever(default_lever(str(key), self._current(str(key))))
 
@@ -188,11 +189,11 @@ class OptimizeScreen(ModeScreen):
 
     def action_start(self) -> None:
         if self.busy:
-            self.notify("An optimisation is going on.", severity="warning")
+            self.notify(_("An optimisation is going on."), severity="warning")
             return
         form = self.form.to_model()
         if form is None:
-            self._status("[b]Fix the fields marked[/] first.", error=True)
+            self._status(_("[b]Fix the fields marked[/] first."), error=True)
             return
         try:
             request = form.to_request(jobs=self.gs.jobs, resume=_stopped_here(Path(form.out).expanduser()))
@@ -206,7 +207,7 @@ class OptimizeScreen(ModeScreen):
         self.query_one(TrialsPlot).start(objective.kpi, objective.direction, request.trials)
         self.query_one("#finalists", Static).update("")
         self.query_one(ProgressBar).update(total=None, progress=0)
-        self._status(f"Checking the levers of [b]{escape(request.scenario.stem)}[/]...")
+        self._status(_("Checking the levers of [b]{scenario}[/]...").format(scenario=escape(request.scenario.stem)))
         self.optimize(request, self.stop)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="optimize")
@@ -259,9 +260,9 @@ class OptimizeScreen(ModeScreen):
         return result
 
     def on_search_begun(self, message: SearchBegun) -> None:
-        kept = f" ({message.kept} trial(s) kept from before)" if message.kept else ""
-        self._status(f"Searching{kept}: {message.total_runs} runs. Esc stops; the finished trials stay in "
-                     f"[b]{escape(str(self.request.out))}[/].")
+        kept = _(" ({kept} trial(s) kept from before)").format(kept=message.kept) if message.kept else ""
+        self._status(_("Searching{kept}: {runs} runs. Esc stops; the finished trials stay in [b]{folder}[/].").format(
+            kept=kept, runs=message.total_runs, folder=escape(str(self.request.out))))
         self.query_one(ProgressBar).update(total=max(message.total_runs, 1), progress=0)
 
     def on_runs_done(self, message: RunsDone) -> None:
@@ -272,15 +273,17 @@ class OptimizeScreen(ModeScreen):
         event = message.event
         if event.state != "complete" or self.request is None:
             if event.error:
-                self.notify(f"Trial {event.number} failed: {event.error.splitlines()[-1]}", severity="warning")
+                self.notify(_("Trial {number} failed: {error}").format(number=event.number,
+                                                                       error=event.error.splitlines()[-1]),
+                            severity="warning")
             return
         kpi = self.request.objectives[0].kpi
         self.query_one(TrialsPlot).add(TrialPoint(event.number, event.kpis.get(kpi, float("nan")),
                                                   event.feasible is not False))
 
     def on_confirming(self, message: Confirming) -> None:
-        self._status(f"Confirming the best {message.finalists} trial(s) and the scenario as given: {message.runs} "
-                     "runs on fresh seeds...")
+        self._status(_("Confirming the best {finalists} trial(s) and the scenario as given: {runs} runs on fresh "
+                       "seeds...").format(finalists=message.finalists, runs=message.runs))
 
     def on_optimized(self, message: Optimized) -> None:
         self.busy = False
@@ -292,11 +295,13 @@ class OptimizeScreen(ModeScreen):
         self.query_one("#finalists", Static).update(Group(table, *lines))
         best = message.result.get("best")
         where = escape(str(message.request.out))
-        recorded = f", history #{message.record_id}" if message.record_id is not None else ""
+        recorded = ", " + _("history #{id}").format(id=message.record_id) if message.record_id is not None else ""
         if best and best["feasible"]:
-            self._status(f"Done: wrote [b]{where}[/]{recorded}. [b]Open best[/] or [b]Compare with original[/].")
+            self._status(_("Done: wrote [b]{folder}[/]{recorded}. [b]Open best[/] or [b]Compare with original[/].").format(
+                folder=where, recorded=recorded))
         else:
-            self._status(f"Done, but no finalist meets every constraint: wrote [b]{where}[/]{recorded}.", error=True)
+            self._status(_("Done, but no finalist meets every constraint: wrote [b]{folder}[/]{recorded}.").format(
+                folder=where, recorded=recorded), error=True)
         self._result_buttons()
         # The next Optimize starts a new folder: this one holds a finished optimisation.
         self.form.widget("out").value = str(free_folder(message.request.out.parent, message.request.out.name))
@@ -308,19 +313,19 @@ class OptimizeScreen(ModeScreen):
 
     def on_optimization_stopped(self, message: OptimizationStopped) -> None:
         self.busy = False
-        self._status(f"Stopped. The finished trials are kept in [b]{escape(str(message.out))}/study.db[/]: "
-                     "[b]Optimize[/] again with the same fields continues them.")
+        self._status(_("Stopped. The finished trials are kept in [b]{database}[/]: [b]Optimize[/] again with the "
+                       "same fields continues them.").format(database=f"{escape(str(message.out))}/study.db"))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group == "optimize":
             self.busy = False
-            self._status("The optimisation failed.", error=True)
+            self._status(_("The optimisation failed."), error=True)
             self.app.push_screen(failure_dialog("optimisation", event.worker.error))
 
     def action_stop(self) -> None:
         if self.busy:
             self.stop.set()
-            self._status("Stopping after the runs under way...")
+            self._status(_("Stopping after the runs under way..."))
 
     def watch_busy(self, busy: bool) -> None:
         self.query_one("#start", Button).disabled = busy

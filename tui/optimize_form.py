@@ -13,13 +13,14 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.optimize_request import SCALES, LeverRow, OptimizeForm, kpi_names, lever_keys
 from tui.schema import show_value
+from tui.words import N_, _
 
 FIELDS = OptimizeForm.model_fields
 SIMPLE = ("trials", "replications", "confirm", "finalists", "out")
-LABELS = {"scenario": "scenario", "levers": "add lever", "objective": "objective", "constraints": "constraints",
-          "trials": "trials", "replications": "replications", "confirm": "confirm reps", "finalists": "finalists",
-          "out": "folder"}
-PLACEHOLDERS = {"constraints": "e.g. service_wait_p90_min<=60; ...", "replications": "the scenario's"}
+LABELS = {"scenario": N_("scenario"), "levers": N_("add lever"), "objective": N_("objective"),
+          "constraints": N_("constraints"), "trials": N_("trials"), "replications": N_("replications"),
+          "confirm": N_("confirm reps"), "finalists": N_("finalists"), "out": N_("folder")}
+PLACEHOLDERS = {"constraints": N_("e.g. service_wait_p90_min<=60; ..."), "replications": N_("the scenario's")}
 
 
 class LeverLine(Horizontal):
@@ -40,7 +41,7 @@ class LeverLine(Horizontal):
                     tooltip="HIGH: the range's end, above LOW")
         yield Select([(s, s) for s in SCALES], value=row.scale, allow_blank=False, classes="scale", compact=True,
                      tooltip="log: a range spanning orders of magnitude (above 0)")
-        yield Button("✕", classes="remove", compact=True, tooltip="Take this lever away")
+        yield Button("✕", classes="remove", compact=True, tooltip=_("Take this lever away"))
 
     def values(self) -> dict:
         return {"key": self.row.key, "whole": self.row.whole, "low": self.query_one(".low", Input).value,
@@ -57,30 +58,30 @@ class OptimizeFormView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field", id="field-scenario"):
-            yield Label(LABELS["scenario"], classes="name")
-            yield Select([], prompt="pick a scenario", id="opt-scenario", compact=True,
+            yield Label(_(LABELS["scenario"]), classes="name")
+            yield Select([], prompt=_("pick a scenario"), id="opt-scenario", compact=True,
                          tooltip=FIELDS["scenario"].description)
         with Horizontal(classes="field", id="field-levers"):
-            yield Label(LABELS["levers"], classes="name")
-            yield Select([(key, key) for key in lever_keys()], prompt="a key of the scenario", id="opt-lever-key",
+            yield Label(_(LABELS["levers"]), classes="name")
+            yield Select([(key, key) for key in lever_keys()], prompt=_("a key of the scenario"), id="opt-lever-key",
                          compact=True, type_to_search=True, tooltip=FIELDS["levers"].description)
-            yield Button("Add", id="add-lever", compact=True, tooltip="Add the key as a lever, with its range from "
-                                                                      "the schema's bounds")
+            yield Button(_("Add"), id="add-lever", compact=True, tooltip=_("Add the key as a lever, with its range from "
+                                                                         "the schema's bounds"))
         yield Vertical(id="levers")
         with Horizontal(classes="field", id="field-objective"):
-            yield Label(LABELS["objective"], classes="name")
+            yield Label(_(LABELS["objective"]), classes="name")
             yield Input(id="opt-objective", compact=True, suggester=SuggestFromList(kpi_names()),
                         tooltip=FIELDS["objective"].description)
             yield Select([("max", "max"), ("min", "min")], value="max", allow_blank=False, id="opt-direction",
                          compact=True, tooltip=FIELDS["direction"].description)
         with Horizontal(classes="field", id="field-constraints"):
-            yield Label(LABELS["constraints"], classes="name")
-            yield Input(id="opt-constraints", compact=True, placeholder=PLACEHOLDERS["constraints"],
+            yield Label(_(LABELS["constraints"]), classes="name")
+            yield Input(id="opt-constraints", compact=True, placeholder=_(PLACEHOLDERS["constraints"]),
                         suggester=SuggestFromList(kpi_names()), tooltip=FIELDS["constraints"].description)
         for name in SIMPLE:
             with Horizontal(classes="field", id=f"field-{name}"):
-                yield Label(LABELS[name], classes="name")
-                yield Input(id=f"opt-{name}", compact=True, placeholder=PLACEHOLDERS.get(name, ""),
+                yield Label(_(LABELS[name]), classes="name")
+                yield Input(id=f"opt-{name}", compact=True, placeholder=_(PLACEHOLDERS[name]) if name in PLACEHOLDERS else "",
                             tooltip=FIELDS[name].description)
         yield Static("", id="form-error")
 
@@ -142,7 +143,7 @@ class OptimizeFormView(VerticalScroll):
             line.set_class(f"lever {index}" in found, "-invalid")
         text = Text()
         for name, message in found.items():
-            label = self.lever_lines[int(name.split()[1])].row.key if name.startswith("lever ") else LABELS[name]
+            label = self.lever_lines[int(name.split()[1])].row.key if name.startswith("lever ") else _(LABELS[name])
             text.append(f"✗ {label.replace('add lever', 'levers')}: {message}\n", style="bold")
         error = self.query_one("#form-error", Static)
         error.update(text)

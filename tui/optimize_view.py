@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from textual_plotext import PlotextPlot
 
 from tui.widgets import axis_number, nice_ticks
+from growthsim.terms import kpi_label
+from tui.words import N_, _
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ class TrialsPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(f"{self.kpi} per trial ({self.direction})")
-        plt.xlabel("trial")
+        plt.title(_("{kpi} per trial ({direction})").format(kpi=kpi_label(self.kpi), direction=self.direction))
+        plt.xlabel(_("trial"))
         shown = [p for p in self.points if math.isfinite(p.value)]
         # The whole search's width, and every trial in it: a resumed study's numbers go past
         # `trials` (trials stopped mid-way are asked again), and plotext fails on a labelled
@@ -63,16 +65,16 @@ class TrialsPlot(PlotextPlot):
         last = max([self.trials - 1, *(p.number for p in shown)])
         if last > 0:
             plt.xlim(-0.5, last + 0.5)
-        for feasible, marker, colour, label in ((True, "●", "green", "feasible"), (False, "×", "red", "infeasible")):
+        for feasible, marker, colour, label in ((True, "●", "green", N_("feasible")), (False, "×", "red", N_("infeasible"))):
             chosen = [p for p in shown if p.feasible == feasible]
             if chosen:
                 plt.scatter([p.number for p in chosen], [p.value for p in chosen], marker=marker, color=colour,
-                            label=label)
+                            label=_(label))
         ordered = sorted(shown, key=lambda p: p.number)
         best = best_so_far(ordered, self.direction)
         line = [(p.number, b) for p, b in zip(ordered, best) if math.isfinite(b)]
         if line:
-            plt.plot([x for x, _ in line], [y for _, y in line], color="cyan", marker="braille", label="best so far")
+            plt.plot([x for x, _y in line], [y for _x, y in line], color="cyan", marker="braille", label=_("best so far"))
         if shown:
             values = [p.value for p in shown]
             ticks = nice_ticks(min(values), max(values))

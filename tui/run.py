@@ -24,9 +24,10 @@ from simulation.experiments.replicate import Cancelled, Replications, run_replic
 from simulation.kernel.scenario import Scenario
 from simulation.experiments.records import record_run
 from tui.base import ModeScreen
-from tui.kpis import LIVE_SERIES, SERIES_INFO, series_tick_label
+from tui.kpis import LIVE_SERIES, series_tick_label, series_title
 from tui.live_run import LiveRun, RunSnapshot
 from tui.widgets import LinePlot, failure_dialog
+from tui.words import N_, _
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class RunRequest:
     @property
     def source(self) -> str:
         """Where the history says the scenario came from."""
-        return str(self.path.resolve()) if self.path else "(editor)"
+        return str(self.path.resolve()) if self.path else "(editor)"   # recorded in the history: English
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +67,7 @@ def smooth(name: str, values: np.ndarray, days: int = 7) -> np.ndarray:
 
 
 def live_title(name: str) -> str:
-    return SERIES_INFO[name] + (" (7-day mean)" if name in SMOOTHED else "")
+    return _("{series} (7-day mean)").format(series=series_title(name)) if name in SMOOTHED else series_title(name)
 
 
 class RunProgress(Message):
@@ -92,21 +93,22 @@ class RunStopped(Message):
 
 def progress_text(snapshot: RunSnapshot, shown: int = 3) -> str:
     """e.g. "base: 1/3 replications done · running #2 day 30, #3 day 28 of 45 · 55 %"."""
-    running = [f"#{k + 1} day {snapshot.days[k]}" for k in snapshot.running]
+    running = [_("#{replication} day {day}").format(replication=k + 1, day=snapshot.days[k]) for k in snapshot.running]
     if len(running) > shown:
-        running = running[:shown] + [f"{len(running) - shown} more"]
-    doing = f" · running {', '.join(running)} of {snapshot.horizon}" if running else ""
-    return (f"[b]{escape(snapshot.label)}[/]: {len(snapshot.finished)}/{snapshot.replications} replications done"
-            f"{doing} · {100 * snapshot.fraction:.0f} %")
+        running = running[:shown] + [_("{count} more").format(count=len(running) - shown)]
+    doing = (" · " + _("running {replications} of {days}").format(replications=", ".join(running), days=snapshot.horizon)
+             if running else "")
+    return (f"[b]{escape(snapshot.label)}[/]: " + _("{done}/{replications} replications done").format(
+        done=len(snapshot.finished), replications=snapshot.replications) + f"{doing} · {100 * snapshot.fraction:.0f} %")
 
 
 class RunScreen(ModeScreen):
     MODE = "run"
     CSS_PATH = "run.tcss"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel run"),
-        Binding("ctrl+r", "again", "Run again"),
-        Binding("enter", "results", "Results", show=False),
+        Binding("escape", "cancel", N_("Cancel run")),
+        Binding("ctrl+r", "again", N_("Run again")),
+        Binding("enter", "results", N_("Results"), show=False),
     ]
 
     request: reactive[RunRequest | None] = reactive(None, init=False)      # the run going on, or the last one
@@ -119,32 +121,34 @@ class RunScreen(ModeScreen):
         self.stop: threading.Event | None = None
 
     def body(self) -> ComposeResult:
-        yield Static("Nothing is running. Pick a scenario in the Library (F2) and press R, "
-                     "or run the one in the Editor with Ctrl+R.", id="status")
+        yield Static(_("Nothing is running. Pick a scenario in the Library (F2) and press R, "
+                       "or run the one in the Editor with Ctrl+R."), id="status")
         with Horizontal(id="bar-row"):
             yield ProgressBar(total=1.0, show_eta=False, id="bar", clock=self.gs.clock)
         with Grid(id="charts"):
             for name in LIVE_SERIES:
                 yield LinePlot(live_title(name), id=f"live-{name}")
         with Horizontal(id="buttons"):
-            yield Button("Cancel", id="cancel", variant="error", disabled=True, tooltip="Stop the run now (Esc)", compact=True)
-            yield Button("Results", id="results", variant="primary", disabled=True,
-                         tooltip="KPIs, charts, cohorts, funnel... of the finished run (Enter)", compact=True)
-            yield Button("Run again", id="again", disabled=True, tooltip="Run the same scenario again (Ctrl+R)", compact=True)
+            yield Button(_("Cancel"), id="cancel", variant="error", disabled=True, tooltip=_("Stop the run now (Esc)"),
+                         compact=True)
+            yield Button(_("Results"), id="results", variant="primary", disabled=True,
+                         tooltip=_("KPIs, charts, cohorts, funnel... of the finished run (Enter)"), compact=True)
+            yield Button(_("Run again"), id="again", disabled=True, tooltip=_("Run the same scenario again (Ctrl+R)"),
+                         compact=True)
 
     # --- starting and stopping ---------------------------------------------------------
 
     def start(self, scenario: Scenario, path: Path | None, replications: int | None = None) -> None:
         if self.running:
-            self.notify("A run is going on; cancel it first (Esc).", severity="warning")
+            self.notify(_("A run is going on; cancel it first (Esc)."), severity="warning")
             return
         self.request = request = RunRequest(scenario, path, replications or scenario.replications)
         self.outcome = None
         self.stop = threading.Event()
         self.running = True
         self.query_one("#status", Static).update(
-            f"[b]{escape(scenario.name)}[/]: starting {request.replications} replications of "
-            f"{scenario.horizon_days} days...")
+            f"[b]{escape(scenario.name)}[/]: " + _("starting {replications} replications of {days} days...").format(
+                replications=request.replications, days=scenario.horizon_days))
         self.query_one(ProgressBar).update(total=1.0, progress=0)
         for name in LIVE_SERIES:
             self.query_one(f"#live-{name}", LinePlot).show({})
@@ -229,7 +233,7 @@ class RunScreen(ModeScreen):
         self.query_one(ProgressBar).update(progress=snapshot.fraction)
         for name in LIVE_SERIES:
             lines = {f"_{k}": smooth(name, snapshot.curves[k][name]) for k in snapshot.finished}
-            lines |= {f"replication {k + 1}": smooth(name, snapshot.curves[k][name]) for k in snapshot.running}
+            lines |= {_("replication {number}").format(number=k + 1): smooth(name, snapshot.curves[k][name]) for k in snapshot.running}
             self.query_one(f"#live-{name}", LinePlot).show(
                 lines, days=snapshot.horizon, tick_label=series_tick_label(name, self.request.scenario.currency))
 
@@ -240,11 +244,12 @@ class RunScreen(ModeScreen):
         mean = {name: np.mean([run.daily[name] for run in result.runs], axis=0) for name in LIVE_SERIES}
         for name in LIVE_SERIES:
             lines = {f"_{i}": smooth(name, run.daily[name]) for i, run in enumerate(result.runs)}
-            lines["mean"] = smooth(name, mean[name])
+            lines[_("mean")] = smooth(name, mean[name])
             self.query_one(f"#live-{name}", LinePlot).show(lines, tick_label=series_tick_label(name, result.scenario.currency))
         self.query_one(ProgressBar).update(progress=1.0)
         self.query_one("#status", Static).update(
-            f"[b]{escape(result.scenario.name)}[/]: done, {len(result.runs)} replications of "
-            f"{result.scenario.horizon_days} days. Press [b]Enter[/] for the results.")
+            f"[b]{escape(result.scenario.name)}[/]: " + _("done, {replications} replications of {days} days. "
+                                                          "Press [b]Enter[/] for the results.").format(
+                replications=len(result.runs), days=result.scenario.horizon_days))
         self._enable_buttons()
         self.query_one("#results", Button).focus()

@@ -21,6 +21,9 @@ from pydantic.fields import FieldInfo
 
 from simulation.kernel.scenario import Scenario
 from simulation.kernel.scenario import Strategies
+from growthsim.i18n import language
+from growthsim.terms import strategy_label
+from tui.words import N_, _
 
 Path = tuple[str, ...]
 
@@ -212,8 +215,8 @@ ABOUT = {
     "economics": "Money: the gross margin on net revenue, from which contribution is computed.",
 }
 
-TITLES = {"market": "Market", "acquisition": "Acquisition (Bass)", "behavior": "Buying and churn (BG/NBD)",
-          "satisfaction": "Satisfaction", "feedback": "Feedback loops", "economics": "Economics"}
+TITLES = {"market": N_("Market"), "acquisition": N_("Acquisition (Bass)"), "behavior": N_("Buying and churn (BG/NBD)"),
+          "satisfaction": N_("Satisfaction"), "feedback": N_("Feedback loops"), "economics": N_("Economics")}
 
 
 def sections() -> list[Section]:
@@ -227,7 +230,7 @@ def sections() -> list[Section]:
         kind, choices = _kind(annotation)
         general.append(FieldSpec((name,), name, kind, optional, choices, info.description or "",
                                  unit_of(name, info, kind), range_text(info, kind, choices)))
-    out = [Section("general", "General", (), tuple(general),
+    out = [Section("general", N_("General"), (), tuple(general),
                    "What the scenario is called, what it asks, how long it runs and how often it is replicated.")]
     for name in ("market", "acquisition", "behavior", "satisfaction", "feedback", "economics"):
         model = fields[name].annotation
@@ -241,10 +244,19 @@ def sections() -> list[Section]:
     for name in ("calendar", "policies"):
         info = fields[name]
         lists.append(FieldSpec((name,), name, "yaml", False, (), info.description or ""))
-    out.append(Section("lists", "Calendar and policies", (), tuple(lists),
+    out.append(Section("lists", N_("Calendar and policies"), (), tuple(lists),
                        "Dated events (festival sales, member days, carriers' slowdowns; or a preset, {preset: china, "
                        "events: [...]}) and rules that change a lever during the run, as YAML; see docs/calendar.md."))
     return out
+
+
+def section_title(section: Section) -> str:
+    """A section's title in the language spoken; a strategy by the glossary's name in Chinese."""
+    if section.strategy:
+        strategy = section.prefix[-1]
+        shown = strategy.replace("_", " ") if language() == "en" else strategy_label(strategy)
+        return _("Strategy: {name}").format(name=shown)
+    return _(section.title)
 
 
 def get_path(data: Any, path: Path) -> Any:

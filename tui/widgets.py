@@ -6,6 +6,7 @@ import math
 from typing import Callable
 
 import numpy as np
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,12 +17,55 @@ from textual.widgets import Button, Input, Label, Static
 from textual_plotext import PlotextPlot
 
 from tui.kpis import fmt, label, meaning
+from tui.words import N_, _
 
 # Distinct line colours that read on dark and light backgrounds.
 COLOURS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow")
 
 
-class LinePlot(PlotextPlot):
+def fit_wide_characters(line: Text) -> Text:
+    """A line of a plotext chart as wide as plotext meant it. plotext lays text out one
+    character a cell; a Chinese character takes two columns, so each pushes the rest of the
+    line one column right (a title, a legend, an axis label in 万). For each, the nearest
+    space after it (else before it) is dropped, keeping the frame and the axes in place."""
+    plain = line.plain
+    excess = cell_len(plain) - len(plain)
+    if excess <= 0:
+        return line
+    drop: set[int] = set()
+    for index, character in enumerate(plain):
+        if cell_len(character) < 2:
+            continue
+        after = next((k for k in range(index + 1, len(plain)) if plain[k] == " " and k not in drop), None)
+        if after is None:
+            after = next((k for k in range(index - 1, -1, -1) if plain[k] == " " and k not in drop), None)
+        if after is not None:
+            drop.add(after)
+    keep = [k for k in range(len(plain)) if k not in drop]
+    pieces, start = [], None
+    for position, k in enumerate(keep):
+        if start is None:
+            start = k
+        if position + 1 == len(keep) or keep[position + 1] != k + 1:
+            pieces.append(line[start:k + 1])
+            start = None
+    fitted = Text("").join(pieces)
+    while cell_len(fitted.plain) > len(plain) and len(fitted):   # no space to drop: cut at the end
+        fitted = fitted[:-1]
+    return fitted
+
+
+class WideCharacterPlot(PlotextPlot):
+    """A plotext chart whose lines stay aligned with wide characters in them."""
+
+    def render(self):
+        rendered = super().render()
+        if not isinstance(rendered, Text) or cell_len(rendered.plain) == len(rendered.plain):
+            return rendered
+        return Text("\n").join(fit_wide_characters(line) for line in rendered.split("\n", allow_blank=True))
+
+
+class LinePlot(WideCharacterPlot):
     """A plotext chart of named lines over days; data set from the main thread only."""
 
     def __init__(self, title: str = "", *, id: str | None = None, classes: str | None = None) -> None:
@@ -29,7 +73,7 @@ class LinePlot(PlotextPlot):
         self.title = title
         self.lines: dict[str, np.ndarray] = {}
         self.days: int | None = None
-        self.xlabel = "day"
+        self.xlabel = _("day")
         self.tick_label: Callable[[float], str] = axis_number
 
     def on_mount(self) -> None:
@@ -37,13 +81,13 @@ class LinePlot(PlotextPlot):
         self.draw()
 
     def show(self, lines: dict[str, np.ndarray], title: str | None = None, days: int | None = None,
-             xlabel: str = "day", tick_label: Callable[[float], str] | None = None) -> None:
+             xlabel: str | None = None, tick_label: Callable[[float], str] | None = None) -> None:
         """Draw these lines; with `days`, the x axis spans the whole run even while it is
         still going, so the curves unfold across it. `tick_label` writes the y axis' numbers
         (money, a share); by default whole numbers with thousands separated."""
         self.lines = lines
         self.days = days
-        self.xlabel = xlabel
+        self.xlabel = _("day") if xlabel is None else xlabel
         self.tick_label = tick_label or axis_number
         if title is not None:
             self.title = title
@@ -97,7 +141,7 @@ def axis_number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
 
 
-class BarPlot(PlotextPlot):
+class BarPlot(WideCharacterPlot):
     """Horizontal or vertical bars, optionally stacked."""
 
     def show(self, labels: list[str], values: list[float] | dict[str, list[float]], title: str = "",
@@ -122,8 +166,8 @@ class KpiCard(Static):
         super().__init__(**kwargs)
         self.kpi, self.mean, self.low, self.high, self.currency = kpi, mean, low, high, currency
         self.border_title = label(kpi)
-        self.tooltip = (f"{label(kpi)}: {meaning(kpi)} The mean over replications, and the half-width of its "
-                        "95 % confidence interval.")
+        self.tooltip = _("{label}: {meaning} The mean over replications, and the half-width of its "
+                         "95 % confidence interval.").format(label=label(kpi), meaning=meaning(kpi))
 
     def set_values(self, mean: float | None, low: float | None, high: float | None, currency: str | None = None) -> None:
         self.mean, self.low, self.high = mean, low, high
@@ -135,12 +179,13 @@ class KpiCard(Static):
         if self.mean is None:
             return Text("-", style="dim")
         if not math.isfinite(self.mean):
-            return Text.assemble(("-", "bold"), ("\nnot defined in this run", "dim"))
+            return Text.assemble(("-", "bold"), ("\n" + _("not defined in this run"), "dim"))
         text = Text(fmt(self.mean, self.kpi, self.currency), style="bold")
         if self.low is None or self.high is None or not math.isfinite(self.low):
-            text.append("\none replication: no interval", style="dim")
+            text.append("\n" + _("one replication: no interval"), style="dim")
         else:
-            text.append(f"\n± {fmt((self.high - self.low) / 2, self.kpi, self.currency)}  (95 % CI)", style="dim")
+            text.append("\n" + _("± {half_width}  (95 % CI)").format(
+                half_width=fmt((self.high - self.low) / 2, self.kpi, self.currency)), style="dim")
         return text
 
 
@@ -160,20 +205,20 @@ def cohort_heatmap(cohorts: list[dict[str, np.ndarray]]) -> Table:
             cells.setdefault((int(c), int(p)), []).append(float(r))
             if int(p) == 0:
                 sizes.setdefault(int(c), []).append(float(n))
-    grid = Table(title="Cohort retention: % of each join month ordering in its k-th month of life",
+    grid = Table(title=_("Cohort retention: % of each join month ordering in its k-th month of life"),
                  title_justify="left", show_edge=False, pad_edge=False, box=None)
     if not cells:
         grid.add_column("")
-        grid.add_row("No complete cohort month yet: run for at least 60 days.")
+        grid.add_row(_("No complete cohort month yet: run for at least 60 days."))
         return grid
-    rows = max(c for c, _ in cells) + 1
-    columns = max(p for _, p in cells) + 1
-    grid.add_column("joined", justify="right")
-    grid.add_column("size", justify="right")
+    rows = max(c for c, _p in cells) + 1
+    columns = max(p for _c, p in cells) + 1
+    grid.add_column(_("joined"), justify="right")
+    grid.add_column(_("size"), justify="right")
     for p in range(columns):
         grid.add_column(f"m{p}", justify="right", min_width=4)
     for c in range(rows):
-        row: list = [f"day {30 * c}", fmt(float(np.mean(sizes.get(c, [math.nan]))))]
+        row: list = [_("day {day}").format(day=30 * c), fmt(float(np.mean(sizes.get(c, [math.nan]))))]
         for p in range(columns):
             values = cells.get((c, p))
             if values is None:
@@ -188,10 +233,10 @@ def cohort_heatmap(cohorts: list[dict[str, np.ndarray]]) -> Table:
 class ConfirmDialog(ModalScreen[bool]):
     """Yes or no; Escape is no."""
 
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"), Binding("y", "dismiss(True)", "Yes", show=False)]
+    BINDINGS = [Binding("escape", "dismiss(False)", N_("Cancel")), Binding("y", "dismiss(True)", N_("Yes"), show=False)]
     CSS_PATH = "dialogs.tcss"
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(self, question: str, yes: str | None = None) -> None:
         super().__init__()
         self.question, self.yes = question, yes
 
@@ -199,8 +244,8 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical():
             yield Static(self.question, id="question")
             with Horizontal():
-                yield Button(self.yes, variant="error", id="yes")
-                yield Button("Cancel", id="no")
+                yield Button(self.yes or _("Yes"), variant="error", id="yes")
+                yield Button(_("Cancel"), id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -212,10 +257,10 @@ class ConfirmDialog(ModalScreen[bool]):
 class AskDialog(ModalScreen["str | None"]):
     """One line of text; Escape cancels."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
     CSS_PATH = "dialogs.tcss"
 
-    def __init__(self, question: str, value: str = "", ok: str = "OK") -> None:
+    def __init__(self, question: str, value: str = "", ok: str | None = None) -> None:
         super().__init__()
         self.question, self.value, self.ok = question, value, ok
 
@@ -224,8 +269,8 @@ class AskDialog(ModalScreen["str | None"]):
             yield Label(self.question)
             yield Input(self.value, id="answer")
             with Horizontal():
-                yield Button(self.ok, variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
+                yield Button(self.ok or _("OK"), variant="primary", id="ok")
+                yield Button(_("Cancel"), id="cancel")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
@@ -237,7 +282,7 @@ class AskDialog(ModalScreen["str | None"]):
 class ErrorDialog(ModalScreen[None]):
     """Something went wrong: what, and the app goes on."""
 
-    BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,enter", "dismiss(None)", N_("Close"))]
     CSS_PATH = "dialogs.tcss"
 
     def __init__(self, title: str, message: str) -> None:
@@ -248,13 +293,17 @@ class ErrorDialog(ModalScreen[None]):
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
             yield Static(Text(self.message), id="message")
-            yield Button("Close", id="close", variant="primary")
+            yield Button(_("Close"), id="close", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one(Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
+
+
+WHAT_FAILED = {"run": N_("run"), "comparison": N_("comparison"), "calibration": N_("calibration"),
+               "optimisation": N_("optimisation")}
 
 
 def failure_dialog(what: str, error: BaseException) -> ErrorDialog:
@@ -264,12 +313,15 @@ def failure_dialog(what: str, error: BaseException) -> ErrorDialog:
 
     from simulation.kernel.limits import LimitError
     from simulation.kernel.policies import PolicyError
+    what = _(WHAT_FAILED.get(what, what))
     if isinstance(error, LimitError):
-        return ErrorDialog(f"The {what} cannot start", str(error))
+        return ErrorDialog(_("The {what} cannot start").format(what=what), str(error))
     if isinstance(error, PolicyError):
-        return ErrorDialog(f"The {what} failed", f"{error}. Policies change scenario keys as a run goes: "
-                                                 "check their multiply_by, add and to.")
+        return ErrorDialog(_("The {what} failed").format(what=what),
+                           _("{error}. Policies change scenario keys as a run goes: "
+                             "check their multiply_by, add and to.").format(error=error))
     if isinstance(error, BrokenProcessPool):
-        return ErrorDialog(f"The {what} failed", "A worker process died (killed by the system, perhaps for want "
-                                                 "of memory). Try fewer replications or a smaller market.size.")
-    return ErrorDialog(f"The {what} failed", f"{type(error).__name__}: {error}")
+        return ErrorDialog(_("The {what} failed").format(what=what),
+                           _("A worker process died (killed by the system, perhaps for want "
+                             "of memory). Try fewer replications or a smaller market.size."))
+    return ErrorDialog(_("The {what} failed").format(what=what), f"{type(error).__name__}: {error}")

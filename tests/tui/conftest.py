@@ -55,14 +55,29 @@ Does it pay?
 
 
 @pytest.fixture(autouse=True)
-def stable_terminal(monkeypatch):
-    """No colour override, no animation, no theme from the environment, no blinking cursor."""
+def stable_terminal(monkeypatch, tmp_path_factory):
+    """No colour override, no animation, no theme from the environment, no blinking cursor; the
+    settings in a file of the test's own, and English again after the test."""
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("TEXTUAL_THEME", raising=False)
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    # The app's remembered language (tui/settings.py) in a file of the test's own, never the person's.
+    monkeypatch.setenv("GROWTHSIM_SETTINGS", str(tmp_path_factory.mktemp("settings") / "settings.json"))
     from textual.widgets import Input, TextArea
     for widget in (Input, TextArea):
         monkeypatch.setattr(widget, "cursor_blink", False)
+    yield
+    from growthsim import i18n
+    i18n.activate("en")   # a test that switched the app's language (the palette's) leaves the next in English
+
+
+@pytest.fixture
+def speak():
+    """`speak("zh")` switches the app's language for the test; English again after it."""
+    from growthsim import i18n
+
+    yield i18n.activate
+    i18n.activate("en")
 
 
 @pytest.fixture
