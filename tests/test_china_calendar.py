@@ -173,10 +173,13 @@ def test_the_spring_festival_slowdown_makes_its_days_deliveries_later():
 def test_the_slowdown_ships_at_most_its_share_of_capacity():
     # about 70 orders a day; a warehouse of 100 a day ships them all, until the carriers take 40
     tight = dict(SMALL, strategies={"logistics": {"capacity_per_day": 100}})
-    shipped = run(scenario(**tight, calendar={"preset": "china"}), 0).daily["shipped"]
-    assert np.all(shipped[21:36] == 40) and shipped[:21].min() > 40, shipped[15:40]
-    backlog = run(scenario(**tight, calendar={"preset": "china"}), 0).daily["backlog"]
-    assert backlog[35] > 0 and backlog[:21].max() == 0
+    daily = run(scenario(**tight, calendar={"preset": "china"}), 0).daily
+    shipped, orders, backlog = daily["shipped"], daily["orders"], daily["backlog"]
+    waiting = np.concatenate([[0.0], backlog[:-1]]) + orders          # what the warehouse could ship each day
+    assert np.all(backlog == waiting - shipped)                        # nothing lost, nothing made up
+    assert np.all(shipped[:21] == np.minimum(100, waiting[:21]))       # before: all it can, up to capacity
+    assert np.all(shipped[21:36] == 40) and shipped[:21].min() > 40, shipped[15:40]   # the slowdown: 40 % of it
+    assert backlog[35] > backlog[:21].max()
 
 
 def test_the_schema_gives_both_forms_of_the_calendar():
