@@ -5,7 +5,7 @@ Each run is `growthsim run FILE --replications 1 --jobs 1` in a fresh child proc
 bundled scenario with `market.size` = `market.initial_shoppers` = N, the horizon, no
 `baseline:` (the plan's own replication, not its baseline's) and its operations scaled to
 the market as the scenario benchmark scales them (benchmarks/scenarios.py, SCALED_KEYS). The
-figure is the child's peak resident set size (`ru_maxrss` via os.wait4: the interpreter,
+figure is the child's peak resident set size (`ru_maxrss` via os.wait4 in benchmarks/peak.py: the interpreter,
 imports, the admission check and writing the outputs included), in GiB and in bytes a
 shopper, beside the goal.
 """

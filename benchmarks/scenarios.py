@@ -1,6 +1,7 @@
 """Every bundled scenario at N shoppers × D days: from the command line, and in-process with
 operations scaled to the market. Each run is a fresh child process, so that its peak
-resident set size (getrusage of that child, via os.wait4) is its own.
+resident set size is its own (started through benchmarks/peak.py, a small launcher: Linux counts a
+child's peak from its parent's).
 
 - "cli": `growthsim run S --set market.size=N --set market.initial_shoppers=N
   --set horizon_days=D --replications 1 --jobs 1`, the scenario's own operations; wall
@@ -63,17 +64,20 @@ def child_scaled(name: str, shoppers: int, days: int) -> None:
 
 
 def run_child(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in GiB of that child alone, and its stdout."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    """Wall seconds, peak RSS in GiB of that child alone (started through benchmarks/peak.py,
+    so that this process's own peak is not counted as the child's), and its stdout."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.TemporaryDirectory(prefix="growthsim-peak-") as scratch:
+        peak = Path(scratch) / "peak"
         start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
+        process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("peak.py")), str(peak), *command],
+                                   cwd=cwd, env=env, stdout=out, stderr=err)
+        process.wait()
         seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0), err.seek(0)
         if process.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {err.read()[-2000:]}")
-        return seconds, usage.ru_maxrss / 2 ** 20, out.read()   # Linux: ru_maxrss in KiB
+        return seconds, int(peak.read_text()) / 2 ** 20, out.read()   # Linux: ru_maxrss in KiB
 
 
 def measure(names: list[str], shoppers: int, days: int, modes: tuple[str, ...] = ("cli", "scaled")) -> list[dict]:
