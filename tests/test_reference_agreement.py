@@ -9,6 +9,7 @@ disagreement points at the engine rather than at both.
 
 from __future__ import annotations
 
+import functools
 import math
 from concurrent.futures import ProcessPoolExecutor
 
@@ -78,8 +79,16 @@ def window_figures(runs: list[dict[str, np.ndarray]]) -> dict[tuple[str, int], n
 ENGINES = [("engine", 11), ("engine, every visit", 13)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def both_implementations():
+    return _both_implementations()
+
+
+@functools.cache
+def _both_implementations():
+    """Once per process, not per module-scoped fixture: pytest-xdist may tear a module's
+    fixtures down between two of its tests (when the worker does not yet know its next
+    test), and this costs half a minute."""
     # Different seeds: the two implementations share the stream names, and the
     # tolerance below assumes their replications are independent.
     jobs = [(implementation, seed, k) for implementation, seed in ENGINES + [("reference", 12)] for k in range(REPLICATIONS)]
