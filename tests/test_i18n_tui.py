@@ -78,6 +78,8 @@ def test_the_app_speaks_chinese_with_the_glossarys_terms():
         assert _("F2 Library") == "F2 场景库" and _("Compare") == "对比" and _("Results") == "结果"
         assert label("aov") == "笔单价" and label("spend_per_buyer") == "客单价"
         assert money(123_456, "CNY") == "¥12.3万"
+        from tui.schema_words import field_label, schema_text   # the editor's words from the schema
+        assert schema_text(field_label("budget_per_day")) == "日预算" and schema_text("") == ""
     finally:
         i18n.activate("en")
     assert label("aov") == "Order value (AOV)" and money(123_456, "CNY") == "¥123,456"
