@@ -80,6 +80,8 @@ def test_the_app_speaks_chinese_with_the_glossarys_terms():
         assert money(123_456, "CNY") == "¥12.3万"
         from tui.schema_words import field_label, schema_text   # the editor's words from the schema
         assert schema_text(field_label("budget_per_day")) == "日预算" and schema_text("") == ""
+        from tui.calibrate_request import CalibrateRequest   # the forms' field help (tooltips)
+        assert schema_text(CalibrateRequest.model_fields["file"].description).startswith("订单导出文件")
     finally:
         i18n.activate("en")
     assert label("aov") == "Order value (AOV)" and money(123_456, "CNY") == "¥123,456"

@@ -1,5 +1,7 @@
-"""The editor's words that come from the scenario model's schema (field names, units,
-descriptions, groups and the sections' paragraphs, tui/schema.py), for the `tui` catalogue.
+"""The app's words that come from pydantic schemas, for the `tui` catalogue: the editor's (field
+names, units, descriptions, groups and the sections' paragraphs of the scenario model,
+tui/schema.py) and the field help of the Calibrate and Optimize forms (their requests' field
+descriptions, shown as tooltips).
 
 babel-tui.cfg names `extract` as the extraction method of this file: Babel calls it with the
 file, and it gives the file's own strings and every text the editor shows from the schema,
@@ -32,6 +34,8 @@ def schema_text(text: str) -> str:
 def schema_texts() -> Iterator[tuple[str, str]]:
     """Each text the editor shows from the schema, with where it comes from (a comment for
     the translator)."""
+    from tui.calibrate_request import CalibrateRequest
+    from tui.optimize_request import OptimizeForm
     from tui.schema import sections
 
     for section in sections():
@@ -45,6 +49,10 @@ def schema_texts() -> Iterator[tuple[str, str]]:
                 yield spec.unit, f"unit of {spec.key}"
             for part in group_parts(spec.group):
                 yield part, f"group of fields: {spec.group}"
+    for form in (CalibrateRequest, OptimizeForm):
+        for name, info in form.model_fields.items():
+            if info.description:
+                yield info.description, f"help of {form.__name__}.{name}"
 
 
 def extract(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
