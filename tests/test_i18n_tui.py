@@ -82,6 +82,8 @@ def test_the_app_speaks_chinese_with_the_glossarys_terms():
         assert schema_text(field_label("budget_per_day")) == "日预算" and schema_text("") == ""
         from tui.calibrate_request import CalibrateRequest   # the forms' field help (tooltips)
         assert schema_text(CalibrateRequest.model_fields["file"].description).startswith("订单导出文件")
+        from simulation.experiments.compare import percent_text   # the comparison table's n/a reasons
+        assert percent_text({"diff_pct": None, "diff_pct_reason": "baseline undefined"}, narrow=True) == "无（无定义）"
     finally:
         i18n.activate("en")
     assert label("aov") == "Order value (AOV)" and money(123_456, "CNY") == "¥123,456"

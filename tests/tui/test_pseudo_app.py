@@ -30,8 +30,7 @@ ALLOWED = {"growthsim", "base", "more_agents", "lib", "yaml", "Enter", "Esc", "C
            "before", "after", "md", "Up", "Down", "vs",
            "auto", "max", "min"}   # choice values, as on the command line (--model auto, --direction max)
 DATA = [line.partition(": ")[2] for line in (BASE + MORE_AGENTS).splitlines() if line.startswith("description:")]
-DATA += ["Agents in a hurry", "The tactic", "More agents.", "Ask the class", "Does it pay?",   # the test lesson
-         "n/a"]   # simulation/experiments/compare.py's
+DATA += ["Agents in a hurry", "The tactic", "More agents.", "Ask the class", "Does it pay?"]   # the test lesson
 
 
 def plain(renderable, width: int = 160) -> str:
