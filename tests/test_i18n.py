@@ -229,3 +229,19 @@ def test_a_terminal_reads_chinese_and_errors_are_chinese_with_exit_2():
     bad = _growthsim("run", "no-such-scenario", env={"LANG": "zh_CN.UTF-8", "LANGUAGE": "", "LC_ALL": ""})
     assert bad.returncode == 2
     assert "此处没有该文件" in bad.stderr.decode() and "Traceback" not in bad.stderr.decode()
+
+
+def test_a_check_verdict_reads_chinese_for_a_person_and_stays_english_for_json():
+    import numpy as np
+
+    from simulation.experiments.check import judge_bound
+    from simulation.kernel.expectations import Bounds
+
+    verdict = judge_bound("orders", Bounds(min=10.0), np.array([1.0, 2.0, 3.0]))
+    try:
+        i18n.activate("zh")
+        assert verdict.text().startswith("orders 应至少为 10：其 2（95% 置信区间")
+    finally:
+        i18n.activate("en")
+    assert verdict.text() == verdict.message
+    assert verdict.message.startswith("orders should be at least 10: its 2 (95 % CI")
