@@ -245,3 +245,19 @@ def test_a_check_verdict_reads_chinese_for_a_person_and_stays_english_for_json()
         i18n.activate("en")
     assert verdict.text() == verdict.message
     assert verdict.message.startswith("orders should be at least 10: its 2 (95 % CI")
+
+
+def test_the_order_exports_reading_report_reads_chinese(tmp_path):
+    from simulation.storage.order_export import read_orders
+
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\nc1,2025-01-02,10\n,2025-01-03,5\n" +
+                    "".join(f"c{k},2025-01-0{1 + k % 9},{k}\n" for k in range(2, 200)))
+    report = read_orders(path).report
+    try:
+        i18n.activate("zh")
+        lines = report.lines()
+    finally:
+        i18n.activate("en")
+    assert lines[0].startswith("已读取") and any("缺少顾客" in line for line in lines), lines
+    assert report.lines()[0].startswith("Read ")
