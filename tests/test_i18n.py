@@ -261,3 +261,22 @@ def test_the_order_exports_reading_report_reads_chinese(tmp_path):
         i18n.activate("en")
     assert lines[0].startswith("已读取") and any("缺少顾客" in line for line in lines), lines
     assert report.lines()[0].startswith("Read ")
+
+
+def test_a_validators_message_reads_chinese_in_a_files_errors(tmp_path):
+    from simulation.storage.loading import ScenarioError, load_scenario
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("schema_version: 2\nname: bad\npolicies:\n"
+                    "  - {name: p, metric: orders, set: strategies.service_quality.agents, to: 3}\n")
+    said = {}
+    for language in ("zh", "en"):
+        try:
+            i18n.activate(language)
+            with pytest.raises(ScenarioError) as error:
+                load_scenario(path)
+            said[language] = str(error.value)
+        finally:
+            i18n.activate("en")
+    assert "'above' 和 'below' 须且只须给出一个" in said["zh"]
+    assert "give exactly one of 'above' or 'below'" in said["en"]
