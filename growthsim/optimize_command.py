@@ -18,10 +18,9 @@ from growthsim.console import for_stdout, format_kpi, print_table, progress_bar
 from growthsim.i18n import _
 from simulation.experiments.optimize_events import (ConfirmationDone, ConfirmationStarted, OptimizeError, RunFinished,
                                                     SearchStarted, TrialFinished)
-from simulation.experiments.optimize_confirm import verdict_text
 from simulation.experiments.records import record_optimization, warn_on_stderr
 from simulation.experiments.optimize_spec import (Constraint, Lever, Objective, OptimizeRequest, SpecError,
-                                                  request_problem)
+                                                  request_problem, verdict_text)
 from simulation.experiments.sweep import SweepError
 
 if TYPE_CHECKING:

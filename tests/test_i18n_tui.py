@@ -84,7 +84,7 @@ def test_the_app_speaks_chinese_with_the_glossarys_terms():
         assert schema_text(CalibrateRequest.model_fields["file"].description).startswith("订单导出文件")
         from simulation.experiments.compare import percent_text   # the comparison table's n/a reasons
         assert percent_text({"diff_pct": None, "diff_pct_reason": "baseline undefined"}, narrow=True) == "无（无定义）"
-        from simulation.experiments.optimize_confirm import verdict_text   # a constraint's verdict
+        from simulation.experiments.optimize_spec import verdict_text   # a constraint's verdict
         assert verdict_text("violated") != "violated"
     finally:
         i18n.activate("en")

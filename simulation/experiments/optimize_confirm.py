@@ -15,22 +15,15 @@ import numpy as np
 from optuna.trial import FrozenTrial, TrialState
 
 from simulation.experiments.optimize_events import OptimizeError, levers_key
-from simulation.experiments.optimize_spec import CONFIRM_FIRST_REPLICATION, Constraint, Objective
+from simulation.experiments.optimize_spec import (CONFIRM_FIRST_REPLICATION, HOLDS, UNDEFINED, VIOLATED, WITHIN_NOISE,
+                                                  Constraint, Objective)
 from simulation.experiments.optimize_study import INTERRUPTED, kpis_of, result_of, violations_of
 from simulation.experiments.replicate import Interval
-from simulation.kernel.language import N_, _
 from simulation.kernel.registry import registry
 
 if TYPE_CHECKING:
     from simulation.experiments.optimize import Optimization
 
-# A constraint's verdict, as optimize.json stores it (English: a contract); `verdict_text` for a person.
-HOLDS, WITHIN_NOISE, VIOLATED, UNDEFINED = N_("holds"), N_("holds only within noise"), N_("violated"), N_("undefined")
-
-
-def verdict_text(verdict: str) -> str:
-    """A constraint's verdict in the language spoken (the terminal, the app, the HTML report)."""
-    return _(verdict) if verdict in (HOLDS, WITHIN_NOISE, VIOLATED, UNDEFINED) else verdict
 
 
 def _violations(trial: FrozenTrial) -> list[float]:

@@ -16,7 +16,7 @@ matplotlib.use("Agg")   # no display: reports are made on CI runners too
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from simulation.experiments.optimize_confirm import verdict_text  # noqa: E402
+from simulation.experiments.optimize_spec import verdict_text  # noqa: E402
 from simulation.experiments.optimize_events import MANIFEST, STUDY, STUDY_NAME, OptimizeError, read_manifest  # noqa: E402
 from simulation.experiments.optimize_study import violations_of  # noqa: E402
 from simulation.experiments.report_page import GENERATOR, chart_, number, page, sections_html, svg  # noqa: E402
