@@ -111,7 +111,7 @@ def print_report(report: CheckReport, console: Console) -> None:
         for verdict in scenario.verdicts:
             if not verdict.passed:
                 console.print(_("FAIL {path} ({kind}): {message}").format(path=scenario.path, kind=verdict.kind,
-                                                                          message=verdict.message),
+                                                                          message=verdict.text()),
                               markup=False, soft_wrap=True)
     for line in warning_lines(report):
         console.print(line, markup=False, soft_wrap=True)

@@ -14,9 +14,9 @@ from rich.table import Table
 from growthsim.arguments import EXIT_OK, BadInput, non_negative_int, positive_int, whole_number
 from growthsim.bundled import scenario_file
 from growthsim.console import for_stdout, format_kpi, print_table, progress_bar
-from growthsim.i18n import _, language, ngettext
+from growthsim.i18n import _, language
 from growthsim.terms import kpi_label, strategy_label
-from simulation.experiments.compare import NOT_POSITIVE, compare, percent_text, roi_text
+from simulation.experiments.compare import compare, percent_text, roi_text
 from simulation.experiments.records import record_comparison
 from simulation.storage.loading import load_scenario, resolved_yaml
 from simulation.kernel.currency import format_money
@@ -94,7 +94,7 @@ def comparison_table(document: dict) -> Table:
     for kpi, rows in by_kpi.items():
         cells = [kpi_label(kpi), _value(rows[0], currency)]
         for row in rows[1:]:
-            cells += [_value(row, currency), _difference(row, currency), _percent(row)]
+            cells += [_value(row, currency), _difference(row, currency), percent_text(row)]
         table.add_row(*cells)
     return table
 
@@ -112,32 +112,10 @@ def roi_table(document: dict) -> Table:
         table.add_row(entry["scenario"], strategy_label(entry["strategy"]) if entry["strategy"]
                       else _("all changed together"),
                       _money_interval(entry, "cost_", currency), _money_interval(entry, "gross_profit_", currency),
-                      _roi(entry))
+                      roi_text(entry))
     if not document["roi"]:
         table.add_row(*([_("no strategy differs from the reference")] + [""] * 4))
     return table
-
-
-def _percent(row: dict) -> str:
-    if row.get("diff_pct") is None and row.get("diff_pct_reason"):
-        return _("n/a ({reason})").format(reason=_reason(row["diff_pct_reason"]))
-    return percent_text(row)
-
-
-def _roi(entry: dict) -> str:
-    if entry["roi_mean"] is None:
-        return _("n/a ({reason})").format(reason=_reason(entry["roi_reason"] or "undefined"))
-    return roi_text(entry)
-
-
-def _reason(reason: str) -> str:
-    """Why a percentage or a ROI is missing (simulation/experiments/compare.py), for a person."""
-    others = re.fullmatch(r"changed with (\d+) other strateg(?:y|ies): see all together", reason)
-    if others:
-        return ngettext("changed with {n} other strategy: see all together",
-                        "changed with {n} other strategies: see all together", int(others[1])).format(n=others[1])
-    return {NOT_POSITIVE: _("baseline ≤ 0"), "baseline undefined": _("baseline undefined"), "undefined": _("undefined"),
-            "no cost": _("no cost"), "costs less than the baseline": _("costs less than the baseline")}.get(reason, reason)
 
 
 def _money_interval(entry: dict, prefix: str, currency: str) -> str:

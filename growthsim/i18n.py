@@ -9,7 +9,8 @@ when it is not a terminal) stays English: see `english()`.
 
 The kernel never imports this module: the language chosen here is installed in
 `simulation.kernel.language`, which the reports (simulation/experiments) and the scenarios'
-localized titles read; the kernel's validation errors stay English.
+localized titles read, and the scenario loader, which shows the kernel's validators' messages
+translated (`simulation.kernel.language.Refusal`).
 
     python -m growthsim.i18n update    extract the strings, merge them into each .po
     python -m growthsim.i18n compile   write the .mo files that ship in the wheel

@@ -20,7 +20,7 @@ from simulation.experiments.optimize_events import (ConfirmationDone, Confirmati
                                                     SearchStarted, TrialFinished)
 from simulation.experiments.records import record_optimization, warn_on_stderr
 from simulation.experiments.optimize_spec import (Constraint, Lever, Objective, OptimizeRequest, SpecError,
-                                                  request_problem)
+                                                  request_problem, verdict_text)
 from simulation.experiments.sweep import SweepError
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def best_table(result: dict) -> Table:
         vs = plan["vs_scenario"]
         difference = (f"{format_kpi(vs['difference'], kpi, currency, signed=True)} "
                       f"[{format_kpi(vs['ci_low'], kpi, currency)}, {format_kpi(vs['ci_high'], kpi, currency)}]")
-        met = ", ".join(_verdict(c["verdict"]) for c in plan["constraints"]) or "–"
+        met = ", ".join(verdict_text(c["verdict"]) for c in plan["constraints"]) or "–"
         table.add_row(marker, levers, _interval(plan["objective"], kpi, currency), difference, met)
     return table
 
@@ -185,17 +185,11 @@ def verdict_lines(result: dict) -> list[str]:
             if constraint["verdict"] != "holds":
                 lines.append(_("{constraint}: {verdict} on the best plan (mean {mean:.4g}, 95 % CI {low:.4g} to "
                                "{high:.4g})").format(constraint=constraint['constraint'],
-                                                     verdict=_verdict(constraint['verdict']), mean=constraint['mean'],
+                                                     verdict=verdict_text(constraint['verdict']), mean=constraint['mean'],
                                                      low=constraint['ci_low'], high=constraint['ci_high']))
     if result.get("note"):
         lines.append(_("note: {note}").format(note=result['note']))
     return lines
-
-
-def _verdict(verdict: str) -> str:
-    """A constraint's verdict of optimize.json for a person."""
-    return {"holds": _("holds"), "holds only within noise": _("holds only within noise"), "violated": _("violated"),
-            "undefined": _("undefined")}.get(verdict, verdict)
 
 
 def _interval(fields: dict, kpi: str, currency: str) -> str:

@@ -229,3 +229,54 @@ def test_a_terminal_reads_chinese_and_errors_are_chinese_with_exit_2():
     bad = _growthsim("run", "no-such-scenario", env={"LANG": "zh_CN.UTF-8", "LANGUAGE": "", "LC_ALL": ""})
     assert bad.returncode == 2
     assert "此处没有该文件" in bad.stderr.decode() and "Traceback" not in bad.stderr.decode()
+
+
+def test_a_check_verdict_reads_chinese_for_a_person_and_stays_english_for_json():
+    import numpy as np
+
+    from simulation.experiments.check import judge_bound
+    from simulation.kernel.expectations import Bounds
+
+    verdict = judge_bound("orders", Bounds(min=10.0), np.array([1.0, 2.0, 3.0]))
+    try:
+        i18n.activate("zh")
+        assert verdict.text().startswith("orders 应至少为 10：其 2（95% 置信区间")
+    finally:
+        i18n.activate("en")
+    assert verdict.text() == verdict.message
+    assert verdict.message.startswith("orders should be at least 10: its 2 (95 % CI")
+
+
+def test_the_order_exports_reading_report_reads_chinese(tmp_path):
+    from simulation.storage.order_export import read_orders
+
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount\nc1,2025-01-02,10\n,2025-01-03,5\n" +
+                    "".join(f"c{k},2025-01-0{1 + k % 9},{k}\n" for k in range(2, 200)))
+    report = read_orders(path).report
+    try:
+        i18n.activate("zh")
+        lines = report.lines()
+    finally:
+        i18n.activate("en")
+    assert lines[0].startswith("已读取") and any("缺少顾客" in line for line in lines), lines
+    assert report.lines()[0].startswith("Read ")
+
+
+def test_a_validators_message_reads_chinese_in_a_files_errors(tmp_path):
+    from simulation.storage.loading import ScenarioError, load_scenario
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("schema_version: 2\nname: bad\npolicies:\n"
+                    "  - {name: p, metric: orders, set: strategies.service_quality.agents, to: 3}\n")
+    said = {}
+    for language in ("zh", "en"):
+        try:
+            i18n.activate(language)
+            with pytest.raises(ScenarioError) as error:
+                load_scenario(path)
+            said[language] = str(error.value)
+        finally:
+            i18n.activate("en")
+    assert "'above' 和 'below' 须且只须给出一个" in said["zh"]
+    assert "give exactly one of 'above' or 'below'" in said["en"]

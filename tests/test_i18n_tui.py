@@ -78,6 +78,14 @@ def test_the_app_speaks_chinese_with_the_glossarys_terms():
         assert _("F2 Library") == "F2 场景库" and _("Compare") == "对比" and _("Results") == "结果"
         assert label("aov") == "笔单价" and label("spend_per_buyer") == "客单价"
         assert money(123_456, "CNY") == "¥12.3万"
+        from tui.schema_words import field_label, schema_text   # the editor's words from the schema
+        assert schema_text(field_label("budget_per_day")) == "日预算" and schema_text("") == ""
+        from tui.calibrate_request import CalibrateRequest   # the forms' field help (tooltips)
+        assert schema_text(CalibrateRequest.model_fields["file"].description).startswith("订单导出文件")
+        from simulation.experiments.compare import percent_text   # the comparison table's n/a reasons
+        assert percent_text({"diff_pct": None, "diff_pct_reason": "baseline undefined"}, narrow=True) == "无（无定义）"
+        from simulation.experiments.optimize_spec import verdict_text   # a constraint's verdict
+        assert verdict_text("violated") != "violated"
     finally:
         i18n.activate("en")
     assert label("aov") == "Order value (AOV)" and money(123_456, "CNY") == "¥123,456"

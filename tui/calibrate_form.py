@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.calibrate_request import ACQUISITIONS, COLUMN_ROLES, MODELS, CalibrateRequest
+from tui.schema_words import schema_text
 from tui.words import N_, _
 
 FIELDS = CalibrateRequest.model_fields
@@ -32,9 +33,9 @@ class CalibrateForm(VerticalScroll):
                 yield Label(_(LABELS[name]) if name in LABELS else name, classes="name")
                 if name in CHOICES:
                     yield Select([(c, c) for c in CHOICES[name]], value=info.default, allow_blank=False,
-                                 id=f"cal-{name}", tooltip=info.description, compact=True)
+                                 id=f"cal-{name}", tooltip=schema_text(info.description or "") or None, compact=True)
                 else:
-                    yield Input(id=f"cal-{name}", tooltip=info.description, compact=True,
+                    yield Input(id=f"cal-{name}", tooltip=schema_text(info.description or "") or None, compact=True,
                                 placeholder=_(PLACEHOLDERS[name]) if name in PLACEHOLDERS else "")
                 if name == "file":
                     yield Button(_("Browse"), id="browse", tooltip=_("Pick the order file (Ctrl+O)"), compact=True)

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, ContentSwitcher, Input, Label, OptionList, Select, Static, Switch, TextArea
 from textual.widgets.option_list import Option
 
-from simulation.storage.loading import ScenarioError
+from simulation.storage.loading import ScenarioError, validation_message
 from simulation.kernel.language import localized
 from simulation.kernel.scenario import Scenario
 from tui.base import ModeScreen
@@ -232,8 +232,7 @@ class EditorScreen(ModeScreen):
                 scenario = Scenario.model_validate(data)
             except ValidationError as error:
                 for detail in error.errors():
-                    message = detail["msg"].removeprefix("Value error, ")
-                    problems.setdefault(tuple(detail["loc"]), message)
+                    problems.setdefault(tuple(detail["loc"]), validation_message(detail))
         if scenario is not None:
             problems |= self.missing_files(scenario)
             scenario = None if problems else scenario
@@ -245,7 +244,7 @@ class EditorScreen(ModeScreen):
         would otherwise fail minutes later): its ROI baseline and a twin's customers."""
         folder = self.path.parent if self.path is not None else Path(".")
         named = {("baseline",): scenario.baseline, ("market", "customers"): scenario.market.customers}
-        return {key: f"file not found: {folder / name}" for key, name in named.items()
+        return {key: _("file not found: {path}").format(path=folder / name) for key, name in named.items()
                 if name and not (folder / name).is_file()}
 
     def watch_problems(self, problems: dict[tuple, str]) -> None:

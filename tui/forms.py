@@ -14,7 +14,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Select, Static, Switch, TextArea
 
+from growthsim.i18n import language
 from tui.schema import FieldSpec, Section, get_path, set_path, show_value
+from tui.schema_words import field_label, group_parts, schema_text
 from tui.words import _
 
 
@@ -42,9 +44,13 @@ class FieldRow(Vertical):
 
     def compose(self) -> ComposeResult:
         spec = self.spec
-        tooltip = spec.description or None
+        description = schema_text(spec.description)
+        # In another language the row shows a translated name: the tooltip tells the key that a
+        # file, --set and a policy use.
+        key = spec.key if language() != "en" else ""
+        tooltip = "\n\n".join(filter(None, (description, key))) or None
         with Horizontal():
-            yield Label(spec.name.replace("_", " "), classes="name")
+            yield Label(schema_text(field_label(spec.name)), classes="name")
             if spec.kind == "bool":
                 yield Switch(id=spec.widget_id, tooltip=tooltip)
             elif spec.kind == "choice":
@@ -55,12 +61,13 @@ class FieldRow(Vertical):
             else:
                 placeholder = _("empty: none") if spec.optional else ""
                 yield Input(id=spec.widget_id, tooltip=tooltip, placeholder=placeholder, compact=True)
-            bits = [b for b in (spec.unit, spec.range if spec.kind != "choice" else "") if b]
+            shown_range = "" if spec.kind == "choice" else schema_text(spec.range) if spec.range == "any" else spec.range
+            bits = [b for b in (schema_text(spec.unit), shown_range) if b]
             if spec.optional:
                 bits.append(_("may be empty"))
             yield Static(" · ".join(bits), classes="unit")
-        if spec.description:
-            yield Static(spec.description, classes="desc")
+        if description:
+            yield Static(description, classes="desc")
         yield Static("", classes="error")
 
     @property
@@ -138,13 +145,13 @@ class SectionForm(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         if self.section.about:
-            yield Static(self.section.about, classes="about", markup=False)   # "[0, 1]" is text here
+            yield Static(schema_text(self.section.about), classes="about", markup=False)   # "[0, 1]" is text here
         group = ""
         for spec in self.section.fields:
             if spec.group != group:
                 group = spec.group
                 if group:
-                    yield Static(group.replace(".", " / ").replace("_", " "), classes="group")
+                    yield Static(" / ".join(schema_text(part) for part in group_parts(group)), classes="group")
             yield FieldRow(spec)
 
     @property

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.optimize_request import SCALES, LeverRow, OptimizeForm, kpi_names, lever_keys
 from tui.schema import show_value
+from tui.schema_words import schema_text
 from tui.words import N_, _
 
 FIELDS = OptimizeForm.model_fields
@@ -21,6 +22,11 @@ LABELS = {"scenario": N_("scenario"), "levers": N_("add lever"), "objective": N_
           "constraints": N_("constraints"), "trials": N_("trials"), "replications": N_("replications"),
           "confirm": N_("confirm reps"), "finalists": N_("finalists"), "out": N_("folder")}
 PLACEHOLDERS = {"constraints": N_("e.g. service_wait_p90_min<=60; ..."), "replications": N_("the scenario's")}
+
+
+def help_of(name: str) -> str | None:
+    """A field's help (its description in the request's schema), in the language spoken."""
+    return schema_text(FIELDS[name].description or "") or None
 
 
 class LeverLine(Horizontal):
@@ -36,11 +42,11 @@ class LeverLine(Horizontal):
         label.tooltip = row.key
         yield label
         yield Input(show_value(int(row.low) if row.whole else row.low), classes="low", compact=True,
-                    tooltip="LOW: the range's start" + (" (whole numbers)" if row.whole else ""))
+                    tooltip=_("LOW: the range's start (whole numbers)") if row.whole else _("LOW: the range's start"))
         yield Input(show_value(int(row.high) if row.whole else row.high), classes="high", compact=True,
-                    tooltip="HIGH: the range's end, above LOW")
+                    tooltip=_("HIGH: the range's end, above LOW"))
         yield Select([(s, s) for s in SCALES], value=row.scale, allow_blank=False, classes="scale", compact=True,
-                     tooltip="log: a range spanning orders of magnitude (above 0)")
+                     tooltip=_("log: a range spanning orders of magnitude (above 0)"))
         yield Button("✕", classes="remove", compact=True, tooltip=_("Take this lever away"))
 
     def values(self) -> dict:
@@ -60,29 +66,29 @@ class OptimizeFormView(VerticalScroll):
         with Horizontal(classes="field", id="field-scenario"):
             yield Label(_(LABELS["scenario"]), classes="name")
             yield Select([], prompt=_("pick a scenario"), id="opt-scenario", compact=True,
-                         tooltip=FIELDS["scenario"].description)
+                         tooltip=help_of("scenario"))
         with Horizontal(classes="field", id="field-levers"):
             yield Label(_(LABELS["levers"]), classes="name")
             yield Select([(key, key) for key in lever_keys()], prompt=_("a key of the scenario"), id="opt-lever-key",
-                         compact=True, type_to_search=True, tooltip=FIELDS["levers"].description)
+                         compact=True, type_to_search=True, tooltip=help_of("levers"))
             yield Button(_("Add"), id="add-lever", compact=True, tooltip=_("Add the key as a lever, with its range from "
                                                                          "the schema's bounds"))
         yield Vertical(id="levers")
         with Horizontal(classes="field", id="field-objective"):
             yield Label(_(LABELS["objective"]), classes="name")
             yield Input(id="opt-objective", compact=True, suggester=SuggestFromList(kpi_names()),
-                        tooltip=FIELDS["objective"].description)
+                        tooltip=help_of("objective"))
             yield Select([("max", "max"), ("min", "min")], value="max", allow_blank=False, id="opt-direction",
-                         compact=True, tooltip=FIELDS["direction"].description)
+                         compact=True, tooltip=help_of("direction"))
         with Horizontal(classes="field", id="field-constraints"):
             yield Label(_(LABELS["constraints"]), classes="name")
             yield Input(id="opt-constraints", compact=True, placeholder=_(PLACEHOLDERS["constraints"]),
-                        suggester=SuggestFromList(kpi_names()), tooltip=FIELDS["constraints"].description)
+                        suggester=SuggestFromList(kpi_names()), tooltip=help_of("constraints"))
         for name in SIMPLE:
             with Horizontal(classes="field", id=f"field-{name}"):
                 yield Label(_(LABELS[name]), classes="name")
                 yield Input(id=f"opt-{name}", compact=True, placeholder=_(PLACEHOLDERS[name]) if name in PLACEHOLDERS else "",
-                            tooltip=FIELDS[name].description)
+                            tooltip=help_of(name))
         yield Static("", id="form-error")
 
     def widget(self, name: str) -> Input | Select:

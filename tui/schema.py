@@ -111,7 +111,7 @@ def range_text(info: FieldInfo, kind: str, choices: tuple = ()) -> str:
         return {"0 ≤": "≥ 0", "0 <": "> 0", "1 ≤": "≥ 1", "1 <": "> 1"}.get(low, f"{low} x")
     if high:
         return f"x {high}"
-    return "any"
+    return N_("any")   # translated where shown (tui/forms.py)
 
 
 _UNIT_AT_END = re.compile(r",\s*(days?|minutes|hours|weeks|per day|orders)\s*(\(.*\))?\.?$", re.IGNORECASE)

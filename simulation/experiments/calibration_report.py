@@ -110,7 +110,7 @@ def source_table(source: dict) -> str:
     columns = source.get("columns") or {}
     rows = [[_("file"), html.escape(str(source["file"]))],
             [_("rows read"), _value(source.get("rows"))],
-            [_("bad rows"), _value(sum(bad.values())) + "".join(f"<br>{html.escape(str(reason))}: {count:,}"
+            [_("bad rows"), _value(sum(bad.values())) + "".join(f"<br>{html.escape(_(str(reason)))}: {count:,}"
                                                              for reason, count in bad.items())],
             [_("rows left out by status"), _value(source.get("filtered_rows"))],
             [_("refunds netted"), _value(source.get("refunds_netted"))],

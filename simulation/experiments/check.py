@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 
 from simulation.kernel.currency import format_money
+from simulation.kernel.language import N_, _
 from simulation.kernel.engine import RunResult, simulate
 from simulation.kernel.registry import registry
 from simulation.kernel.expectations import Bounds, Expectations, Relation
@@ -48,14 +49,39 @@ RunProgress = Callable[[int, int], None]     # (runs done, runs in all)
 
 
 @dataclass(frozen=True)
+class Said:
+    """A verdict's sentence kept as its English template (N_-marked) and fields (text, or a
+    Said of their own): `english()` for --json and JUnit, `translated()` for a person."""
+    template: str
+    fields: dict = field(default_factory=dict)
+
+    def english(self) -> str:
+        return self.template.format(**{k: v.english() if isinstance(v, Said) else v for k, v in self.fields.items()})
+
+    def translated(self) -> str:
+        return _(self.template).format(**{k: v.translated() if isinstance(v, Said) else v
+                                          for k, v in self.fields.items()})
+
+
+@dataclass(frozen=True)
 class Verdict:
     kind: str                 # "bound", "relation" or "golden"
     name: str                 # what was checked: "retention_d90 >= 0.05", "golden: orders"
     passed: bool
-    message: str              # one line with the numbers; when failed, what is wrong
+    message: str              # one line with the numbers; when failed, what is wrong (English: --json, JUnit)
     kpi: str | None = None
     failure: str = ""         # why it failed, in a word or two: "bound", "drift", "no golden", ...
     numbers: dict = field(default_factory=dict)     # for --json: the bounds and intervals
+    said: Said | None = None  # the message as a sentence to translate (`text`)
+
+    @classmethod
+    def of(cls, kind: str, name: str, passed: bool, said: Said, kpi: str | None = None, failure: str = "",
+           numbers: dict | None = None) -> "Verdict":
+        return cls(kind, name, passed, said.english(), kpi, failure, numbers or {}, said)
+
+    def text(self) -> str:
+        """The message in the language spoken, for a person."""
+        return self.said.translated() if self.said else self.message
 
 
 @dataclass
@@ -251,9 +277,18 @@ def _num(x: float | None, sign: bool = False, money: str | None = None) -> str:
     return f"{x:+.4g}" if sign else f"{x:.4g}"
 
 
-def _shown(interval: Interval | KpiRecord, sign: bool = False, money: str | None = None) -> str:
-    return (f"{_num(interval.mean, sign, money)} (95 % CI {_num(interval.ci_low, sign, money)} .. "
-            f"{_num(interval.ci_high, sign, money)})")
+UNDEFINED = Said(N_("undefined"))
+
+
+def _number(x: float | None, sign: bool = False, money: str | None = None) -> str | Said:
+    """A number of a verdict's sentence: `undefined` is a word, translated."""
+    return _num(x, sign, money) if x is not None and math.isfinite(x) else UNDEFINED
+
+
+def _shown(interval: Interval | KpiRecord, sign: bool = False, money: str | None = None) -> Said:
+    return Said(N_("{mean} (95 % CI {low} .. {high})"), {"mean": _number(interval.mean, sign, money),
+                                                        "low": _number(interval.ci_low, sign, money),
+                                                        "high": _number(interval.ci_high, sign, money)})
 
 
 def _finite(x: float | None) -> float | None:
@@ -281,18 +316,27 @@ def _judge_interval(kind: str, kpi: str, subject: str, interval: Interval, low: 
     money = _money(kpi, currency)
     numbers = {**numbers, **_interval_numbers(interval)}
     if interval.replications < 2:
-        return Verdict(kind, name, False, f"{subject} is defined in {interval.replications} replication(s): "
-                       "no interval to judge", kpi, "undefined", numbers)
+        return Verdict.of(kind, name, False, Said(N_("{subject} is defined in {n} replication(s): no interval to judge"),
+                                                  {"subject": subject, "n": str(interval.replications)}),
+                          kpi, "undefined", numbers)
     wrong = []
+    shown = _shown(interval, sign, money)
     if low is not None and interval.ci_low < low:
-        where = "is below it" if interval.ci_high < low else "straddles it (more replications may settle it)"
-        wrong.append(f"should be at least {_num(low, sign, money)}: its {_shown(interval, sign, money)} {where}")
+        template = (N_("should be at least {low}: its {interval} is below it") if interval.ci_high < low else
+                    N_("should be at least {low}: its {interval} straddles it (more replications may settle it)"))
+        wrong.append(Said(template, {"low": _number(low, sign, money), "interval": shown}))
     if high is not None and interval.ci_high > high:
-        where = "is above it" if interval.ci_low > high else "straddles it (more replications may settle it)"
-        wrong.append(f"should be at most {_num(high, sign, money)}: its {_shown(interval, sign, money)} {where}")
+        template = (N_("should be at most {high}: its {interval} is above it") if interval.ci_low > high else
+                    N_("should be at most {high}: its {interval} straddles it (more replications may settle it)"))
+        wrong.append(Said(template, {"high": _number(high, sign, money), "interval": shown}))
+    if len(wrong) == 2:
+        said = Said(N_("{subject} {problem}; and {other}"), {"subject": subject, "problem": wrong[0], "other": wrong[1]})
+    elif wrong:
+        said = Said(N_("{subject} {problem}"), {"subject": subject, "problem": wrong[0]})
     if wrong:
-        return Verdict(kind, name, False, f"{subject} " + "; and ".join(wrong), kpi, kind, numbers)
-    return Verdict(kind, name, True, f"{subject} {_shown(interval, sign, money)} holds", kpi, "", numbers)
+        return Verdict.of(kind, name, False, said, kpi, kind, numbers)
+    return Verdict.of(kind, name, True, Said(N_("{subject} {interval} holds"), {"subject": subject, "interval": shown}),
+                      kpi, "", numbers)
 
 
 def judge_bound(kpi: str, bounds: Bounds, values: np.ndarray, currency: str | None = None) -> Verdict:
@@ -318,44 +362,47 @@ def judge_golden(kpi: str, old, new, currency: str | None = None) -> Verdict:
     name = f"golden: {kpi}"
     money = _money(kpi, currency)
 
-    def verdict(passed: bool, message: str, failure: str = "", **numbers) -> Verdict:
-        return Verdict("golden", name, passed, f"{kpi} {message}", kpi, "" if passed else failure, numbers)
+    def verdict(passed: bool, template: str, fields: dict | None = None, failure: str = "", **numbers) -> Verdict:
+        said = Said(template, {"kpi": kpi, **(fields or {})})
+        return Verdict.of("golden", name, passed, said, kpi, "" if passed else failure, numbers)
 
     if old is _ABSENT:
-        return verdict(True, "is not in the golden (a new KPI?); `growthsim check --update` records it")
+        return verdict(True, N_("{kpi} is not in the golden (a new KPI?); `growthsim check --update` records it"))
     if new is _ABSENT:
-        return verdict(False, "is in the golden but no longer computed", "drift")
+        return verdict(False, N_("{kpi} is in the golden but no longer computed"), failure="drift")
     if old is None or new is None:
         if old is new:
-            return verdict(True, "is undefined, as recorded")
-        was, now = ("undefined", _shown(new, money=money)) if old is None else (_shown(old, money=money), "undefined")
-        return verdict(False, f"was {was}, now {now}", "drift", old=old and _interval_numbers(old),
-                       new=new and _interval_numbers(new))
+            return verdict(True, N_("{kpi} is undefined, as recorded"))
+        was, now = (UNDEFINED, _shown(new, money=money)) if old is None else (_shown(old, money=money), UNDEFINED)
+        return verdict(False, N_("{kpi} was {was}, now {now}"), {"was": was, "now": now}, "drift",
+                       old=old and _interval_numbers(old), new=new and _interval_numbers(new))
     numbers = {"old": _interval_numbers(old), "new": _interval_numbers(new)}
     delta = new.mean - old.mean
     spread = math.hypot(old.se, new.se)
     shift = abs(delta) / spread if spread > 0 else (0.0 if _same(old.mean, new.mean) else math.inf)
     numbers["shift_se"] = _finite(shift)
     relative = f" ({100 * delta / abs(old.mean):+.1f} %)" if old.mean else ""
-    moved = (f"moved from {_shown(old, money=money)} to {_shown(new, money=money)}: "
-             f"{_num(delta, True, money)}{relative}, "
-             f"{_standard_errors(shift)}")
+    moved = Said(N_("moved from {old} to {new}: {delta}{relative}, {errors}"),
+                 {"old": _shown(old, money=money), "new": _shown(new, money=money), "delta": _number(delta, True, money),
+                  "relative": relative, "errors": _standard_errors(shift)})
     if not all(map(math.isfinite, (old.ci_low, old.ci_high, new.ci_low, new.ci_high))):
         if _same(old.mean, new.mean):
-            return verdict(True, f"{_num(new.mean, money=money)}, as recorded (too few replications for an interval)",
-                           **numbers)
-        return verdict(False, f"{moved}; too few replications for an interval", "drift", **numbers)
-    if _overlap(old, new):
-        return verdict(True, f"{_shown(new, money=money)} overlaps the golden {_shown(old, money=money)}; "
-                             f"{_standard_errors(shift)}",
+            return verdict(True, N_("{kpi} {mean}, as recorded (too few replications for an interval)"),
+                           {"mean": _number(new.mean, money=money)}, **numbers)
+        return verdict(False, N_("{kpi} {moved}; too few replications for an interval"), {"moved": moved}, "drift",
                        **numbers)
-    return verdict(False, f"{moved}; the 95 % intervals no longer overlap", "drift", **numbers)
+    if _overlap(old, new):
+        return verdict(True, N_("{kpi} {new} overlaps the golden {old}; {errors}"),
+                       {"new": _shown(new, money=money), "old": _shown(old, money=money),
+                        "errors": _standard_errors(shift)}, **numbers)
+    return verdict(False, N_("{kpi} {moved}; the 95 % intervals no longer overlap"), {"moved": moved}, "drift",
+                   **numbers)
 
 
-def _standard_errors(shift: float) -> str:
+def _standard_errors(shift: float) -> Said:
     if math.isinf(shift):
-        return "infinitely many standard errors (no spread between replications)"
-    return f"{shift:.1f} standard errors"
+        return Said(N_("infinitely many standard errors (no spread between replications)"))
+    return Said(N_("{shift} standard errors"), {"shift": f"{shift:.1f}"})
 
 
 def _slack(*values: float) -> float:
@@ -408,9 +455,9 @@ def _judge(plan: _Plan, runs: dict, golden: Golden | None, versions: dict[str, s
     if update:
         result.golden_written = write_golden(result.golden, new, plan.path.name)
     elif golden is None:
-        verdicts.append(Verdict("golden", "golden", False,
-                                f"no golden file {result.golden}; run `growthsim check --update {plan.path}` "
-                                "to record one", failure="no golden"))
+        verdicts.append(Verdict.of("golden", "golden", False,
+                                   Said(N_("no golden file {golden}; run `growthsim check --update {path}` to record one"),
+                                        {"golden": str(result.golden), "path": str(plan.path)}), failure="no golden"))
     else:
         verdicts.extend(judge_goldens(golden, new, currency))
         result.versions_differ = versions_differ(golden.versions, versions)

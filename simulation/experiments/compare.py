@@ -9,13 +9,14 @@ of those paired differences, far narrower than comparing two independent interva
 from __future__ import annotations
 
 import math
+import re
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from simulation.experiments.replicate import Interval, Progress, Replications, run_replications
-from simulation.kernel.language import N_
+from simulation.kernel.language import N_, _, ngettext
 from simulation.kernel.engine import RunResult
 from simulation.kernel.registry import registry
 from simulation.kernel.scenario import Scenario
@@ -106,21 +107,37 @@ def relative_difference(difference: float, reference: float) -> tuple[float | No
     return 100.0 * difference / reference, None
 
 
+# Why a percentage or a ROI is missing, as compare.json stores it (English: a contract); a
+# person reads it translated through `reason_text`.
+REASONS = (N_("baseline ≤ 0"), N_("baseline undefined"), N_("undefined"), N_("no cost"),
+           N_("costs less than the baseline"))
+
+
+def reason_text(reason: str) -> str:
+    """A reason of compare.json in the language spoken (English when none is installed)."""
+    others = re.fullmatch(r"changed with (\d+) other strateg(?:y|ies): see all together", reason)
+    if others:
+        return ngettext("changed with {n} other strategy: see all together",
+                        "changed with {n} other strategies: see all together", int(others[1])).format(n=others[1])
+    return _(reason) if reason in REASONS else reason
+
+
 def percent_text(row: dict, *, narrow: bool = False) -> str:
     """A row's relative difference as a person reads it: `+3.2 %`, or `n/a (baseline ≤ 0)`
     (`narrow`, for the app's table whose note says which baseline: `n/a (≤ 0)`)."""
     if row.get("diff_pct") is None:   # .get: a compare.json from before percentages has none
         reason = row.get("diff_pct_reason")
-        if reason and narrow:
-            reason = reason.removeprefix("baseline ").strip()
-        return f"n/a ({reason})" if reason else "-"
+        if not reason:
+            return "-"
+        shown = reason.removeprefix("baseline ").strip() if narrow else reason
+        return _("n/a ({reason})").format(reason=reason_text(shown))
     return f"{row['diff_pct']:+.1f} %"
 
 
 def roi_text(entry: dict) -> str:
     """A ROI entry of compare.json as a person reads it: `+80 % [+12 %, +148 %]`, or n/a and why."""
     if entry["roi_mean"] is None:
-        return f"n/a ({entry['roi_reason'] or 'undefined'})"
+        return _("n/a ({reason})").format(reason=reason_text(entry["roi_reason"] or "undefined"))
     text = f"{100 * entry['roi_mean']:+,.0f} %"
     if entry["roi_ci_low"] is not None:
         text += f" [{100 * entry['roi_ci_low']:+,.0f} %, {100 * entry['roi_ci_high']:+,.0f} %]"

@@ -15,7 +15,8 @@ import numpy as np
 from optuna.trial import FrozenTrial, TrialState
 
 from simulation.experiments.optimize_events import OptimizeError, levers_key
-from simulation.experiments.optimize_spec import CONFIRM_FIRST_REPLICATION, Constraint, Objective
+from simulation.experiments.optimize_spec import (CONFIRM_FIRST_REPLICATION, HOLDS, UNDEFINED, VIOLATED, WITHIN_NOISE,
+                                                  Constraint, Objective)
 from simulation.experiments.optimize_study import INTERRUPTED, kpis_of, result_of, violations_of
 from simulation.experiments.replicate import Interval
 from simulation.kernel.registry import registry
@@ -23,7 +24,6 @@ from simulation.kernel.registry import registry
 if TYPE_CHECKING:
     from simulation.experiments.optimize import Optimization
 
-HOLDS, WITHIN_NOISE, VIOLATED, UNDEFINED = "holds", "holds only within noise", "violated", "undefined"
 
 
 def _violations(trial: FrozenTrial) -> list[float]:

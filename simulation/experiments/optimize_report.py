@@ -16,6 +16,7 @@ matplotlib.use("Agg")   # no display: reports are made on CI runners too
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from simulation.experiments.optimize_spec import verdict_text  # noqa: E402
 from simulation.experiments.optimize_events import MANIFEST, STUDY, STUDY_NAME, OptimizeError, read_manifest  # noqa: E402
 from simulation.experiments.optimize_study import violations_of  # noqa: E402
 from simulation.experiments.report_page import GENERATOR, chart_, number, page, sections_html, svg  # noqa: E402
@@ -95,7 +96,7 @@ def best_table(document: dict) -> str:
         name = _("best") if plan["trial"] == best.get("trial") else _("trial {number}").format(number=plan["trial"])
         levers = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in plan["levers"].items())
         vs = plan["vs_scenario"]
-        verdicts = "; ".join(f"{c['constraint']}: {c['verdict']}" for c in plan["constraints"]) or "–"
+        verdicts = "; ".join(f"{c['constraint']}: {verdict_text(c['verdict'])}" for c in plan["constraints"]) or "–"
         rows.append(f"<tr><td>{name}</td><td>{html.escape(levers)}</td><td>{_interval(plan['objective'])}</td>"
                     f"<td>{number(vs['difference'])} [{number(vs['ci_low'])}, {number(vs['ci_high'])}]</td>"
                     f"<td>{html.escape(verdicts)}</td></tr>")

@@ -15,7 +15,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from simulation.kernel.language import N_, _
 from simulation.kernel.registry import registry
+
+# A constraint's verdict (optimize_confirm judges it), as optimize.json stores it (English:
+# a contract); `verdict_text` for a person.
+HOLDS, WITHIN_NOISE, VIOLATED, UNDEFINED = N_("holds"), N_("holds only within noise"), N_("violated"), N_("undefined")
+
+
+def verdict_text(verdict: str) -> str:
+    """A constraint's verdict in the language spoken (the terminal, the app, the HTML report)."""
+    return _(verdict) if verdict in (HOLDS, WITHIN_NOISE, VIOLATED, UNDEFINED) else verdict
+
 
 # The confirmation's replications are numbered from here: their seed streams
 # (SeedSequence(seed, spawn_key=(k,)), simulation/kernel/random_streams.py) are then

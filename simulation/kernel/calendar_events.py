@@ -27,6 +27,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from simulation.kernel.ledger import Ledger
 from simulation.kernel.config import Config
 from simulation.kernel.levers import Levers
+from simulation.kernel.language import N_, Refusal
 
 DEFAULT_START_DATE = datetime.date(2025, 1, 1)   # day 0 of a scenario without a start_date
 
@@ -63,7 +64,7 @@ class CalendarEvent(Config):
     @model_validator(mode="after")
     def _free_shipping_on_a_sale_or_member_day(self) -> "CalendarEvent":
         if self.free_shipping and self.kind not in ("festival_sale", "member_day"):
-            raise ValueError("free_shipping: only a festival_sale or a member_day ships free")
+            raise Refusal(N_("free_shipping: only a festival_sale or a member_day ships free"))
         return self
 
     _preset: str | None = PrivateAttr(None)   # the preset this event came from, if any (folded back when dumped)
@@ -89,15 +90,15 @@ class CalendarEvent(Config):
                 return value
         except ValueError:
             pass
-        raise ValueError(f"{value!r} is not a month-day \"MM-DD\" (e.g. \"11-11\") or an ISO date \"YYYY-MM-DD\"")
+        raise Refusal(N_("{value} is not a month-day \"MM-DD\" (e.g. \"11-11\") or an ISO date \"YYYY-MM-DD\""), value=repr(value))
 
     @model_validator(mode="after")
     def _one_start(self) -> "CalendarEvent":
         if (self.start_day is None) == (self.start is None):
-            raise ValueError("give exactly one of start_day (a day of the run) or start (a date)")
+            raise Refusal(N_("give exactly one of start_day (a day of the run) or start (a date)"))
         if self.every_days is not None and self.start is not None and _MONTH_DAY.match(self.start):
-            raise ValueError("every_days: a month-day start repeats every year; "
-                             "give an ISO date or start_day to repeat every every_days")
+            raise Refusal(N_("every_days: a month-day start repeats every year; give an ISO date or start_day to repeat "
+                             "every every_days"))
         return self
 
     # --- when it is on -------------------------------------------------------------------

@@ -7,6 +7,8 @@ import typing
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from simulation.kernel.language import N_, Refusal
+
 
 class Config(BaseModel):
     """Base of every scenario section: unknown keys are errors, not silently ignored, and a
@@ -19,7 +21,7 @@ class Config(BaseModel):
     def _no_true_or_false_for_a_number(cls, value: typing.Any, info: ValidationInfo) -> typing.Any:
         if isinstance(value, bool) and info.field_name and _takes_a_number_not_a_bool(
                 cls.model_fields[info.field_name].annotation):
-            raise ValueError("should be a number, not true or false")
+            raise Refusal(N_("should be a number, not true or false"))
         return value
 
 

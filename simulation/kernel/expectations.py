@@ -38,6 +38,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from simulation.kernel.config import Config
+from simulation.kernel.language import N_, Refusal
 
 
 def _known_kpi(name: str) -> str:
@@ -60,9 +61,9 @@ class Bounds(Config):
     @model_validator(mode="after")
     def _a_bound_that_can_hold(self) -> "Bounds":
         if self.min is None and self.max is None:
-            raise ValueError("give min, max or both")
+            raise Refusal(N_("give min, max or both"))
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+            raise Refusal(N_("min ({min}) is above max ({max})"), min=self.min, max=self.max)
         return self
 
 
@@ -77,11 +78,11 @@ class Relation(Config):
     @model_validator(mode="after")
     def _a_margin_that_can_hold(self) -> "Relation":
         if self.kpi == "roi":
-            raise ValueError("roi is already relative to `baseline:`; bound it under expect.kpis instead")
+            raise Refusal(N_("roi is already relative to `baseline:`; bound it under expect.kpis instead"))
         if self.at_least is None and self.at_most is None:
-            raise ValueError("give at_least, at_most or both")
+            raise Refusal(N_("give at_least, at_most or both"))
         if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
-            raise ValueError(f"at_least ({self.at_least}) is above at_most ({self.at_most})")
+            raise Refusal(N_("at_least ({at_least}) is above at_most ({at_most})"), at_least=self.at_least, at_most=self.at_most)
         return self
 
 

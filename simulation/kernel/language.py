@@ -69,3 +69,16 @@ def N_(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
+
+
+class Refusal(ValueError):
+    """A validator's refusal: `str()` is the English sentence (what pydantic and a library user
+    see), `translated()` the same in the language spoken, for a person reading a file's errors
+    (simulation/storage/loading.py). `template` is marked with N_ where it is raised."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.template, self.fields = template, fields
+        super().__init__(template.format(**fields))
+
+    def translated(self) -> str:
+        return _(self.template).format(**self.fields)

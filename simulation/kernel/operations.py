@@ -22,6 +22,7 @@ from scipy import special
 
 from simulation.kernel.config import Config, StrategyConfig
 from simulation.kernel.delivery_speed import DeliverySpeed
+from simulation.kernel.language import N_, Refusal
 
 HOURS_PER_DAY = 24
 WAREHOUSE = "logistics"             # the section of `strategies:` that holds the warehouse's settings
@@ -121,10 +122,10 @@ class Warehouse(StrategyConfig):
     def _shares_sum_to_one(cls, carriers: list[Carrier] | None) -> list[Carrier] | None:
         if carriers is not None:
             if not carriers:
-                raise ValueError("give at least one carrier, or null for the single carrier")
+                raise Refusal(N_("give at least one carrier, or null for the single carrier"))
             total = sum(carrier.share for carrier in carriers)
             if not math.isclose(total, 1.0, abs_tol=1e-6):
-                raise ValueError(f"carrier shares should sum to 1 (they sum to {total:g})")
+                raise Refusal(N_("carrier shares should sum to 1 (they sum to {total})"), total=f"{total:g}")
         return carriers
 
     def late_ticket_factor(self) -> float:
@@ -144,8 +145,8 @@ class Shift(Config):
     @model_validator(mode="after")
     def _not_empty(self) -> "Shift":
         if self.end_hour == self.start_hour:
-            raise ValueError("a shift from an hour to the same hour is ambiguous: "
-                             "use start_hour 0 and end_hour 24 for one around the clock")
+            raise Refusal(N_("a shift from an hour to the same hour is ambiguous: use start_hour 0 and end_hour 24 for "
+                             "one around the clock"))
         return self
 
     def hours(self) -> list[int]:
@@ -246,15 +247,15 @@ class ServiceDesk(StrategyConfig):
     def _a_weight_per_hour(cls, weights):
         if isinstance(weights, list):
             if len(weights) != HOURS_PER_DAY:
-                raise ValueError(f"give 24 weights, one per hour 0-23 (got {len(weights)})")
+                raise Refusal(N_("give 24 weights, one per hour 0-23 (got {count})"), count=len(weights))
             if min(weights) < 0 or sum(weights) <= 0:
-                raise ValueError("weights should be 0 or more, and not all 0")
+                raise Refusal(N_("weights should be 0 or more, and not all 0"))
         return weights
 
     @model_validator(mode="after")
     def _night_not_empty(self) -> "ServiceDesk":
         if self.night_start_hour == self.night_end_hour:
-            raise ValueError("night_start_hour and night_end_hour are the same hour: give the night some hours")
+            raise Refusal(N_("night_start_hour and night_end_hour are the same hour: give the night some hours"))
         return self
 
     def night_hours(self) -> np.ndarray:

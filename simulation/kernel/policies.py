@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simulation.kernel.config import Config
+from simulation.kernel.language import N_, Refusal
 
 
 class PolicyError(Exception):
@@ -39,15 +40,15 @@ class Policy(Config):
     def _metric_is_recorded(cls, metric: str) -> str:
         from simulation.kernel.registry import registry   # late: the registry builds the scenario schema
         if metric != "churn_rate_monthly" and metric not in registry().daily_columns:
-            raise ValueError(f"not a running metric: {metric!r} (a timeseries.csv column or churn_rate_monthly)")
+            raise Refusal(N_("not a running metric: {metric} (a timeseries.csv column or churn_rate_monthly)"), metric=repr(metric))
         return metric
 
     @model_validator(mode="after")
     def _one_condition_one_action(self) -> "Policy":
         if (self.above is None) == (self.below is None):
-            raise ValueError("give exactly one of 'above' or 'below'")
+            raise Refusal(N_("give exactly one of 'above' or 'below'"))
         if sum(x is not None for x in (self.multiply_by, self.add, self.to)) != 1:
-            raise ValueError("give exactly one of 'multiply_by', 'add' or 'to'")
+            raise Refusal(N_("give exactly one of 'multiply_by', 'add' or 'to'"))
         return self
 
 

@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from simulation.kernel.calendar_presets import Calendar
 from simulation.kernel.currency import CODE_PATTERN, DEFAULT_CURRENCY
 from simulation.kernel.expectations import Expectations
-from simulation.kernel.language import LANGUAGES, LocalizedText
+from simulation.kernel.language import LANGUAGES, N_, LocalizedText, Refusal
 from simulation.kernel.policies import Policy, get_key, set_key
 from simulation.kernel.config import Config
 from simulation.kernel.registry import registry
@@ -72,7 +72,7 @@ class Market(Config):
     def _within_market(cls, value: int, info: ValidationInfo) -> int:
         size = info.data.get("size")  # absent when size itself failed validation
         if size is not None and value > size:
-            raise ValueError(f"should be at most market.size ({size})")
+            raise Refusal(N_("should be at most market.size ({size})"), size=size)
         return value
 
 
@@ -274,18 +274,19 @@ class Scenario(Config):
     def _policies_move_real_levers(self) -> "Scenario":
         for i, policy in enumerate(self.policies):
             if policy.set.split(".")[0] in FIXED_FOR_THE_RUN:
-                raise ValueError(f"policies[{i}].set: {policy.set} is fixed for the whole run; a policy moves levers "
-                                 "while it goes (strategies.*, behavior.*, acquisition.*, economics.*, ...)")
+                raise Refusal(N_("policies[{i}].set: {key} is fixed for the whole run; a policy moves levers while it "
+                                 "goes (strategies.*, behavior.*, acquisition.*, economics.*, ...)"), i=i, key=policy.set)
             try:
                 lever = get_key(self, policy.set)
             except AttributeError:
-                raise ValueError(f"policies[{i}].set: no scenario key {policy.set!r}") from None
+                raise Refusal(N_("policies[{i}].set: no scenario key {key}"), i=i, key=repr(policy.set)) from None
             if isinstance(lever, bool) or not isinstance(lever, (int, float)) and policy.to is None:
-                raise ValueError(f"policies[{i}].set: {policy.set!r} is not a number to multiply or add to")
+                raise Refusal(N_("policies[{i}].set: {key} is not a number to multiply or add to"), i=i, key=repr(policy.set))
             if policy.to is not None:   # the value it would set, checked now rather than on the day it acts
                 try:
                     set_key(self.model_copy(deep=True), policy.set, policy.to)
                 except ValidationError as error:
                     reasons = "; ".join(d["msg"] for d in error.errors())
-                    raise ValueError(f"policies[{i}].to: {policy.set} cannot be {policy.to!r}: {reasons}") from None
+                    raise Refusal(N_("policies[{i}].to: {key} cannot be {value}: {reasons}"), i=i, key=policy.set, value=repr(policy.to),
+                                  reasons=reasons) from None
         return self

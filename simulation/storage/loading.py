@@ -42,7 +42,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from simulation.kernel.language import N_, _
+from simulation.kernel.language import N_, Refusal, _
 from simulation.kernel.existing_customers import CustomersFileError, customers_in_file
 from simulation.kernel.scenario import SCHEMA_VERSION, VERSION_1_DEFAULTS, Scenario
 
@@ -518,13 +518,19 @@ def _pydantic_message(detail: dict) -> str:
     return detail["msg"]
 
 
+def validation_message(detail: dict) -> str:
+    """A pydantic error's message in the language spoken: our validators' (without pydantic's
+    "Value error, "; a Refusal translated) or pydantic's own (the common ones translated)."""
+    if detail["type"] == "value_error":
+        error = detail["ctx"]["error"]
+        return error.translated() if isinstance(error, Refusal) else str(error)
+    return _pydantic_message(detail)
+
+
 def _message(detail: dict) -> str:
     if detail["type"] == "extra_forbidden":
         return _unknown_key(detail["loc"])
-    if detail["type"] == "value_error":  # our own validators: drop pydantic's "Value error, "
-        message = str(detail["ctx"]["error"])
-    else:
-        message = _pydantic_message(detail)
+    message = validation_message(detail)
     value = detail["input"]
     return message if isinstance(value, (dict, list)) else _("{message} (got {value})").format(message=message,
                                                                                               value=_show(value))

@@ -20,6 +20,7 @@ import polars as pl
 from simulation.storage.order_columns import (REQUIRED_ROLES, ROLES, OrderExportError, guess_columns,
                                               resolve_columns)
 from simulation.storage.order_dates import parse_days
+from simulation.kernel.language import N_, _
 from simulation.storage.order_files import LINE, load_table
 
 __all__ = ["OrderExportError", "OrderLog", "ReadOptions", "ReadReport", "guess_columns", "read_orders"]
@@ -28,10 +29,11 @@ FIRST_LINES = 5
 # Marks around amounts in seller-centre exports (currency signs and words, thousands separators).
 AMOUNT_NOISE = r"(?i)[¥￥$,，\s]|RMB|CNY|元"
 CANCELLED_LIKE = ("关闭", "取消", "退款", "退货", "失败", "cancel", "refund", "closed", "void", "fail")
-# The column a reason is about, to name it in messages.
-REASON_ROLE = {"missing customer": "customer", "missing date": "date", "unparseable date": "date",
-               "empty amount": "amount", "unparseable amount": "amount",
-               "negative amount without an order column": "amount", "refund without its order": "order"}
+# The column a reason is about, to name it in messages (each reason marked for the catalogue:
+# the report a person reads translates it).
+REASON_ROLE = {N_("missing customer"): "customer", N_("missing date"): "date", N_("unparseable date"): "date",
+               N_("empty amount"): "amount", N_("unparseable amount"): "amount",
+               N_("negative amount without an order column"): "amount", N_("refund without its order"): "order"}
 
 
 @dataclass(frozen=True)
@@ -67,32 +69,40 @@ class ReadReport:
     keep_status: tuple[str, ...] | None = None
 
     def lines(self) -> list[str]:
-        out = [f"Read {self.file} ({self.format}" + (f", {self.encoding}" if self.encoding else "")
-               + f"): {self.rows} rows."]
+        """The reading report, in the language spoken (the commands print it on standard error)."""
+        encoding = f", {self.encoding}" if self.encoding else ""
+        out = [_("Read {file} ({format}{encoding}): {rows} rows.").format(file=self.file, format=self.format,
+                                                                        encoding=encoding, rows=self.rows)]
         used = []
         for role in ROLES:
             column = self.columns.get(role)
-            how = "guessed" if self.guessed.get(role) else "given"
-            used.append(f"{role} = {column} ({how})" if column else f"{role}: none")
-        out.append("Columns: " + "; ".join(used) + ".")
+            if not column:
+                used.append(_("{role}: none").format(role=role))
+            elif self.guessed.get(role):
+                used.append(_("{role} = {column} (guessed)").format(role=role, column=column))
+            else:
+                used.append(_("{role} = {column} (given)").format(role=role, column=column))
+        out.append(_("Columns: {columns}.").format(columns="; ".join(used)))
         if self.bad_rows:
-            out.append(f"Skipped {sum(self.bad_rows.values())} bad rows:")
+            out.append(_("Skipped {count} bad rows:").format(count=sum(self.bad_rows.values())))
             for reason, count in self.bad_rows.items():
                 column = self.columns.get(REASON_ROLE.get(reason, ""), None)
-                where = f" in column {column}" if column else ""
                 shown = ", ".join(map(str, self.bad_lines.get(reason, [])))
                 more = ", ..." if count > len(self.bad_lines.get(reason, [])) else ""
-                out.append(f"  {reason}{where}: {count} (lines {shown}{more})")
+                said = _(reason) if reason in REASON_ROLE else reason
+                line = (_("{reason} in column {column}: {count} (lines {lines})") if column else
+                        _("{reason}: {count} (lines {lines})"))
+                out.append("  " + line.format(reason=said, column=column, count=count, lines=shown + more))
         if self.filtered_rows:
             by = ", ".join(f"{value} {count}" for value, count in self.filtered_by.items())
-            out.append(f"Removed {self.filtered_rows} rows by status (--keep-status "
-                       f"{','.join(self.keep_status or ())}): {by}.")
+            out.append(_("Removed {count} rows by status (--keep-status {statuses}): {by}.").format(
+                count=self.filtered_rows, statuses=",".join(self.keep_status or ()), by=by))
         elif self.keep_status is None and self.columns.get("status"):
             out.extend(self._cancelled_hint())
         if self.refunds_netted:
-            out.append(f"Netted {self.refunds_netted} refunds against their orders; "
-                       f"{self.orders_refunded_away} orders refunded in full were dropped.")
-        out.append(f"Kept {self.kept_rows} orders.")
+            out.append(_("Netted {refunds} refunds against their orders; {orders} orders refunded in full were "
+                         "dropped.").format(refunds=self.refunds_netted, orders=self.orders_refunded_away))
+        out.append(_("Kept {count} orders.").format(count=self.kept_rows))
         return out
 
     def _cancelled_hint(self) -> list[str]:
@@ -100,10 +110,13 @@ class ReadReport:
         if not cancelled:
             return []
         others = [v for v in self.status_counts if v not in cancelled]
-        seen = ", ".join(f"{v} ({n} rows)" for v, n in cancelled.items())
-        hint = f" To leave them out: --keep-status {','.join(others)}" if others else ""
-        return [f"Status column {self.columns['status']} has cancelled or refunded orders, read as "
-                f"orders: {seen}.{hint}"]
+        seen = ", ".join(_("{status} ({count} rows)").format(status=v, count=n) for v, n in cancelled.items())
+        if others:
+            return [_("Status column {column} has cancelled or refunded orders, read as orders: {seen}. To leave "
+                      "them out: --keep-status {kept}").format(column=self.columns["status"], seen=seen,
+                                                              kept=",".join(others))]
+        return [_("Status column {column} has cancelled or refunded orders, read as orders: {seen}.").format(
+            column=self.columns["status"], seen=seen)]
 
 
 @dataclass
