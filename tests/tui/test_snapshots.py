@@ -13,11 +13,49 @@ async def settle(pilot):
         await pilot.pause()
 
 
+# The journeys, one per screen: the Chinese snapshots (test_snapshots_zh.py) take the same.
+
+async def library_row(pilot):
+    await pilot.pause()
+    await pilot.press("down")
+
+
+async def editor_invalid_value(pilot):
+    await pilot.pause()
+    app = pilot.app
+    await app.open_editor(Path("lib/more_agents.yaml"))
+    await pilot.pause()
+    row = await app.screen.focus_field("strategies.service_quality.agents")
+    row.widget.value = "-1"
+    await settle(pilot)
+
+
+async def run_base(pilot):
+    await pilot.pause()
+    await pilot.press("r")
+    await settle(pilot)
+
+
+async def results_money(pilot):
+    await run_base(pilot)
+    pilot.app.screen.query_one("TabbedContent").active = "tab-money"
+    await settle(pilot)
+
+
+async def compare_two(pilot):
+    await pilot.pause()
+    await pilot.press("down", "c")
+    await settle(pilot)
+
+
+async def help_screen(pilot):
+    await pilot.pause()
+    await pilot.press("f1")
+    await pilot.pause()
+
+
 def test_library(snap_compare, make_app):
-    async def before(pilot):
-        await pilot.pause()
-        await pilot.press("down")
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=library_row)
 
 
 def test_library_light(snap_compare, make_app):
@@ -27,49 +65,23 @@ def test_library_light(snap_compare, make_app):
 
 
 def test_editor_with_an_invalid_value(snap_compare, make_app):
-    async def before(pilot):
-        await pilot.pause()
-        app = pilot.app
-        await app.open_editor(Path("lib/more_agents.yaml"))
-        await pilot.pause()
-        row = await app.screen.focus_field("strategies.service_quality.agents")
-        row.widget.value = "-1"
-        await settle(pilot)
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=editor_invalid_value)
 
 
 def test_run_finished(snap_compare, make_app):
-    async def before(pilot):
-        await pilot.pause()
-        await pilot.press("r")
-        await settle(pilot)
-    assert snap_compare(make_app(results_after_run=False), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(results_after_run=False), terminal_size=SIZE, run_before=run_base)
 
 
 def test_results_kpis(snap_compare, make_app):
-    async def before(pilot):
-        await pilot.pause()
-        await pilot.press("r")
-        await settle(pilot)
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_base)
 
 
 def test_results_money(snap_compare, make_app):
-    async def before(pilot):
-        await pilot.pause()
-        await pilot.press("r")
-        await settle(pilot)
-        pilot.app.screen.query_one("TabbedContent").active = "tab-money"
-        await settle(pilot)
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=results_money)
 
 
 def test_compare_table(snap_compare, make_app):
-    async def before(pilot):
-        await pilot.pause()
-        await pilot.press("down", "c")
-        await settle(pilot)
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=compare_two)
 
 
 def test_lessons(snap_compare, make_app):
@@ -81,11 +93,7 @@ def test_lessons(snap_compare, make_app):
 
 
 def test_help(snap_compare, make_app):
-    async def before(pilot):
-        await pilot.pause()
-        await pilot.press("f1")
-        await pilot.pause()
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=help_screen)
 
 
 def test_calibrate_fitted(snap_compare, make_app):
