@@ -50,7 +50,7 @@ def test_fifty_million_in_four_gib_is_refused_with_exit_2(tmp_path, monkeypatch,
 def test_the_estimate_bounds_the_peak_resident_memory_of_a_real_run(tmp_path, name, shoppers):
     # A fresh `growthsim run` process, start-up, the social graph's build and outputs included
     # (its own peak: benchmarks/peak.py, not this test worker's).
-    path, sc = scaled(tmp_path, name, shoppers, days=20)
+    _, sc = scaled(tmp_path, name, shoppers, days=20)
     [measured] = memory.measure(((name, shoppers, 20, 0.0),))
     bound = estimate(sc).total(1, 1)
     assert measured["peak_rss_gib"] * GiB <= bound <= 3 * measured["peak_rss_gib"] * GiB, (measured, bound / GiB)

@@ -221,10 +221,11 @@ class ShopperStep:
         row, visit, at = visits.row, visits.visit, visits.at
         who = visitors[row]
         u = self.funnel_rng.random(row.size)
-        u *= visits.u_scale
+        if np.ndim(visits.u_scale):   # visits drawn as reaching the cart play the rest of the funnel
+            u *= visits.u_scale
         played = row.size
-        stop = visits.end   # when each visitor's visits today end: its first order, or the day's end
         ordered = np.flatnonzero(u < thresholds[-1])
+        first_order = ordered[:0]   # each buyer's first ordering visit, below
         if ordered.size:
             # A visitor's visits end at its first order: the later ones are not played (they
             # reach no stage), and its next visit is drawn afresh.
@@ -236,12 +237,10 @@ class ShopperStep:
             not_played = later + np.flatnonzero(visit[later:] > last_visit[row[later:]])
             u[not_played] = np.inf
             played -= not_played.size
-            stop = np.array(np.broadcast_to(stop, visitors.shape))
-            stop[row[first_order]] = at[first_order]
         reached = self._funnel(u, thresholds)
-        passing = self._passing_visits(visits, stop)
-        funnel_counts += [played + passing[0], *(stage.size for stage in reached)]
-        funnel_counts[1] += passing[1]
+        passing, browsed = self._passing_visits(visits, row[first_order], at[first_order])
+        funnel_counts += [played + passing, *(stage.size for stage in reached)]
+        funnel_counts[1] += browsed
         ordering = np.zeros(row.size, dtype=bool)
         ordering[reached[-1]] = True
         abandoned = reached[1][~ordering[reached[1]]]   # reached the cart, did not order
@@ -259,12 +258,16 @@ class ShopperStep:
         self.draw_next_visit(buyers, self.next_visit_after(buyers, order_times[staying], day))
         return buyers[s.next_visit[buyers] < self.dropout.visits_end(buyers, day)]
 
-    def _passing_visits(self, visits: "DayVisits", stop: np.ndarray | float) -> tuple[int, int]:
+    def _passing_visits(self, visits: "DayVisits", buyers: np.ndarray, order_times: np.ndarray) -> tuple[int, int]:
         """The visits drawn only as counts (_cart_visits_today): those between each visitor's
-        first visit and `stop` that did not reach the cart, and of them those that browsed.
-        Two Poisson counts: a Poisson process thinned by independent marks is Poisson."""
+        first visit and the end of its visits today (its first order: `buyers`, positions
+        among the visitors, at `order_times`; else the day's end) that did not reach the
+        cart, and of them those that browsed. Two Poisson counts: a Poisson process thinned
+        by independent marks is Poisson."""
         if visits.browse_only_rate is None:
             return 0, 0
+        stop = np.array(np.broadcast_to(visits.end, visits.start.shape))
+        stop[buyers] = order_times
         span = stop - visits.start   # in days; 0 for a visitor whose visit due ordered
         browse_only = float(np.sum(visits.browse_only_rate * span))   # not np.dot: BLAS threads crawl on a busy machine
         no_browse = float(np.sum(visits.no_browse_rate * span))
