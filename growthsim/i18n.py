@@ -58,8 +58,8 @@ class PseudoTranslations(gettext.NullTranslations):
         return f"⟦{message}⟧"
 
 
-_language = "en"
-_translations: gettext.NullTranslations = gettext.NullTranslations()
+# The language and the CLI's catalogue are kept in simulation.kernel.language (the simulation
+# layers read them there); the app's catalogue here.
 _tui_translations: gettext.NullTranslations = gettext.NullTranslations()
 _explicit = False   # chosen by --lang or GROWTHSIM_LANG (the app's remembered language yields to them)
 
@@ -108,10 +108,9 @@ def translations(language: str, domain: str = DOMAIN) -> gettext.NullTranslation
 
 def activate(language: str) -> None:
     """Speak `language` from now on (and argparse's own words too: usage, options, errors)."""
-    global _language, _translations, _tui_translations
-    _language, _translations = language, translations(language)
+    global _tui_translations
+    core.install(language, translations(language))
     _tui_translations = translations(language, TUI_DOMAIN)
-    core.install(_language, _translations)
     # argparse looks its words up through its module globals `_` and `ngettext` (gettext's
     # default domain, read from the environment, not from --lang): point them at ours.
     argparse._ = gettext_
@@ -157,33 +156,33 @@ def chosen_explicitly() -> bool:
 
 def language() -> str:
     """The language being spoken: en, zh (or pseudo, in tests)."""
-    return _language
+    return core.current()
 
 
 @contextmanager
 def english() -> Iterator[None]:
     """English for the block: standard output that is not a terminal is read by scripts."""
-    global _language, _translations, _tui_translations
-    saved = _language, _translations, _tui_translations
-    _language, _translations, _tui_translations = "en", gettext.NullTranslations(), gettext.NullTranslations()
-    core.install(_language, _translations)
+    global _tui_translations
+    saved, saved_tui = (core.current(), core.catalogue()), _tui_translations
+    core.install("en", gettext.NullTranslations())
+    _tui_translations = gettext.NullTranslations()
     try:
         yield
     finally:
-        _language, _translations, _tui_translations = saved
-        core.install(_language, _translations)
+        core.install(*saved)
+        _tui_translations = saved_tui
 
 
 def gettext_(message: str) -> str:
-    return _translations.gettext(message)
+    return core.catalogue().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations.ngettext(singular, plural, n)
+    return core.catalogue().ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
-    return _translations.pgettext(context, message)
+    return core.catalogue().pgettext(context, message)
 
 
 _ = gettext_
@@ -201,7 +200,7 @@ def tui_ngettext(singular: str, plural: str, n: int) -> str:
 def format_date(day: datetime.date) -> str:
     """A date in prose: 2025年11月11日 in Chinese, ISO (2025-11-11) in English. Tables keep
     ISO in both languages: it sorts, and its width does not change."""
-    if _language == "zh":
+    if core.current() == "zh":
         return f"{day.year}年{day.month}月{day.day}日"
     return day.isoformat()
 
